@@ -1,0 +1,1 @@
+"""Source formats: each module turns bytes into `desktop.model` cases (no database, no Qt)."""

@@ -1,0 +1,148 @@
+"""The case model: frozen dataclasses shared by formats, store, CLI and UI (no Qt, no DB)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, NewType
+
+#: Row id of a case in the library; stable across re-imports of the same (source, source id).
+CaseId = NewType("CaseId", int)
+
+Sex = Literal["male", "female"]
+
+#: Discussion sub-headings used by Eurorad, in their usual order.
+DISCUSSION_HEADINGS: tuple[str, ...] = (
+    "Background",
+    "Clinical Perspective",
+    "Imaging Perspective",
+    "Outcome",
+    "Teaching Points",
+    "Take Home Message",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author as printed, with the numbers of their affiliations (1-based)."""
+
+    name: str
+    affiliations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """The patient line: age as written, age in days (MIRC's rule), sex."""
+
+    age: str | None = None
+    age_days: int | None = None
+    sex: Sex | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionPart:
+    """A run of discussion paragraphs under one sub-heading (None before the first one)."""
+
+    heading: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure: label ("Figure 1a"), legend, and image reference (for formats that carry one)."""
+
+    label: str
+    legend: str = ""
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A teaching case as imported. Text fields hold paragraphs separated by a blank line.
+
+    Attributes:
+        source: Where the case comes from ("eurorad", "lightbox", ...).
+        source_id: The id within that source; (source, source_id) is the case's identity.
+    """
+
+    source: str
+    source_id: str
+    title: str
+    published: dt.date | None = None
+    section: str | None = None
+    case_type: str | None = None
+    authors: tuple[Author, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    patient: Patient = field(default_factory=Patient)
+    areas_of_interest: tuple[str, ...] = ()
+    imaging_techniques: tuple[str, ...] = ()
+    clinical_history: str = ""
+    imaging_findings: str = ""
+    discussion: tuple[DiscussionPart, ...] = ()
+    differential_diagnosis: tuple[str, ...] = ()
+    final_diagnosis: str = ""
+    references: tuple[str, ...] = ()
+    doi: str | None = None
+    issn: str | None = None
+    license: str | None = None
+    figures: tuple[Figure, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The public id, e.g. ``eurorad:8455``."""
+        return f"{self.source}:{self.source_id}"
+
+    @property
+    def discussion_text(self) -> str:
+        """The whole discussion, each sub-heading on a line of its own."""
+        return discussion_to_text(self.discussion)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """What the case list shows for one case."""
+
+    id: CaseId
+    source: str
+    source_id: str
+    title: str
+    section: str | None
+    published: dt.date | None
+    age: str | None
+    age_days: int | None
+    sex: Sex | None
+    final_diagnosis: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A ranked search result: the case, a snippet with matches in [brackets], and a score."""
+
+    summary: CaseSummary
+    snippet: str
+    score: float
+
+
+def discussion_to_text(parts: tuple[DiscussionPart, ...]) -> str:
+    """Joins discussion parts: heading on its own line, paragraphs separated by blank lines."""
+    blocks: list[str] = []
+    for part in parts:
+        if part.heading and part.text:
+            blocks.append(f"{part.heading}\n{part.text}")
+        elif part.heading:
+            blocks.append(part.heading)
+        elif part.text:
+            blocks.append(part.text)
+    return "\n\n".join(blocks)
+
+
+def parse_case_key(key: str) -> tuple[str, str]:
+    """Splits ``source:source_id``; raises ValueError naming the expected form."""
+    source, sep, source_id = key.partition(":")
+    if not sep or not source or not source_id:
+        raise ValueError(f"case id {key!r} is not of the form SOURCE:ID (e.g. eurorad:8455)")
+    return source, source_id

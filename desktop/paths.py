@@ -1,0 +1,33 @@
+"""Where Lightbox keeps its data, and where the bundled sample cases are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variable that overrides the data folder (tests always set it).
+HOME_VARIABLE = "LIGHTBOX_HOME"
+LIBRARY_NAME = "library.db"
+
+
+def data_dir() -> Path:
+    """The data folder: $LIGHTBOX_HOME, else the platform's user data folder."""
+    override = os.environ.get(HOME_VARIABLE)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # imported here: only needed when no override is set
+
+    return Path(platformdirs.user_data_dir("lightbox", appauthor=False))
+
+
+def default_library_path() -> Path:
+    return data_dir() / LIBRARY_NAME
+
+
+def sample_cases_dir() -> Path | None:
+    """The sample cases: packaged beside the code in a wheel, or `cases/` in a source tree."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "sample_cases", package.parent / "cases"):
+        if candidate.is_dir():
+            return candidate
+    return None

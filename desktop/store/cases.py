@@ -1,0 +1,294 @@
+"""The cases table: storing, reading, listing and full-text searching cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from desktop.model import (
+    Author,
+    Case,
+    CaseId,
+    CaseSummary,
+    DiscussionPart,
+    Figure,
+    Patient,
+    SearchHit,
+)
+from desktop.store.errors import DuplicateDoi
+
+Outcome = Literal["imported", "updated", "unchanged"]
+
+#: Sort keys the list offers, mapped to SQL; ties always break on id for a stable order.
+SORT_COLUMNS: dict[str, str] = {
+    "title": "title COLLATE NOCASE",
+    "section": "section COLLATE NOCASE",
+    "age": "age_days",
+    "sex": "sex",
+    "diagnosis": "final_diagnosis COLLATE NOCASE",
+    "published": "published",
+    "imported": "imported_at",
+}
+
+#: bm25 weights per FTS column: title, history, findings, discussion, differential, diagnosis.
+_BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0"
+
+_SUMMARY_COLUMNS = (
+    "id, source, source_id, title, section, published, age, age_days, sex, final_diagnosis"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCase:
+    """What storing one case did."""
+
+    case_id: CaseId
+    outcome: Outcome
+
+
+def content_hash(case: Case) -> str:
+    """A digest of every field, so re-importing identical text is detected as unchanged."""
+    payload = json.dumps(asdict(case), default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def store_case(conn: sqlite3.Connection, case: Case, now: dt.datetime) -> StoredCase:
+    """Inserts a case, or updates the one with the same (source, source id) in place.
+
+    Must run inside a transaction. Everything the reader made stays keyed to the case id,
+    which an update keeps.
+
+    Raises:
+        DuplicateDoi: the DOI already belongs to a case with another identity.
+    """
+    digest = content_hash(case)
+    row = conn.execute(
+        "SELECT id, content_hash FROM cases WHERE source = ? AND source_id = ?",
+        (case.source, case.source_id),
+    ).fetchone()
+    if case.doi:
+        owner = conn.execute(
+            "SELECT source || ':' || source_id FROM cases WHERE doi = ? AND id IS NOT ?",
+            (case.doi, row[0] if row else None),
+        ).fetchone()
+        if owner:
+            raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}")
+    values = _case_values(case)
+    stamp = now.isoformat(timespec="seconds")
+    if row is None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = conn.execute(
+            f"INSERT INTO cases ({columns}, content_hash, imported_at, updated_at)"
+            f" VALUES ({marks}, ?, ?, ?)",
+            (*values.values(), digest, stamp, stamp),
+        )
+        return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported")
+    case_id = CaseId(row[0])
+    if row[1] == digest:
+        return StoredCase(case_id, "unchanged")
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(
+        f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
+        (*values.values(), digest, stamp, case_id),
+    )
+    return StoredCase(case_id, "updated")
+
+
+def get_case(conn: sqlite3.Connection, case_id: CaseId) -> Case | None:
+    row = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in conn.execute("SELECT * FROM cases LIMIT 0").description]
+    return _row_to_case(dict(zip(names, row, strict=True)))
+
+
+def find_case_id(conn: sqlite3.Connection, source: str, source_id: str) -> CaseId | None:
+    row = conn.execute(
+        "SELECT id FROM cases WHERE source = ? AND source_id = ?", (source, source_id)
+    ).fetchone()
+    return CaseId(row[0]) if row else None
+
+
+def count_cases(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+
+def case_ids(
+    conn: sqlite3.Connection, sort: str = "title", descending: bool = False
+) -> list[CaseId]:
+    """Every case id in list order; cheap even for 100,000 cases."""
+    order = _order_by(sort, descending)
+    return [CaseId(r[0]) for r in conn.execute(f"SELECT id FROM cases ORDER BY {order}")]
+
+
+def summaries(conn: sqlite3.Connection, ids: list[CaseId]) -> list[CaseSummary]:
+    """Summaries for the given ids, in the order given (ids not found are left out)."""
+    found: dict[int, CaseSummary] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE id IN ({marks})", chunk
+        ):
+            found[row[0]] = _summary(row)
+    return [found[i] for i in ids if i in found]
+
+
+def list_summaries(
+    conn: sqlite3.Connection, sort: str = "title", descending: bool = False
+) -> list[CaseSummary]:
+    order = _order_by(sort, descending)
+    return [
+        _summary(row)
+        for row in conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM cases ORDER BY {order}")
+    ]
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    limit: int = 50,
+    *,
+    prefix_last: bool = True,
+    marks: tuple[str, str] = ("«", "»"),
+) -> list[SearchHit]:
+    """Ranked full-text search over title, every section and both diagnoses.
+
+    Args:
+        query: What the reader typed: words (all must match) and "quoted phrases".
+        limit: Most hits to return.
+        prefix_last: Match the last word as a prefix, for search as you type.
+        marks: Strings put around matched terms in the snippet.
+    """
+    match = fts_query(query, prefix_last=prefix_last)
+    if match is None:
+        return []
+    rows = conn.execute(
+        f"SELECT c.id, c.source, c.source_id, c.title, c.section, c.published, c.age,"
+        f" c.age_days, c.sex, c.final_diagnosis,"
+        f" snippet(cases_fts, -1, ?, ?, '…', 16), bm25(cases_fts, {_BM25_WEIGHTS})"
+        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
+        f" WHERE cases_fts MATCH ? ORDER BY bm25(cases_fts, {_BM25_WEIGHTS}) LIMIT ?",
+        (marks[0], marks[1], match, limit),
+    ).fetchall()
+    return [SearchHit(_summary(row[:10]), row[10], -float(row[11])) for row in rows]
+
+
+_TOKEN = re.compile(r'"([^"]*)"?|(\w+)', re.UNICODE)
+
+
+def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
+    """Turns reader input into a safe FTS5 query: every term quoted, so no operator leaks.
+
+    Returns None when the input has no searchable word.
+    """
+    terms: list[str] = []
+    last_is_word = False
+    for match in _TOKEN.finditer(text):
+        if match[2] is not None:
+            terms.append(f'"{match[2]}"')
+            last_is_word = True
+        else:
+            words = re.findall(r"\w+", match[1] or "")
+            if words:
+                terms.append('"' + " ".join(words) + '"')
+                last_is_word = False
+    if not terms:
+        return None
+    if prefix_last and last_is_word and not text[-1:].isspace():
+        terms[-1] += "*"
+    return " ".join(terms)
+
+
+def _order_by(sort: str, descending: bool) -> str:
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
+    direction = "DESC" if descending else "ASC"
+    # NULLs (unknown age, undated cases) go last whichever way the list is sorted.
+    column = SORT_COLUMNS[sort].split()[0]
+    return f"{column} IS NULL, {SORT_COLUMNS[sort]} {direction}, id {direction}"
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return {
+        "source": case.source,
+        "source_id": case.source_id,
+        "doi": case.doi,
+        "title": case.title,
+        "published": case.published.isoformat() if case.published else None,
+        "section": case.section,
+        "case_type": case.case_type,
+        "authors": dump(
+            [{"name": a.name, "affiliations": list(a.affiliations)} for a in case.authors]
+        ),
+        "affiliations": dump(list(case.affiliations)),
+        "age": case.patient.age,
+        "age_days": case.patient.age_days,
+        "sex": case.patient.sex,
+        "areas_of_interest": dump(list(case.areas_of_interest)),
+        "imaging_techniques": dump(list(case.imaging_techniques)),
+        "clinical_history": case.clinical_history,
+        "imaging_findings": case.imaging_findings,
+        "discussion": dump([{"heading": p.heading, "text": p.text} for p in case.discussion]),
+        "differential_diagnosis": dump(list(case.differential_diagnosis)),
+        "final_diagnosis": case.final_diagnosis,
+        "reference_list": dump(list(case.references)),
+        "issn": case.issn,
+        "license": case.license,
+        "figures": dump(
+            [{"label": f.label, "legend": f.legend, "image": f.image} for f in case.figures]
+        ),
+    }
+
+
+def _row_to_case(row: dict[str, Any]) -> Case:
+    def load(name: str) -> Any:
+        return json.loads(row[name]) if row[name] else []
+
+    return Case(
+        source=row["source"],
+        source_id=row["source_id"],
+        title=row["title"],
+        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+        section=row["section"],
+        case_type=row["case_type"],
+        authors=tuple(Author(a["name"], tuple(a["affiliations"])) for a in load("authors")),
+        affiliations=tuple(load("affiliations")),
+        patient=Patient(age=row["age"], age_days=row["age_days"], sex=row["sex"]),
+        areas_of_interest=tuple(load("areas_of_interest")),
+        imaging_techniques=tuple(load("imaging_techniques")),
+        clinical_history=row["clinical_history"] or "",
+        imaging_findings=row["imaging_findings"] or "",
+        discussion=tuple(DiscussionPart(p["heading"], p["text"]) for p in load("discussion")),
+        differential_diagnosis=tuple(load("differential_diagnosis")),
+        final_diagnosis=row["final_diagnosis"] or "",
+        references=tuple(load("reference_list")),
+        doi=row["doi"],
+        issn=row["issn"],
+        license=row["license"],
+        figures=tuple(Figure(f["label"], f["legend"], f["image"]) for f in load("figures")),
+    )
+
+
+def _summary(row: tuple[Any, ...]) -> CaseSummary:
+    return CaseSummary(
+        id=CaseId(row[0]),
+        source=row[1],
+        source_id=row[2],
+        title=row[3],
+        section=row[4],
+        published=dt.date.fromisoformat(row[5]) if row[5] else None,
+        age=row[6],
+        age_days=row[7],
+        sex=row[8],
+        final_diagnosis=row[9] or "",
+    )

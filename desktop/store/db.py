@@ -1,0 +1,102 @@
+"""The connection policy: every connection to a library is made here, and only here.
+
+WAL, synchronous=FULL (the reader's work must survive power loss), foreign keys, a busy
+timeout and our application id. Python's sqlite3 module opens transactions implicitly and
+commits DDL outside them, so connections run in autocommit mode and every change goes through
+`transaction()`, which issues BEGIN IMMEDIATE itself: a migration is then atomic too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from desktop.store.errors import LibraryError, NotALibrary, StorageUnavailable, classify
+
+#: "LBOX" — marks the file as a Lightbox library for `file(1)` and for us.
+APPLICATION_ID = 0x4C424F58
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """Opens a library file with the connection policy applied.
+
+    Args:
+        path: The library file.
+        create: Whether a missing file may be created (its folder must exist).
+
+    Raises:
+        LibraryError: the file is missing, unreadable, not SQLite, or not ours.
+    """
+    if not create and not path.exists():
+        raise LibraryError(f"no library at {path}")
+    if path.exists() and not path.is_file():
+        raise NotALibrary(f"{path} is not a file")
+    if not path.parent.is_dir():
+        raise LibraryError(f"cannot create a library in {path.parent}: no such folder")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as error:
+        raise LibraryError(f"cannot open {path}: {error}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables):
+            raise NotALibrary(f"{path} is another program's database, not a Lightbox library")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise StorageUnavailable(f"cannot switch {path} to WAL mode (got {mode!r})")
+        conn.execute("PRAGMA synchronous=FULL")
+        if app_id == 0:
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    except sqlite3.Error as error:
+        conn.close()
+        mapped = classify(error, path)
+        if mapped is None:
+            raise
+        raise mapped from None
+    except LibraryError:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One explicit write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error.
+
+    Nested use becomes a savepoint, so a bulk import can keep each case all-or-nothing
+    inside one batch transaction.
+    """
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO SAVEPOINT nested")
+            conn.execute("RELEASE SAVEPOINT nested")
+            raise
+        conn.execute("RELEASE SAVEPOINT nested")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if _in_transaction(conn):
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if _in_transaction(conn):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _in_transaction(conn: sqlite3.Connection) -> bool:
+    # A function, not the attribute inline: the attribute changes behind the type checker's back.
+    return conn.in_transaction

@@ -1,0 +1,42 @@
+"""Storage errors the reader can act on, told apart from bugs (which propagate unchanged)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+class LibraryError(Exception):
+    """A library that cannot be opened or written; the message says why in plain words."""
+
+
+class LibraryTooNew(LibraryError):
+    """The library was written by a newer Lightbox (its schema version is unknown here)."""
+
+
+class NotALibrary(LibraryError):
+    """The file is not a Lightbox library (not SQLite, or another program's database)."""
+
+
+class StorageUnavailable(LibraryError):
+    """Disk full, read-only, locked or corrupt: the change was not saved."""
+
+
+class DuplicateDoi(LibraryError):
+    """A DOI already belongs to another case."""
+
+
+def classify(error: sqlite3.Error, path: Path) -> LibraryError | None:
+    """Maps an sqlite3 error to a LibraryError, or None when it is a bug to propagate."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return StorageUnavailable(f"disk full: the last change to {path} was NOT saved")
+    if name in ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY_DBMOVED"):
+        return StorageUnavailable(f"cannot write to {path} ({error})")
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return StorageUnavailable(f"{path} is locked by another program ({error})")
+    if name in ("SQLITE_NOTADB",):
+        return NotALibrary(f"{path} is not a Lightbox library (not an SQLite database)")
+    if name in ("SQLITE_CORRUPT", "SQLITE_IOERR") or name.startswith("SQLITE_IOERR"):
+        return StorageUnavailable(f"{path} is damaged or unreadable ({error})")
+    return None

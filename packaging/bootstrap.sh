@@ -1,0 +1,47 @@
+#!/bin/sh
+# Sets Lightbox up in .venv from a fresh clone: Qt's system libraries first (Debian and
+# Ubuntu, only those missing), then the package itself, editable.
+#   bash packaging/bootstrap.sh          # what the app needs
+#   bash packaging/bootstrap.sh --test   # plus what the test suite needs
+set -eu
+cd "$(dirname "$0")/.."
+
+extras=""
+if [ "${1:-}" = "--test" ]; then
+    extras="[test]"
+fi
+
+# Qt's libraries for the offscreen platform, then those a real X11/Wayland display needs.
+QT_PACKAGES="libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libdbus-1-3
+fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+libxcb-render-util0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0"
+
+if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    missing=""
+    for package in $QT_PACKAGES; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+            missing="$missing $package"
+        fi
+    done
+    if [ -n "$missing" ]; then
+        echo "Installing Qt's system libraries:$missing"
+        if [ "$(id -u)" = 0 ]; then
+            sudo=""
+        elif command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            echo "Please install, as root: apt-get install$missing" >&2
+            exit 1
+        fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+    fi
+else
+    echo "Not a Debian-like system: make sure Qt 6's usual system libraries are installed." >&2
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet --editable ".$extras"

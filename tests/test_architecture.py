@@ -1,0 +1,36 @@
+"""Layering: the non-UI modules load without Qt, and the import contracts hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+from tests.tools import tool
+
+NON_UI = [
+    "desktop.model",
+    "desktop.formats.decoding",
+    "desktop.formats.eurorad_text",
+    "desktop.store.library",
+    "desktop.importer",
+    "desktop.paths",
+    "desktop.cli",
+]
+
+
+def test_non_ui_modules_do_not_load_qt() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {name}\n" for name in NON_UI)
+        + "loaded = [m for m in sys.modules if m.startswith('PySide6')]\n"
+        + "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_import_contracts() -> None:
+    result = subprocess.run(
+        [tool("lint-imports")], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
