@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import stat
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -34,7 +36,9 @@ MAX_ZIP_BYTES = 100 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 #: Suffixes taken as case files inside folders and archives (named files are always tried).
 CASE_SUFFIXES = frozenset({".txt"})
-#: Commit a batch after this many cases or seconds, whichever comes first.
+#: Commit a batch after this many cases or seconds, whichever comes first. Batches start
+#: small and double, so the reader gets to parse ahead early in short imports too.
+FIRST_BATCH_CASES = 125
 BATCH_CASES = 500
 BATCH_SECONDS = 1.0
 
@@ -90,6 +94,27 @@ class _Refused(Exception):
     """A path or archive refused as a whole (the message is the reason)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Note:
+    """Something to report about a path that yields no case: a failure or a skipped file."""
+
+    name: str
+    reason: str | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """One file read and parsed: the case, or why not, and any warning."""
+
+    name: str
+    case: Case | None
+    failure: str | None = None
+    warning: str | None = None
+
+
+_Item = _Source | _Note
+_Done = object()
 Progress = Callable[[int, str], None]
 
 
@@ -103,6 +128,10 @@ def import_paths(
 ) -> ImportReport:
     """Imports every case found under `paths` into `library`.
 
+    Files are read and parsed on a helper thread while this one stores: SQLite releases the
+    interpreter lock while it indexes, so the two overlap. Only this thread touches the
+    library.
+
     Args:
         paths: Files, folders (walked recursively) and zip archives.
         progress: Called with (files done, current path) after each file.
@@ -115,30 +144,119 @@ def import_paths(
             committed before stays.
     """
     run = _Run(library, now or dt.datetime.now(dt.UTC))
-    pending = iter(_sources(paths, run.report))
-    done = 0
-    exhausted = False
-    while not exhausted and not run.report.cancelled:
-        started = time.monotonic()
-        with library.transaction():
-            for _ in range(BATCH_CASES):
-                source = next(pending, None)
-                if source is None:
-                    exhausted = True
-                    break
-                if cancelled is not None and cancelled():
-                    run.report.cancelled = True
-                    break
-                case = _read_case(source, run.report)
-                if case is not None:
-                    run.store(source, case)
-                done += 1
-                if progress is not None:
-                    progress(done, source.name)
-                if time.monotonic() - started > BATCH_SECONDS:
-                    break
+    reader = _Reader(_sources(paths))
+    reader.start()
+    try:
+        _store_all(run, reader, progress, cancelled)
+    finally:
+        reader.stop()
     run.report.changes = Changes(cases=frozenset(run.changed))
     return run.report
+
+
+def _store_all(
+    run: _Run,
+    reader: _Reader,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """Stores what the reader parses, in batch transactions, until it is done or cancelled."""
+    done = 0
+    finished = False
+    batch = FIRST_BATCH_CASES
+    while not finished:
+        started = time.monotonic()
+        with run.library.transaction():
+            for _ in range(batch):
+                if cancelled is not None and cancelled():
+                    run.report.cancelled = True
+                    finished = True
+                    break
+                item = reader.next()
+                if item is _Done:
+                    finished = True
+                    break
+                if isinstance(item, _Note):
+                    run.note(item)
+                    continue
+                assert isinstance(item, _Parsed)
+                run.take(item)
+                done += 1
+                if progress is not None:
+                    progress(done, item.name)
+                if time.monotonic() - started > BATCH_SECONDS:
+                    break
+            # SQLite indexes and commits without holding the interpreter lock: the reader
+            # parses ahead meanwhile, and waits while this thread runs Python code.
+            reader.resume()
+            run.library.index_pending()
+        reader.pause()
+        batch = min(2 * batch, BATCH_CASES)
+
+
+class _Reader(threading.Thread):
+    """Reads, decodes and parses case files ahead of the storing thread.
+
+    Items come out in order through a bounded queue; an unexpected error is passed along and
+    raised in the storing thread. Two threads running Python code at once slow each other
+    down (the interpreter lock), so the reader only parses while the storing thread waits on
+    SQLite (`resume`/`pause`) or for the next item.
+    """
+
+    def __init__(self, items: Iterator[_Item]):
+        super().__init__(name="lightbox-import-reader", daemon=True)
+        self._items = items
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=4 * BATCH_CASES)
+        self._stopping = threading.Event()
+        self._running = threading.Event()
+
+    def run(self) -> None:
+        try:
+            for item in self._items:
+                self._running.wait()
+                self._put(_parse(item) if isinstance(item, _Source) else item)
+                if self._stopping.is_set():
+                    return
+        except BaseException as error:  # handed to the storing thread, which raises it
+            self._put(error)
+        finally:
+            self._put(_Done)
+
+    def next(self) -> object:
+        try:
+            item = self._queue.get_nowait()
+        except queue.Empty:
+            self.resume()
+            item = self._queue.get()
+            self.pause()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def stop(self) -> None:
+        """Stops reading ahead (on cancel or error) and waits for the thread to end."""
+        self._stopping.set()
+        self._running.set()
+        while self.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.join()
+
+    def _put(self, item: object) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
 
 
 class _Run:
@@ -151,14 +269,28 @@ class _Run:
         self.changed: set[CaseId] = set()
         self._seen: dict[CaseId, str] = {}
 
-    def store(self, source: _Source, case: Case) -> None:
+    def note(self, note: _Note) -> None:
+        if note.skipped:
+            self.report.skipped.append(note.name)
+        else:
+            self.report.failed.append((note.name, note.reason or "failed"))
+
+    def take(self, parsed: _Parsed) -> None:
+        if parsed.case is None:
+            self.report.failed.append((parsed.name, parsed.failure or "failed"))
+            return
+        if parsed.warning:
+            self.report.warnings.append((parsed.name, parsed.warning))
+        self.store(parsed.name, parsed.case)
+
+    def store(self, name: str, case: Case) -> None:
         """Stores one case in its own savepoint; a refusal (duplicate DOI) fails this file only."""
         try:
             stored = self.library.store_case(case, self.stamp)
         except StorageUnavailable:
             raise
         except LibraryError as error:
-            self.report.failed.append((source.name, str(error)))
+            self.report.failed.append((name, str(error)))
             return
         if stored.outcome == "imported":
             self.report.imported += 1
@@ -171,47 +303,43 @@ class _Run:
         earlier = self._seen.get(stored.case_id)
         if earlier is not None:
             self.report.warnings.append(
-                (source.name, f"same case ({case.key}) as {earlier}, imported earlier in this run")
+                (name, f"same case ({case.key}) as {earlier}, imported earlier in this run")
             )
-        self._seen[stored.case_id] = source.name
+        self._seen[stored.case_id] = name
 
 
-def _read_case(source: _Source, report: ImportReport) -> Case | None:
+def _parse(source: _Source) -> _Parsed:
     try:
         decoded = decode_case_bytes(source.read())
         case = parse_eurorad_text(decoded.text)
     except (CaseFormatError, _Refused) as error:
-        report.failed.append((source.name, str(error)))
-        return None
+        return _Parsed(source.name, None, failure=str(error))
     except OSError as error:
-        report.failed.append((source.name, f"cannot read: {error.strerror or error}"))
-        return None
-    if decoded.warning:
-        report.warnings.append((source.name, decoded.warning))
-    return case
+        return _Parsed(source.name, None, failure=f"cannot read: {error.strerror or error}")
+    return _Parsed(source.name, case, warning=decoded.warning)
 
 
-def _sources(paths: list[Path], report: ImportReport) -> Iterator[_Source]:
+def _sources(paths: list[Path]) -> Iterator[_Item]:
     for path in paths:
         try:
             info = path.lstat()
         except OSError as error:
-            report.failed.append((str(path), error.strerror or str(error)))
+            yield _Note(str(path), error.strerror or str(error))
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _folder_sources(path, report)
+            yield from _folder_sources(path)
         elif _is_zip(path, info):
-            yield from _zip_sources(path, report)
+            yield from _zip_sources(path)
         else:
             yield _Source(str(path), partial(_read_file, path))
 
 
-def _folder_sources(folder: Path, report: ImportReport) -> Iterator[_Source]:
+def _folder_sources(folder: Path) -> Iterator[_Item]:
     """Case files under a folder, sorted; symbolic links are not followed (no loops)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         for name in sorted(dirs):
             if Path(root, name).is_symlink():
-                report.skipped.append(f"{Path(root, name)} (symbolic link, not followed)")
+                yield _Note(f"{Path(root, name)} (symbolic link, not followed)", skipped=True)
         dirs[:] = sorted(
             d for d in dirs if not d.startswith(".") and not Path(root, d).is_symlink()
         )
@@ -220,13 +348,13 @@ def _folder_sources(folder: Path, report: ImportReport) -> Iterator[_Source]:
             if name.startswith("."):
                 continue
             if path.is_symlink():
-                report.skipped.append(f"{path} (symbolic link, not followed)")
+                yield _Note(f"{path} (symbolic link, not followed)", skipped=True)
             elif path.suffix.lower() == ".zip":
-                yield from _zip_sources(path, report)
+                yield from _zip_sources(path)
             elif path.suffix.lower() in CASE_SUFFIXES:
                 yield _Source(str(path), partial(_read_file, path))
             else:
-                report.skipped.append(str(path))
+                yield _Note(str(path), skipped=True)
 
 
 def _read_file(path: Path) -> bytes:
@@ -270,23 +398,23 @@ def _is_zip(path: Path, info: os.stat_result) -> bool:
         return False
 
 
-def _zip_sources(path: Path, report: ImportReport) -> Iterator[_Source]:
+def _zip_sources(path: Path) -> Iterator[_Item]:
     """Case files in a zip, after checking the whole archive against the limits."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        report.failed.append((str(path), f"not a readable zip archive ({error})"))
+        yield _Note(str(path), f"not a readable zip archive ({error})")
         return
     with archive:
         try:
             members = _checked_members(archive)
         except _Refused as error:
-            report.failed.append((str(path), str(error)))
+            yield _Note(str(path), str(error))
             return
         for member in members:
             name = f"{path}!/{member.filename}"
             if PurePosixPath(member.filename).suffix.lower() not in CASE_SUFFIXES:
-                report.skipped.append(name)
+                yield _Note(name, skipped=True)
                 continue
             yield _Source(name, partial(_read_member, archive, member))
 

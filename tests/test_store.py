@@ -11,7 +11,7 @@ import pytest
 
 from desktop.formats.decoding import decode_case_bytes
 from desktop.formats.eurorad_text import parse_eurorad_text
-from desktop.model import Case
+from desktop.model import Case, DiscussionPart
 from desktop.store import schema
 from desktop.store.db import APPLICATION_ID, connect, transaction
 from desktop.store.errors import DuplicateDoi, LibraryTooNew, NotALibrary
@@ -58,7 +58,7 @@ def test_fresh_library_is_at_the_latest_schema(library: Library) -> None:
     conn = sqlite3.connect(library.path)
     assert schema.user_version(conn) == schema.SCHEMA_VERSION == len(schema.MIGRATIONS)
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    assert {"cases", "cases_fts", "cases_fts_source", "cases_fts_insert"} <= names
+    assert {"cases", "cases_fts", "cases_fts_insert", "cases_fts_update"} <= names
 
 
 def test_library_from_a_newer_lightbox_is_refused_untouched(tmp_path: Path) -> None:
@@ -238,3 +238,54 @@ def test_sorting(library: Library, seed_case: Case) -> None:
     assert [s.title for s in library.summaries(ids[::-1])] == ["c", "b", "a"]
     with pytest.raises(ValueError, match="cannot sort"):
         library.case_ids("title; DROP TABLE cases")
+
+
+def test_search_index_can_be_rebuilt_and_checked(library: Library, seed_case: Case) -> None:
+    library.store_case(seed_case, T0)
+    conn = sqlite3.connect(library.path)
+    conn.execute("INSERT INTO cases_fts(cases_fts) VALUES('rebuild')")
+    conn.execute("INSERT INTO cases_fts(cases_fts) VALUES('integrity-check')")
+    conn.commit()
+    conn.close()
+    assert len(library.search("calcinosis")) == 1
+
+
+def test_discussion_structure_survives_storage(library: Library, seed_case: Case) -> None:
+    parts = (
+        DiscussionPart(None, "Opening.\n\nSecond."),
+        DiscussionPart("Background", ""),
+        DiscussionPart("Outcome", "Background"),
+        DiscussionPart("", "x\n\n\n\ny"),
+    )
+    case = dataclasses.replace(seed_case, discussion=parts)
+    stored = library.store_case(case, T0)
+    got = library.get_case(stored.case_id)
+    assert got is not None
+    assert got.discussion == parts
+
+
+def fts_integrity(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO cases_fts(cases_fts, rank) VALUES('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+def test_index_stays_consistent_through_insert_update_and_delete(
+    library: Library, seed_case: Case
+) -> None:
+    edited = dataclasses.replace(seed_case, title="Edited title")
+    with library.transaction():
+        first = library.store_case(seed_case, T0)
+        # Updated while still queued for indexing, in the same transaction.
+        library.store_case(edited, T0)
+    fts_integrity(library.path)
+    assert library.search("calcinosis")[0].summary.title == "Edited title"
+    library.store_case(dataclasses.replace(seed_case, title="Third title"), T0)
+    fts_integrity(library.path)
+    assert library.search("edited") == []
+    with library.transaction():
+        library._conn.execute("DELETE FROM cases WHERE id = ?", (first.case_id,))
+    fts_integrity(library.path)
+    assert library.search("calcinosis") == []

@@ -41,19 +41,33 @@ from dataclasses import dataclass, field
 from desktop.formats.errors import CaseFormatError
 from desktop.model import Author, Case, DiscussionPart, Patient, Sex
 
-#: Body headings in reading order with their rank; a heading only starts a section once, and
-#: only when it does not go back in this order (References and Case information share a rank).
-_BODY_HEADINGS: dict[str, tuple[str, int]] = {
-    "clinical history": ("history", 0),
-    "imaging findings": ("findings", 1),
-    "discussion": ("discussion", 2),
-    "differential diagnosis list": ("differential", 3),
-    "differential diagnosis": ("differential", 3),
-    "final diagnosis": ("final", 4),
-    "references": ("references", 5),
-    "reference": ("references", 5),
-    "case information": ("information", 5),
+#: Body headings and the section each starts.
+_BODY_HEADINGS: dict[str, str] = {
+    "clinical history": "history",
+    "imaging findings": "findings",
+    "discussion": "discussion",
+    "differential diagnosis list": "differential",
+    "differential diagnosis": "differential",
+    "final diagnosis": "final",
+    "references": "references",
+    "reference": "references",
+    "case information": "information",
 }
+#: Which section may follow which: a heading line anywhere else is text. This keeps a
+#: paragraph that happens to read "References" inside the history.
+_NEXT_SECTIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"history", "findings"}),
+    "history": frozenset({"findings"}),
+    "findings": frozenset({"discussion", "differential", "final"}),
+    "discussion": frozenset({"differential", "final"}),
+    "differential": frozenset({"final", "references", "information"}),
+    "final": frozenset({"references", "information"}),
+    "references": frozenset({"information"}),
+    "information": frozenset({"references"}),
+}
+
+#: Longer lines cannot be a heading (the longest, with room for stray spaces and a colon).
+_LONGEST_HEADING = 40
 
 _HEADER_LABELS = {"section", "case type", "authors", "patient", "categories"}
 
@@ -83,6 +97,8 @@ _HEADING_WORDS = (
     r"background|clinical\s+perspectives?|imaging\s+perspectives?|outcomes?"
     r"|teaching\s+points?|take[- ]home\s+messages?"
 )
+#: Every sub-heading contains one of these; paragraphs without any skip the costly search.
+_HEADING_STEMS = ("background", "perspective", "outcome", "teaching", "home")
 _SUBHEADING_LINE = re.compile(
     rf"(?:{_HEADING_WORDS})(?:\s*(?:and|&|/)\s*(?:{_HEADING_WORDS}))*\s*:?", re.IGNORECASE
 )
@@ -101,7 +117,7 @@ _REPORT_CUE = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     number: int
     text: str
@@ -269,20 +285,25 @@ class _Header:
 
 
 def _header_blocks(lines: list[_Line]) -> Iterator[tuple[str | None, list[_Line]]]:
-    """Groups header lines into blocks at blank lines and labels; yields (label, lines)."""
+    """Groups header lines into blocks at blank lines and labels; yields (label, lines).
+
+    The first block is the title and the line after a label is its value, even when they
+    read like a label ("Categories" as a title).
+    """
     label: str | None = None
     block: list[_Line] = []
+    titled = False
     for line in lines:
         stripped = line.text.strip()
-        if stripped.casefold() in _HEADER_LABELS:
+        if not stripped:
             if block:
                 yield label, block
-                block = []
+                block, label, titled = [], None, True
+        elif titled and not block and label is None and stripped.casefold() in _HEADER_LABELS:
             label = stripped.casefold()
-        elif not stripped:
-            if block:
-                yield label, block
-                block, label = [], None
+        elif titled and block and stripped.casefold() in _HEADER_LABELS:
+            yield label, block
+            block, label = [], stripped.casefold()
         else:
             block.append(_Line(line.number, stripped))
     if block:
@@ -363,6 +384,8 @@ def _parse_categories(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _split_outside_parentheses(text: str) -> tuple[str, ...]:
+    if "(" not in text:
+        return tuple(item for raw in text.split(",") if (item := raw.strip()))
     items: list[str] = []
     current: list[str] = []
     depth = 0
@@ -411,19 +434,19 @@ def _parse_affiliations(block: list[_Line]) -> list[str]:
 
 
 def _heading_key(text: str) -> str | None:
-    entry = _BODY_HEADINGS.get(" ".join(text.split()).casefold().rstrip(":"))
-    return entry[0] if entry else None
+    if len(text) > _LONGEST_HEADING:  # most lines are paragraphs: skip them cheaply
+        return None
+    return _BODY_HEADINGS.get(" ".join(text.split()).casefold().rstrip(":"))
 
 
 def _split_body(lines: list[_Line]) -> _Sections:
     sections = _Sections()
     current: str | None = None
-    rank = -1
     for line in lines:
-        entry = _BODY_HEADINGS.get(" ".join(line.text.split()).casefold().rstrip(":"))
-        if entry and entry[0] not in sections.lines and entry[1] >= rank:
-            current, rank = entry
-            sections.lines[current] = []
+        key = _heading_key(line.text)
+        if key in _NEXT_SECTIONS[current] and key not in sections.lines:
+            current = key
+            sections.lines[key] = []
         elif current is not None:
             sections.lines[current].append(line)
     return sections
@@ -496,6 +519,9 @@ def _unglue(paragraph: str) -> list[tuple[str | None, str]]:
     """Splits a paragraph into (heading, text) pieces; heading None for plain text."""
     if _SUBHEADING_LINE.fullmatch(paragraph):
         return [(paragraph.rstrip(":").strip(), "")]
+    folded = paragraph.casefold()
+    if not any(word in folded for word in _HEADING_STEMS):
+        return [(None, paragraph)]
     pieces: list[tuple[str | None, str]] = []
     position = 0
     heading: str | None = None

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from desktop.model import (
@@ -21,6 +21,7 @@ from desktop.model import (
     SearchHit,
 )
 from desktop.store.errors import DuplicateDoi
+from desktop.store.schema import FTS_COLUMNS
 
 Outcome = Literal["imported", "updated", "unchanged"]
 
@@ -51,53 +52,74 @@ class StoredCase:
     outcome: Outcome
 
 
-def content_hash(case: Case) -> str:
-    """A digest of every field, so re-importing identical text is detected as unchanged."""
-    payload = json.dumps(asdict(case), default=str, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def content_hash(values: dict[str, Any]) -> str:
+    """A digest of every stored field, so re-importing identical text is seen as unchanged."""
+    digest = hashlib.sha256()
+    for key in sorted(values):
+        value = values[key]
+        digest.update(
+            f"{key}\x00{type(value).__name__}\x00{value}\x00".encode("utf-8", "surrogatepass")
+        )
+    return digest.hexdigest()
 
 
 def store_case(conn: sqlite3.Connection, case: Case, now: dt.datetime) -> StoredCase:
     """Inserts a case, or updates the one with the same (source, source id) in place.
 
     Must run inside a transaction. Everything the reader made stays keyed to the case id,
-    which an update keeps.
+    which an update keeps. The write is one statement, so a refusal changes nothing.
 
     Raises:
         DuplicateDoi: the DOI already belongs to a case with another identity.
     """
-    digest = content_hash(case)
+    values = _case_values(case)
+    digest = content_hash(values)
     row = conn.execute(
         "SELECT id, content_hash FROM cases WHERE source = ? AND source_id = ?",
         (case.source, case.source_id),
     ).fetchone()
-    if case.doi:
-        owner = conn.execute(
-            "SELECT source || ':' || source_id FROM cases WHERE doi = ? AND id IS NOT ?",
-            (case.doi, row[0] if row else None),
-        ).fetchone()
-        if owner:
-            raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}")
-    values = _case_values(case)
     stamp = now.isoformat(timespec="seconds")
-    if row is None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cursor = conn.execute(
-            f"INSERT INTO cases ({columns}, content_hash, imported_at, updated_at)"
-            f" VALUES ({marks}, ?, ?, ?)",
-            (*values.values(), digest, stamp, stamp),
+    try:
+        if row is None:
+            columns = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            cursor = conn.execute(
+                f"INSERT INTO cases ({columns}, content_hash, imported_at, updated_at)"
+                f" VALUES ({marks}, ?, ?, ?)",
+                (*values.values(), digest, stamp, stamp),
+            )
+            return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported")
+        case_id = CaseId(row[0])
+        if row[1] == digest:
+            return StoredCase(case_id, "unchanged")
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        conn.execute(
+            f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
+            (*values.values(), digest, stamp, case_id),
         )
-        return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported")
-    case_id = CaseId(row[0])
-    if row[1] == digest:
-        return StoredCase(case_id, "unchanged")
-    assignments = ", ".join(f"{column} = ?" for column in values)
-    conn.execute(
-        f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
-        (*values.values(), digest, stamp, case_id),
-    )
+    except sqlite3.IntegrityError:
+        owner = conn.execute(
+            "SELECT source || ':' || source_id FROM cases WHERE doi = ?", (case.doi,)
+        ).fetchone()
+        if owner is None:
+            raise
+        raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}") from None
     return StoredCase(case_id, "updated")
+
+
+def index_pending(conn: sqlite3.Connection) -> int:
+    """Indexes the cases queued by the triggers, in one statement; returns how many.
+
+    `Library.transaction` calls it before every commit, so a committed library never has a
+    case missing from search.
+    """
+    columns = ", ".join(FTS_COLUMNS)
+    cursor = conn.execute(
+        f"INSERT INTO cases_fts(rowid, {columns}) SELECT id, {columns} FROM cases"
+        " WHERE id IN (SELECT case_id FROM search_pending)"
+    )
+    conn.execute("DELETE FROM search_pending")
+    return cursor.rowcount
 
 
 def get_case(conn: sqlite3.Connection, case_id: CaseId) -> Case | None:
@@ -219,6 +241,7 @@ def _case_values(case: Case) -> dict[str, Any]:
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
 
+    discussion, outline = _discussion_columns(case.discussion)
     return {
         "source": case.source,
         "source_id": case.source_id,
@@ -238,8 +261,12 @@ def _case_values(case: Case) -> dict[str, Any]:
         "imaging_techniques": dump(list(case.imaging_techniques)),
         "clinical_history": case.clinical_history,
         "imaging_findings": case.imaging_findings,
-        "discussion": dump([{"heading": p.heading, "text": p.text} for p in case.discussion]),
-        "differential_diagnosis": dump(list(case.differential_diagnosis)),
+        "discussion": discussion,
+        "discussion_outline": outline,
+        # One item a line: items are single lines (a line break inside one becomes a space).
+        "differential_diagnosis": "\n".join(
+            " ".join(item.split("\n")) for item in case.differential_diagnosis if item
+        ),
         "final_diagnosis": case.final_diagnosis,
         "reference_list": dump(list(case.references)),
         "issn": case.issn,
@@ -268,8 +295,10 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         imaging_techniques=tuple(load("imaging_techniques")),
         clinical_history=row["clinical_history"] or "",
         imaging_findings=row["imaging_findings"] or "",
-        discussion=tuple(DiscussionPart(p["heading"], p["text"]) for p in load("discussion")),
-        differential_diagnosis=tuple(load("differential_diagnosis")),
+        discussion=_discussion_parts(row["discussion"] or "", load("discussion_outline")),
+        differential_diagnosis=tuple(row["differential_diagnosis"].split("\n"))
+        if row["differential_diagnosis"]
+        else (),
         final_diagnosis=row["final_diagnosis"] or "",
         references=tuple(load("reference_list")),
         doi=row["doi"],
@@ -277,6 +306,36 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         license=row["license"],
         figures=tuple(Figure(f["label"], f["legend"], f["image"]) for f in load("figures")),
     )
+
+
+def _discussion_columns(parts: tuple[DiscussionPart, ...]) -> tuple[str, str]:
+    """The discussion as plain searchable text, and an outline to rebuild its parts exactly.
+
+    The text is the blocks (each heading, then each paragraph of its part) joined by blank
+    lines; the outline is ``[[heading, paragraph count], ...]``. Storing the text once, as a
+    plain column, lets FTS5 index the table itself instead of a second copy.
+    """
+    blocks: list[str] = []
+    outline: list[list[Any]] = []
+    for part in parts:
+        if part.heading is not None:
+            blocks.append(part.heading)
+        paragraphs = part.text.split("\n\n") if part.text else []
+        blocks.extend(paragraphs)
+        outline.append([part.heading, len(paragraphs)])
+    return "\n\n".join(blocks), json.dumps(outline, ensure_ascii=False)
+
+
+def _discussion_parts(text: str, outline: list[list[Any]]) -> tuple[DiscussionPart, ...]:
+    blocks = text.split("\n\n") if text else []
+    parts = []
+    position = 0
+    for heading, count in outline:
+        if heading is not None:
+            position += 1
+        parts.append(DiscussionPart(heading, "\n\n".join(blocks[position : position + count])))
+        position += count
+    return tuple(parts)
 
 
 def _summary(row: tuple[Any, ...]) -> CaseSummary:

@@ -40,10 +40,14 @@ class Library:
         conn = connect(path, create=create)
         try:
             _guard(path, lambda: migrate(conn))
+            library = cls(path, conn)
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
+                with library.transaction():
+                    pass  # committing indexes what was left queued
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn)
+        return library
 
     def close(self) -> None:
         self._conn.close()
@@ -56,19 +60,36 @@ class Library:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction; nested use is a savepoint (one case inside a batch)."""
+        """A write transaction; nested use is a savepoint (one case inside a batch).
+
+        The outermost one indexes the cases it queued for search just before it commits.
+        """
+        outermost = not self._conn.in_transaction
         try:
             with transaction(self._conn):
                 yield
+                if outermost:
+                    cases.index_pending(self._conn)
         except sqlite3.Error as error:
             mapped = classify(error, self.path)
             if mapped is None:
                 raise
             raise mapped from error
 
+    def index_pending(self) -> None:
+        """Indexes queued cases now (inside a transaction) rather than at its commit."""
+        with self.transaction():
+            cases.index_pending(self._conn)
+
     def store_case(self, case: Case, now: dt.datetime | None = None) -> StoredCase:
-        """Adds a case or updates it in place (same id); all-or-nothing."""
+        """Adds a case or updates it in place (same id); all-or-nothing.
+
+        Inside a caller's transaction (a bulk import) no savepoint is needed: the case is
+        written by one statement, and SQLite undoes a failed statement whole.
+        """
         stamp = now or dt.datetime.now(dt.UTC)
+        if self._conn.in_transaction:
+            return _guard(self.path, lambda: cases.store_case(self._conn, case, stamp))
         with self.transaction():
             return cases.store_case(self._conn, case, stamp)
 
