@@ -1,4 +1,5 @@
-"""The `lightbox` command: headless import, list, search and show over the same store the app uses.
+"""The `lightbox` command: with no command, the reading window; `import`, `list`, `search` and
+`show` do the same work headless, over the same store.
 
 Exit status: 0 success; 1 an import had failures; 2 a usage error, an unknown case, or a
 library that cannot be used — always one line on stderr, never a traceback.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from desktop import __version__
-from desktop.model import Case, CaseSummary
+from desktop.model import Case, CaseFilter, CaseSummary
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library
 
@@ -46,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"lightbox {__version__}")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        type=Path,
+        help="open the window, save a PNG of it to FILE and quit",
+    )
+    parser.add_argument("--case", metavar="ID", help="open the window on this case")
+    parser.add_argument(
+        "--theme",
+        choices=["system", "light", "dark"],
+        default="system",
+        help="light or dark look (default: follow the system)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     importing = commands.add_parser(
@@ -87,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     explicit = getattr(args, "library", None)
+    if args.command is None:
+        from desktop.ui.app import run
+
+        return run(explicit, screenshot=args.screenshot, case_key=args.case, scheme=args.theme)
     if args.command == "import":
         with _open(explicit, create=True) as library:
             return _import(library, args.paths)
@@ -95,12 +113,12 @@ def _run(args: argparse.Namespace) -> int:
             return _show(library, args.id, as_json=args.json)
         if args.command == "search":
             return _search(library, args.query, args.limit, as_json=args.json)
-        sort = getattr(args, "sort", "title")
         try:
-            summaries = library.list_summaries(sort, getattr(args, "reverse", False))
+            ids = library.case_ids(CaseFilter(), args.sort, args.reverse)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        if getattr(args, "json", False):
+        summaries = [row.summary for row in library.rows(ids)]
+        if args.json:
             _print_json([_summary_json(s) for s in summaries])
         else:
             for summary in summaries:
@@ -110,28 +128,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _open(explicit: Path | None, *, create: bool) -> Library:
     """Opens the named library, or the default one (created and seeded on first use)."""
-    from desktop import paths
+    from desktop.library_setup import open_library
 
-    if explicit is not None:
-        return Library.open(explicit, create=create)
-    path = paths.default_library_path()
-    fresh = not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    library = Library.open(path, create=True)
-    if fresh:
-        _seed(library, paths.sample_cases_dir())
+    library, seeded = open_library(explicit, create=create)
+    if seeded is not None:
+        print(f"New library at {library.path}, seeded with {seeded.summary()}.", file=sys.stderr)
+        for path, reason in seeded.failed:
+            print(f"FAILED {path}: {reason}", file=sys.stderr)
     return library
-
-
-def _seed(library: Library, cases_dir: Path | None) -> None:
-    from desktop.importer import import_paths
-
-    if cases_dir is None:
-        return
-    report = import_paths(library, [cases_dir])
-    print(f"New library at {library.path}, seeded with {report.summary()}.", file=sys.stderr)
-    for path, reason in report.failed:
-        print(f"FAILED {path}: {reason}", file=sys.stderr)
 
 
 def _import(library: Library, paths: list[Path]) -> int:

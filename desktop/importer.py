@@ -125,6 +125,7 @@ def import_paths(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     now: dt.datetime | None = None,
+    batch_seconds: float = BATCH_SECONDS,
 ) -> ImportReport:
     """Imports every case found under `paths` into `library`.
 
@@ -138,6 +139,8 @@ def import_paths(
         cancelled: Polled between files; when it returns True, the import stops and keeps
             everything stored so far.
         now: Import time to record (tests pass a fixed one).
+        batch_seconds: Longest a batch transaction stays open; the app passes less, so its
+            own saves (notes) never wait long for the import's write lock.
 
     Raises:
         StorageUnavailable: the library cannot be written (disk full, read-only); work
@@ -147,7 +150,7 @@ def import_paths(
     reader = _Reader(_sources(paths))
     reader.start()
     try:
-        _store_all(run, reader, progress, cancelled)
+        _store_all(run, reader, progress, cancelled, batch_seconds)
     finally:
         reader.stop()
     run.report.changes = Changes(cases=frozenset(run.changed))
@@ -159,6 +162,7 @@ def _store_all(
     reader: _Reader,
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
+    batch_seconds: float,
 ) -> None:
     """Stores what the reader parses, in batch transactions, until it is done or cancelled."""
     done = 0
@@ -184,7 +188,7 @@ def _store_all(
                 done += 1
                 if progress is not None:
                     progress(done, item.name)
-                if time.monotonic() - started > BATCH_SECONDS:
+                if time.monotonic() - started > batch_seconds:
                     break
             # SQLite indexes and commits without holding the interpreter lock: the reader
             # parses ahead meanwhile, and waits while this thread runs Python code.
@@ -306,6 +310,11 @@ class _Run:
                 (name, f"same case ({case.key}) as {earlier}, imported earlier in this run")
             )
         self._seen[stored.case_id] = name
+
+
+def count_case_files(paths: list[Path]) -> int:
+    """How many files an import of `paths` will read (for a progress bar); reads none."""
+    return sum(1 for item in _sources(paths) if isinstance(item, _Source))
 
 
 def _parse(source: _Source) -> _Parsed:

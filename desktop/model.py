@@ -146,3 +146,46 @@ def parse_case_key(key: str) -> tuple[str, str]:
     if not sep or not source or not source_id:
         raise ValueError(f"case id {key!r} is not of the form SOURCE:ID (e.g. eurorad:8455)")
     return source, source_id
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """The reader's Markdown note on a case."""
+
+    case_id: CaseId
+    body: str
+    updated_at: dt.datetime
+
+
+#: What the sidebar can select; "section" takes a section name.
+FilterKind = Literal["all", "unread", "bookmarked", "notes", "recent", "section"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """A sidebar selection: which cases the list shows."""
+
+    kind: FilterKind = "all"
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One row of the case list: the summary and the reader's marks."""
+
+    summary: CaseSummary
+    bookmarked: bool
+    has_note: bool
+    read: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SidebarCounts:
+    """How many cases each sidebar entry holds."""
+
+    all: int
+    unread: int
+    bookmarked: int
+    notes: int
+    recent: int
+    sections: tuple[tuple[str, int], ...]

@@ -31,3 +31,17 @@ def sample_cases_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def resources_dir() -> Path:
+    """Icons and style sheets: packaged beside the code in a wheel, or `resources/` in a tree."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "resources", package.parent / "resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("Lightbox's resources folder is missing from this installation")
+
+
+def settings_path() -> Path:
+    """Window layout and view preferences (not the reader's data, which is in the library)."""
+    return data_dir() / "settings.ini"

@@ -146,7 +146,7 @@ def test_unreadable_libraries(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_default_library_is_seeded_from_sample_cases(
     lightbox_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = run(capsys)
+    status, out, err = run(capsys, "list")
     assert status == 0
     assert "seeded with" in err
     assert (lightbox_home / "library.db").is_file()

@@ -25,23 +25,8 @@ from desktop.store.schema import FTS_COLUMNS
 
 Outcome = Literal["imported", "updated", "unchanged"]
 
-#: Sort keys the list offers, mapped to SQL; ties always break on id for a stable order.
-SORT_COLUMNS: dict[str, str] = {
-    "title": "title COLLATE NOCASE",
-    "section": "section COLLATE NOCASE",
-    "age": "age_days",
-    "sex": "sex",
-    "diagnosis": "final_diagnosis COLLATE NOCASE",
-    "published": "published",
-    "imported": "imported_at",
-}
-
 #: bm25 weights per FTS column: title, history, findings, discussion, differential, diagnosis.
-_BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0"
-
-_SUMMARY_COLUMNS = (
-    "id, source, source_id, title, section, published, age, age_days, sex, final_diagnosis"
-)
+BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,37 +126,6 @@ def count_cases(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
 
 
-def case_ids(
-    conn: sqlite3.Connection, sort: str = "title", descending: bool = False
-) -> list[CaseId]:
-    """Every case id in list order; cheap even for 100,000 cases."""
-    order = _order_by(sort, descending)
-    return [CaseId(r[0]) for r in conn.execute(f"SELECT id FROM cases ORDER BY {order}")]
-
-
-def summaries(conn: sqlite3.Connection, ids: list[CaseId]) -> list[CaseSummary]:
-    """Summaries for the given ids, in the order given (ids not found are left out)."""
-    found: dict[int, CaseSummary] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for row in conn.execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE id IN ({marks})", chunk
-        ):
-            found[row[0]] = _summary(row)
-    return [found[i] for i in ids if i in found]
-
-
-def list_summaries(
-    conn: sqlite3.Connection, sort: str = "title", descending: bool = False
-) -> list[CaseSummary]:
-    order = _order_by(sort, descending)
-    return [
-        _summary(row)
-        for row in conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM cases ORDER BY {order}")
-    ]
-
-
 def search(
     conn: sqlite3.Connection,
     query: str,
@@ -194,12 +148,12 @@ def search(
     rows = conn.execute(
         f"SELECT c.id, c.source, c.source_id, c.title, c.section, c.published, c.age,"
         f" c.age_days, c.sex, c.final_diagnosis,"
-        f" snippet(cases_fts, -1, ?, ?, '…', 16), bm25(cases_fts, {_BM25_WEIGHTS})"
+        f" snippet(cases_fts, -1, ?, ?, '…', 16), bm25(cases_fts, {BM25_WEIGHTS})"
         f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
-        f" WHERE cases_fts MATCH ? ORDER BY bm25(cases_fts, {_BM25_WEIGHTS}) LIMIT ?",
+        f" WHERE cases_fts MATCH ? ORDER BY bm25(cases_fts, {BM25_WEIGHTS}) LIMIT ?",
         (marks[0], marks[1], match, limit),
     ).fetchall()
-    return [SearchHit(_summary(row[:10]), row[10], -float(row[11])) for row in rows]
+    return [SearchHit(summary_from_row(row[:10]), row[10], -float(row[11])) for row in rows]
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\w+)', re.UNICODE)
@@ -226,15 +180,6 @@ def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
     if prefix_last and last_is_word and not text[-1:].isspace():
         terms[-1] += "*"
     return " ".join(terms)
-
-
-def _order_by(sort: str, descending: bool) -> str:
-    if sort not in SORT_COLUMNS:
-        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
-    direction = "DESC" if descending else "ASC"
-    # NULLs (unknown age, undated cases) go last whichever way the list is sorted.
-    column = SORT_COLUMNS[sort].split()[0]
-    return f"{column} IS NULL, {SORT_COLUMNS[sort]} {direction}, id {direction}"
 
 
 def _case_values(case: Case) -> dict[str, Any]:
@@ -338,7 +283,7 @@ def _discussion_parts(text: str, outline: list[list[Any]]) -> tuple[DiscussionPa
     return tuple(parts)
 
 
-def _summary(row: tuple[Any, ...]) -> CaseSummary:
+def summary_from_row(row: tuple[Any, ...]) -> CaseSummary:
     return CaseSummary(
         id=CaseId(row[0]),
         source=row[1],

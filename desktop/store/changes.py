@@ -13,12 +13,28 @@ class Changes:
 
     Attributes:
         cases: Cases whose text or metadata changed (or that were added or removed).
+        notes: Cases whose note changed.
+        bookmarks: Cases bookmarked or unbookmarked.
+        reading: Cases whose read state changed.
     """
 
     cases: frozenset[CaseId] = field(default_factory=frozenset)
+    notes: frozenset[CaseId] = field(default_factory=frozenset)
+    bookmarks: frozenset[CaseId] = field(default_factory=frozenset)
+    reading: frozenset[CaseId] = field(default_factory=frozenset)
 
     def __bool__(self) -> bool:
-        return bool(self.cases)
+        return bool(self.cases or self.notes or self.bookmarks or self.reading)
 
     def __or__(self, other: Changes) -> Changes:
-        return Changes(cases=self.cases | other.cases)
+        return Changes(
+            cases=self.cases | other.cases,
+            notes=self.notes | other.notes,
+            bookmarks=self.bookmarks | other.bookmarks,
+            reading=self.reading | other.reading,
+        )
+
+    @property
+    def touched(self) -> frozenset[CaseId]:
+        """Every case whose row in the list may look different."""
+        return self.cases | self.notes | self.bookmarks | self.reading

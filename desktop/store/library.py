@@ -9,11 +9,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from desktop.model import Case, CaseId, CaseSummary, SearchHit, parse_case_key
-from desktop.store import cases
+from desktop.model import (
+    Case,
+    CaseFilter,
+    CaseId,
+    ListRow,
+    Note,
+    SearchHit,
+    SidebarCounts,
+    parse_case_key,
+)
+from desktop.store import cases, listing, reader_data
 from desktop.store.cases import StoredCase
+from desktop.store.changes import Changes
 from desktop.store.db import connect, transaction
 from desktop.store.errors import LibraryError, classify
+from desktop.store.listing import Hit
 from desktop.store.schema import migrate
 
 T = TypeVar("T")
@@ -52,6 +63,10 @@ class Library:
     def close(self) -> None:
         self._conn.close()
 
+    def interrupt(self) -> None:
+        """Stops the query running on this library's connection (safe from any thread)."""
+        self._conn.interrupt()
+
     def __enter__(self) -> Library:
         return self
 
@@ -87,7 +102,7 @@ class Library:
         Inside a caller's transaction (a bulk import) no savepoint is needed: the case is
         written by one statement, and SQLite undoes a failed statement whole.
         """
-        stamp = now or dt.datetime.now(dt.UTC)
+        stamp = now or _now()
         if self._conn.in_transaction:
             return _guard(self.path, lambda: cases.store_case(self._conn, case, stamp))
         with self.transaction():
@@ -111,14 +126,75 @@ class Library:
     def count_cases(self) -> int:
         return _guard(self.path, lambda: cases.count_cases(self._conn))
 
-    def case_ids(self, sort: str = "title", descending: bool = False) -> list[CaseId]:
-        return _guard(self.path, lambda: cases.case_ids(self._conn, sort, descending))
+    def case_ids(
+        self,
+        case_filter: CaseFilter | None = None,
+        sort: str = "title",
+        descending: bool = False,
+        now: dt.datetime | None = None,
+    ) -> list[CaseId]:
+        """The ids of the cases a sidebar entry shows, sorted in SQL."""
+        chosen = case_filter or CaseFilter()
+        return _guard(
+            self.path, lambda: listing.case_ids(self._conn, chosen, sort, descending, now)
+        )
 
-    def summaries(self, ids: list[CaseId]) -> list[CaseSummary]:
-        return _guard(self.path, lambda: cases.summaries(self._conn, ids))
+    def sort_ids(self, ids: list[CaseId], sort: str, descending: bool) -> list[CaseId]:
+        return _guard(self.path, lambda: listing.sort_ids(self._conn, ids, sort, descending))
 
-    def list_summaries(self, sort: str = "title", descending: bool = False) -> list[CaseSummary]:
-        return _guard(self.path, lambda: cases.list_summaries(self._conn, sort, descending))
+    def rows(self, ids: list[CaseId]) -> list[ListRow]:
+        """List rows (summary and marks) for these ids, in this order."""
+        return _guard(self.path, lambda: listing.rows(self._conn, ids))
+
+    def counts(self, now: dt.datetime | None = None) -> SidebarCounts:
+        return _guard(self.path, lambda: listing.counts(self._conn, now))
+
+    def search_cases(
+        self,
+        query: str,
+        case_filter: CaseFilter | None = None,
+        *,
+        limit: int = 200,
+        marks: tuple[str, str] = ("«", "»"),
+        now: dt.datetime | None = None,
+    ) -> list[Hit]:
+        """Ranked search over case text and notes, within a sidebar entry."""
+        chosen = case_filter or CaseFilter()
+        return _guard(
+            self.path,
+            lambda: listing.search(self._conn, query, chosen, limit=limit, marks=marks, now=now),
+        )
+
+    def note(self, case_id: CaseId) -> Note | None:
+        return _guard(self.path, lambda: reader_data.get_note(self._conn, case_id))
+
+    def save_note(self, case_id: CaseId, body: str, now: dt.datetime | None = None) -> Changes:
+        """Saves the reader's note (committed when this returns); blank removes it."""
+        with self.transaction():
+            changed = reader_data.save_note(self._conn, case_id, body, now or _now())
+        return Changes(notes=frozenset({case_id})) if changed else Changes()
+
+    def is_bookmarked(self, case_id: CaseId) -> bool:
+        return _guard(self.path, lambda: reader_data.is_bookmarked(self._conn, case_id))
+
+    def set_bookmark(self, case_id: CaseId, on: bool, now: dt.datetime | None = None) -> Changes:
+        with self.transaction():
+            changed = reader_data.set_bookmark(self._conn, case_id, on, now or _now())
+        return Changes(bookmarks=frozenset({case_id})) if changed else Changes()
+
+    def bookmarked_ids(self) -> list[CaseId]:
+        return _guard(self.path, lambda: reader_data.bookmarked_ids(self._conn))
+
+    def mark_read(self, case_id: CaseId, now: dt.datetime | None = None) -> Changes:
+        """Records a reading; the Changes name the case only if it was unread."""
+        with self.transaction():
+            first = reader_data.mark_read(self._conn, case_id, now or _now())
+        return Changes(reading=frozenset({case_id})) if first else Changes()
+
+    def mark_unread(self, case_id: CaseId) -> Changes:
+        with self.transaction():
+            changed = reader_data.mark_unread(self._conn, case_id)
+        return Changes(reading=frozenset({case_id})) if changed else Changes()
 
     def search(
         self,
@@ -133,6 +209,10 @@ class Library:
             self.path,
             lambda: cases.search(self._conn, query, limit, prefix_last=prefix_last, marks=marks),
         )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _guard(path: Path, work: Callable[[], T]) -> T:

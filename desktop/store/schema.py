@@ -108,8 +108,44 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def m002_reader_data(db: sqlite_utils.Database) -> None:
+    """The reader's notes (searchable), bookmarks and reading state.
+
+    User data refers to a case by its row id, which re-import keeps. ON DELETE RESTRICT:
+    a case that holds the reader's work cannot be deleted by accident, only moved with it.
+    """
+    db.execute(
+        "CREATE TABLE notes (case_id INTEGER PRIMARY KEY"
+        " REFERENCES cases(id) ON DELETE RESTRICT, body TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes',"
+        " content_rowid='case_id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+    )
+    index = "INSERT INTO notes_fts(rowid, body) VALUES (new.case_id, new.body);"
+    unindex = (
+        "INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', old.case_id, old.body);"
+    )
+    db.execute(f"CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN {index} END")
+    db.execute(f"CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN {unindex} END")
+    db.execute(
+        f"CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN {unindex} {index} END"
+    )
+    db.execute(
+        "CREATE TABLE bookmarks (case_id INTEGER PRIMARY KEY"
+        " REFERENCES cases(id) ON DELETE RESTRICT, created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE reading (case_id INTEGER PRIMARY KEY"
+        " REFERENCES cases(id) ON DELETE RESTRICT, first_read_at TEXT NOT NULL,"
+        " last_read_at TEXT NOT NULL, times_read INTEGER NOT NULL DEFAULT 1)"
+    )
+    db.execute("CREATE INDEX reading_last_read ON reading(last_read_at)")
+
+
 #: The chain: index n upgrades version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_reader_data]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,26 @@
+"""Renders note previews in a separate process, so a pathological note can be stopped.
+
+Python-Markdown can take many seconds on hostile input (20 KB of nested brackets: ~17 s) and
+holds the interpreter lock while it does; in a process of its own it can be killed after its
+time budget, and typing never waits. The UI starts `serve` with a pipe and sends the text.
+"""
+
+from __future__ import annotations
+
+from multiprocessing.connection import Connection
+
+from desktop.render import DARK, LIGHT, note_html
+
+
+def serve(conn: Connection) -> None:
+    """Answers (request id, markdown, dark?) with (request id, NoteRendering) until EOF."""
+    while True:
+        try:
+            request_id, text, dark = conn.recv()
+        except (EOFError, OSError):
+            return
+        rendering = note_html(text, theme=DARK if dark else LIGHT)
+        try:
+            conn.send((request_id, rendering))
+        except (BrokenPipeError, OSError):
+            return

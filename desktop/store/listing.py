@@ -1,0 +1,200 @@
+"""What the case list shows: ids filtered and sorted in SQL, rows with the reader's marks,
+sidebar counts, and search over case text and notes together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
+from desktop.store.cases import BM25_WEIGHTS, fts_query, summary_from_row
+
+#: How far back "Recently read" looks.
+RECENT_DAYS = 30
+
+#: Sort keys, mapped to SQL over the joined tables below; ties break on id.
+SORTS: dict[str, str] = {
+    "title": "c.title COLLATE NOCASE",
+    "section": "c.section COLLATE NOCASE",
+    "age": "c.age_days",
+    "sex": "c.sex",
+    "diagnosis": "c.final_diagnosis COLLATE NOCASE",
+    "published": "c.published",
+    "imported": "c.imported_at",
+    "read": "r.last_read_at",
+    "marks": "(b.case_id IS NOT NULL) * 2 + (n.case_id IS NOT NULL)",
+}
+
+_MARKS_JOIN = (
+    "LEFT JOIN bookmarks b ON b.case_id = c.id LEFT JOIN notes n ON n.case_id = c.id"
+    " LEFT JOIN reading r ON r.case_id = c.id"
+)
+_FROM = f"cases c {_MARKS_JOIN}"
+_ROW_COLUMNS = (
+    "c.id, c.source, c.source_id, c.title, c.section, c.published, c.age, c.age_days, c.sex,"
+    " c.final_diagnosis, b.case_id IS NOT NULL, n.case_id IS NOT NULL, r.case_id IS NOT NULL"
+)
+#: Weight of a match in the reader's own note against one in the case text.
+_NOTE_WEIGHT = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A search hit: the case, a snippet with marked matches, its score, and whether the
+    snippet comes from the reader's note."""
+
+    case_id: CaseId
+    snippet: str
+    score: float
+    in_note: bool
+
+
+def case_ids(
+    conn: sqlite3.Connection,
+    case_filter: CaseFilter,
+    sort: str = "title",
+    descending: bool = False,
+    now: dt.datetime | None = None,
+) -> list[CaseId]:
+    """The ids the list shows, in order: one query, cheap even for 100,000 cases."""
+    where, params = _where(case_filter, now)
+    order = order_by(sort, descending)
+    rows = conn.execute(f"SELECT c.id FROM {_FROM} WHERE {where} ORDER BY {order}", params)
+    return [CaseId(row[0]) for row in rows]
+
+
+def sort_ids(
+    conn: sqlite3.Connection, ids: list[CaseId], sort: str, descending: bool
+) -> list[CaseId]:
+    """Puts the given ids (search hits) in list order."""
+    order = order_by(sort, descending)
+    found: list[CaseId] = []
+    # A temporary table keeps the statement short whatever the number of hits.
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sort_ids (id INTEGER PRIMARY KEY)")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO temp.sort_ids VALUES (?)", [(i,) for i in ids])
+        for row in conn.execute(
+            f"SELECT c.id FROM {_FROM} WHERE c.id IN (SELECT id FROM temp.sort_ids)"
+            f" ORDER BY {order}"
+        ):
+            found.append(CaseId(row[0]))
+    finally:
+        conn.execute("DELETE FROM temp.sort_ids")
+    return found
+
+
+def rows(conn: sqlite3.Connection, ids: list[CaseId]) -> list[ListRow]:
+    """List rows for the given ids, in the order given (ids not found are left out)."""
+    found: dict[int, ListRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM {_FROM} WHERE c.id IN ({marks})", chunk
+        ):
+            found[row[0]] = ListRow(
+                summary=summary_from_row(row[:10]),
+                bookmarked=bool(row[10]),
+                has_note=bool(row[11]),
+                read=bool(row[12]),
+            )
+    return [found[i] for i in ids if i in found]
+
+
+def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarCounts:
+    since = _recent_since(now)
+    total, unread, bookmarked, notes, recent = conn.execute(
+        f"SELECT count(*), total(r.case_id IS NULL), total(b.case_id IS NOT NULL),"
+        f" total(n.case_id IS NOT NULL), total(r.last_read_at >= ?) FROM {_FROM}",
+        (since,),
+    ).fetchone()
+    sections = conn.execute(
+        "SELECT section, count(*) FROM cases WHERE section IS NOT NULL"
+        " GROUP BY section ORDER BY section COLLATE NOCASE"
+    ).fetchall()
+    return SidebarCounts(
+        all=int(total),
+        unread=int(unread),
+        bookmarked=int(bookmarked),
+        notes=int(notes),
+        recent=int(recent),
+        sections=tuple((str(name), int(count)) for name, count in sections),
+    )
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    case_filter: CaseFilter,
+    *,
+    limit: int = 200,
+    marks: tuple[str, str] = ("«", "»"),
+    now: dt.datetime | None = None,
+) -> list[Hit]:
+    """Ranked search over every case field and the reader's notes, within a filter.
+
+    A case matching in both adds the two scores; its snippet comes from the case text.
+    """
+    match = fts_query(query)
+    if match is None:
+        return []
+    where, params = _where(case_filter, now)
+    found: dict[CaseId, Hit] = {}
+    for row in conn.execute(
+        f"SELECT c.id, snippet(cases_fts, -1, ?, ?, '…', 12), bm25(cases_fts, {BM25_WEIGHTS})"
+        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid {_MARKS_JOIN}"
+        f" WHERE cases_fts MATCH ? AND {where} ORDER BY bm25(cases_fts, {BM25_WEIGHTS})"
+        f" LIMIT ?",
+        (*marks, match, *params, limit),
+    ):
+        found[CaseId(row[0])] = Hit(CaseId(row[0]), row[1], -float(row[2]), in_note=False)
+    for row in conn.execute(
+        f"SELECT c.id, snippet(notes_fts, 0, ?, ?, '…', 12), bm25(notes_fts)"
+        f" FROM notes_fts JOIN cases c ON c.id = notes_fts.rowid {_MARKS_JOIN}"
+        f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?",
+        (*marks, match, *params, limit),
+    ):
+        case_id = CaseId(row[0])
+        score = -float(row[2]) * _NOTE_WEIGHT
+        earlier = found.get(case_id)
+        if earlier is None:
+            found[case_id] = Hit(case_id, row[1], score, in_note=True)
+        else:
+            found[case_id] = Hit(case_id, earlier.snippet, earlier.score + score, False)
+    ranked = sorted(found.values(), key=lambda hit: (-hit.score, hit.case_id))
+    return ranked[:limit]
+
+
+def order_by(sort: str, descending: bool) -> str:
+    """An ORDER BY clause for a sort key; unknown keys are refused (never put into SQL)."""
+    if sort not in SORTS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
+    direction = "DESC" if descending else "ASC"
+    expression = SORTS[sort]
+    # Unknown values (no age, never read) go last whichever way the list is sorted.
+    column = expression.removesuffix(" COLLATE NOCASE")
+    return f"{column} IS NULL, {expression} {direction}, c.id {direction}"
+
+
+def _where(case_filter: CaseFilter, now: dt.datetime | None) -> tuple[str, tuple[Any, ...]]:
+    kind = case_filter.kind
+    if kind == "all":
+        return "1", ()
+    if kind == "unread":
+        return "r.case_id IS NULL", ()
+    if kind == "bookmarked":
+        return "b.case_id IS NOT NULL", ()
+    if kind == "notes":
+        return "n.case_id IS NOT NULL", ()
+    if kind == "recent":
+        return "r.last_read_at >= ?", (_recent_since(now),)
+    if case_filter.section is None:
+        return "c.section IS NULL", ()
+    return "c.section = ?", (case_filter.section,)
+
+
+def _recent_since(now: dt.datetime | None) -> str:
+    moment = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=RECENT_DAYS)
+    return moment.isoformat(timespec="seconds")

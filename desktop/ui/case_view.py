@@ -1,0 +1,248 @@
+"""The detail pane: the case as an inert document, a bookmark star, text zoom and find."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.model import Case, CaseId
+from desktop.render import case_html
+from desktop.ui import theme
+from desktop.ui.inert import InertBrowser
+
+#: Links the reader may open in the system browser (never anything local).
+OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
+
+
+def external_url(url: QUrl) -> QUrl | None:
+    """The URL to hand to the system browser for a clicked link, or None to ignore it."""
+    scheme = url.scheme().lower()
+    if scheme not in OPENABLE_SCHEMES:
+        return None
+    if scheme == "doi":
+        return QUrl("https://doi.org/" + url.path())
+    if not url.host():
+        return None
+    return url
+
+
+class CaseView(InertBrowser):
+    """Shows one case. Links open in the system browser only when clicked, and only
+    http, https and doi; everything else (file:, javascript:, relative) does nothing."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("caseView")
+        self.anchorClicked.connect(self._open_link)
+
+    def _open_link(self, url: QUrl) -> None:
+        if url.scheme() == "" and url.hasFragment() and not url.path():
+            self.scrollToAnchor(url.fragment())
+            return
+        target = external_url(url)
+        if target is not None:
+            QDesktopServices.openUrl(target)
+
+
+class FindBar(QFrame):
+    """Find in the case (Ctrl+F): Enter finds the next match, Shift+Enter the previous."""
+
+    closed = Signal()
+
+    def __init__(self, view: QTextBrowser, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("findBar")
+        self._view = view
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("Find in case")
+        self.field.setClearButtonEnabled(True)
+        self.status = QLabel(self)
+        self.status.setObjectName("findStatus")
+        previous = QToolButton(self)
+        previous.setIcon(theme.icon("chevron-up"))
+        previous.setToolTip("Previous match (Shift+Enter)")
+        following = QToolButton(self)
+        following.setIcon(theme.icon("chevron-down"))
+        following.setToolTip("Next match (Enter)")
+        close = QToolButton(self)
+        close.setIcon(theme.icon("close"))
+        close.setToolTip("Close (Esc)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.field, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(previous)
+        layout.addWidget(following)
+        layout.addWidget(close)
+        self.field.returnPressed.connect(lambda: self.find_text(backward=False))
+        self.field.textChanged.connect(lambda: self.find_text(backward=False, restart=True))
+        previous.clicked.connect(lambda: self.find_text(backward=True))
+        following.clicked.connect(lambda: self.find_text(backward=False))
+        close.clicked.connect(self.close_bar)
+        QShortcut(QKeySequence("Shift+Return"), self.field, lambda: self.find_text(backward=True))
+        QShortcut(QKeySequence("Escape"), self, self.close_bar)
+        self.hide()
+
+    def open_bar(self) -> None:
+        self.show()
+        self.field.setFocus()
+        self.field.selectAll()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+    def find_text(self, *, backward: bool, restart: bool = False) -> bool:
+        text = self.field.text()
+        if not text:
+            self.status.setText("")
+            return False
+        if restart:
+            cursor = self._view.textCursor()
+            cursor.setPosition(cursor.selectionStart())
+            self._view.setTextCursor(cursor)
+        flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
+        found = self._view.find(text, flags)
+        if not found:
+            # Wrap around once, like every reader's find.
+            cursor = self._view.textCursor()
+            cursor.movePosition(
+                cursor.MoveOperation.End if backward else cursor.MoveOperation.Start
+            )
+            self._view.setTextCursor(cursor)
+            found = self._view.find(text, flags)
+        self.status.setText("" if found else "Not found")
+        return found
+
+
+class DetailPane(QWidget):
+    """The case document under a slim bar with the bookmark star and zoom.
+
+    Signals:
+        bookmark_toggled(object, bool): the reader clicked the star for this case.
+    """
+
+    bookmark_toggled = Signal(object, bool)
+
+    MIN_ZOOM, MAX_ZOOM = -4, 10
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._zoom = 0
+        #: The HTML last shown (what the reader sees, before Qt's own rewriting).
+        self.html = ""
+        self.view = CaseView(self)
+        self.find_bar = FindBar(self.view, self)
+        self.star = QToolButton(self)
+        self.star.setCheckable(True)
+        self.star.setAutoRaise(True)
+        self.star.setToolTip("Bookmark this case (Ctrl+D)")
+        self.star.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.star.setIcon(theme.icon("star"))
+        self.star.toggled.connect(self._star_toggled)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("detailHeading")
+        # Case text is data, never markup.
+        self.heading.setTextFormat(self.heading.textFormat().PlainText)
+        zoom_out = QToolButton(self)
+        zoom_out.setIcon(theme.icon("zoom-out"))
+        zoom_out.setToolTip("Smaller text (Ctrl+-)")
+        zoom_out.setAutoRaise(True)
+        zoom_out.clicked.connect(lambda: self.set_zoom(self._zoom - 1))
+        zoom_in = QToolButton(self)
+        zoom_in.setIcon(theme.icon("zoom-in"))
+        zoom_in.setToolTip("Larger text (Ctrl++)")
+        zoom_in.setAutoRaise(True)
+        zoom_in.clicked.connect(lambda: self.set_zoom(self._zoom + 1))
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 0)
+        bar.addWidget(self.star)
+        bar.addWidget(self.heading, 1)
+        bar.addWidget(zoom_out)
+        bar.addWidget(zoom_in)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.find_bar)
+        self.find_bar.closed.connect(self.view.setFocus)
+        self._case_id: CaseId | None = None
+        self._case: Case | None = None
+        self._highlight: tuple[str, ...] = ()
+        self.show_case(None, None)
+
+    @property
+    def case_id(self) -> CaseId | None:
+        return self._case_id
+
+    @property
+    def zoom(self) -> int:
+        return self._zoom
+
+    def show_case(
+        self,
+        case_id: CaseId | None,
+        case: Case | None,
+        *,
+        bookmarked: bool = False,
+        highlight: tuple[str, ...] = (),
+    ) -> None:
+        self._case_id = case_id
+        self._case = case
+        self._highlight = highlight
+        self.star.setEnabled(case is not None)
+        self.set_bookmarked(bookmarked)
+        self.heading.setText("")
+        self._render(keep_position=False)
+
+    def set_highlight(self, terms: tuple[str, ...]) -> None:
+        if terms != self._highlight:
+            self._highlight = terms
+            self._render(keep_position=True)
+
+    def set_bookmarked(self, on: bool) -> None:
+        self.star.blockSignals(True)
+        self.star.setChecked(on)
+        self.star.blockSignals(False)
+        self.star.setIcon(theme.icon("star-filled" if on else "star"))
+        self.star.setText("Bookmarked" if on else "Bookmark")
+
+    def set_zoom(self, steps: int) -> None:
+        self._zoom = max(self.MIN_ZOOM, min(self.MAX_ZOOM, steps))
+        self._render(keep_position=True)
+
+    def rerender(self) -> None:
+        """Draws the document again (after a change of theme)."""
+        self._render(keep_position=True)
+
+    def _render(self, *, keep_position: bool) -> None:
+        scroll = self.view.verticalScrollBar().value()
+        if self._case is None:
+            self.html = ""
+            self.view.setPlainText("")
+            self.view.setPlaceholderText("Select a case to read it here.")
+            return
+        size = max(self.font().pointSizeF(), 9.0) + self._zoom
+        self.html = case_html(
+            self._case, theme=theme.document_theme(size), highlight=self._highlight
+        )
+        self.view.show_html(self.html)
+        if keep_position:
+            self.view.verticalScrollBar().setValue(scroll)
+
+    def _star_toggled(self, on: bool) -> None:
+        self.star.setIcon(theme.icon("star-filled" if on else "star"))
+        self.star.setText("Bookmarked" if on else "Bookmark")
+        if self._case_id is not None:
+            self.bookmark_toggled.emit(self._case_id, on)

@@ -1,0 +1,135 @@
+"""Painting only: the title cell (with a search snippet under it) and the marks cell."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from desktop.model import ListRow
+from desktop.ui import theme
+from desktop.ui.roles import Roles
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Snippets mark matches with these (see `desktop.store.listing.search`).
+HIT_OPEN, HIT_CLOSE = "«", "»"
+
+
+def snippet_runs(snippet: str) -> list[tuple[str, bool]]:
+    """Splits a marked snippet into (text, is_match) runs; stray marks are kept as text."""
+    runs: list[tuple[str, bool]] = []
+    rest = snippet
+    while rest:
+        start = rest.find(HIT_OPEN)
+        end = rest.find(HIT_CLOSE, start + 1) if start >= 0 else -1
+        if start < 0 or end < 0:
+            runs.append((rest, False))
+            break
+        if start:
+            runs.append((rest[:start], False))
+        runs.append((rest[start + 1 : end], True))
+        rest = rest[end + 1 :]
+    return [(" ".join(text.split()) if not hit else text, hit) for text, hit in runs if text]
+
+
+class TitleDelegate(QStyledItemDelegate):
+    """The title, and under it the search snippet with its matches highlighted."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        snippet = index.data(Roles.SnippetRole)
+        if not snippet:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        text = option.text
+        option.text = ""
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        rect = option.rect.adjusted(6, 3, -6, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setFont(option.font)
+        metrics = QFontMetrics(option.font)
+        line = metrics.height()
+        title_rect = QRect(rect.left(), rect.top(), rect.width(), line)
+        painter.setPen(palette.color(text_role))
+        painter.drawText(
+            title_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()),
+        )
+        small = QFont(option.font)
+        small.setBold(False)
+        small.setPointSizeF(max(option.font.pointSizeF() - 1, 7))
+        snippet_rect = rect.adjusted(0, line + 2, 0, 0)
+        _paint_snippet(painter, small, snippet_rect, snippet, selected=selected, palette=palette)
+        painter.restore()
+
+
+class MarksDelegate(QStyledItemDelegate):
+    """A star for a bookmark and a page for a note; no text."""
+
+    ICON_SIZE = 16
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        row = index.data(Roles.ObjectRole)
+        if not isinstance(row, ListRow):
+            return
+        size = self.ICON_SIZE
+        x = option.rect.left() + 6
+        y = option.rect.top() + (option.rect.height() - size) // 2
+        for name, on in (("star-filled", row.bookmarked), ("note", row.has_note)):
+            if on:
+                theme.icon(name).paint(painter, QRect(x, y, size, size))
+            x += size + 4
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return QSize(2 * self.ICON_SIZE + 16, self.ICON_SIZE + 8)
+
+
+def _paint_snippet(
+    painter: QPainter, font: QFont, rect: QRect, snippet: str, *, selected: bool, palette: QPalette
+) -> None:
+    """Draws the snippet on one line from rect's top left, matches bold on a highlight."""
+    metrics = QFontMetrics(font)
+    bold = QFont(font)
+    bold.setBold(True)
+    bold_metrics = QFontMetrics(bold)
+    x = rect.left()
+    y = rect.top()
+    height = metrics.height()
+    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+    muted = palette.color(role)
+    strong = palette.color(QPalette.ColorRole.Text)
+    hit_background = QColor("#5b4a00" if theme.is_dark(palette) else "#fff0b3")
+    for text, hit in snippet_runs(snippet):
+        room = rect.right() - x
+        if room <= 0:
+            break
+        current = bold_metrics if hit else metrics
+        shown = current.elidedText(text, Qt.TextElideMode.ElideRight, room)
+        width = current.horizontalAdvance(shown)
+        if hit and not selected:
+            painter.fillRect(QRect(x, y, width, height), hit_background)
+        painter.setFont(bold if hit else font)
+        painter.setPen(strong if hit and not selected else muted)
+        painter.drawText(
+            QRect(x, y, width + 1, height),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            shown,
+        )
+        x += width
+        if shown != text:
+            break

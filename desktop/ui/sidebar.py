@@ -1,0 +1,107 @@
+"""The sidebar: the reader's views of the library, each with its count, then the sections."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from desktop.model import CaseFilter, SidebarCounts
+from desktop.ui import theme
+from desktop.ui.roles import Roles
+
+#: (label, icon, filter kind) of the fixed entries, in order.
+ENTRIES: tuple[tuple[str, str, str], ...] = (
+    ("All cases", "all-cases", "all"),
+    ("Unread", "unread", "unread"),
+    ("Bookmarked", "star", "bookmarked"),
+    ("With notes", "note", "notes"),
+    ("Recently read", "recent", "recent"),
+)
+
+
+class Sidebar(QTreeWidget):
+    """Signals:
+    filter_selected(CaseFilter): the reader picked an entry.
+    """
+
+    filter_selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("sidebar")
+        self.setColumnCount(2)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(False)
+        self.setIndentation(12)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._items: dict[CaseFilter, QTreeWidgetItem] = {}
+        for label, icon_name, kind in ENTRIES:
+            item = QTreeWidgetItem(self, [label, ""])
+            item.setIcon(0, theme.icon(icon_name))
+            self._add(item, CaseFilter(kind))  # type: ignore[arg-type]
+        self._sections = QTreeWidgetItem(self, ["Sections", ""])
+        self._sections.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = self._sections.font(0)
+        font.setBold(True)
+        self._sections.setFont(0, font)
+        self._sections.setExpanded(True)
+        self.currentItemChanged.connect(self._current_changed)
+
+    def set_counts(self, counts: SidebarCounts) -> None:
+        """Shows the counts, adding or removing section entries to match the library."""
+        current = self.current_filter()
+        for kind, value in (
+            ("all", counts.all),
+            ("unread", counts.unread),
+            ("bookmarked", counts.bookmarked),
+            ("notes", counts.notes),
+            ("recent", counts.recent),
+        ):
+            self._items[CaseFilter(kind)].setText(1, str(value))  # type: ignore[arg-type]
+        wanted = dict(counts.sections)
+        for case_filter in [f for f in self._items if f.kind == "section"]:
+            if case_filter.section not in wanted:
+                self._sections.removeChild(self._items.pop(case_filter))
+        for name, value in counts.sections:
+            case_filter = CaseFilter("section", name)
+            item = self._items.get(case_filter)
+            if item is None:
+                item = QTreeWidgetItem([name, ""])
+                item.setIcon(0, theme.icon("section"))
+                self._insert_section(item)
+                self._add(item, case_filter)
+            item.setText(1, str(value))
+        self.blockSignals(True)
+        self.select_filter(current if current in self._items else CaseFilter())
+        self.blockSignals(False)
+
+    def select_filter(self, case_filter: CaseFilter) -> None:
+        item = self._items.get(case_filter) or self._items[CaseFilter()]
+        self.setCurrentItem(item)
+
+    def current_filter(self) -> CaseFilter:
+        item = self.currentItem()
+        value = item.data(0, Roles.FilterRole) if item is not None else None
+        return value if isinstance(value, CaseFilter) else CaseFilter()
+
+    def _add(self, item: QTreeWidgetItem, case_filter: CaseFilter) -> None:
+        item.setData(0, Roles.FilterRole, case_filter)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setForeground(1, self.palette().placeholderText())
+        self._items[case_filter] = item
+
+    def _insert_section(self, item: QTreeWidgetItem) -> None:
+        children = (self._sections.child(i) for i in range(self._sections.childCount()))
+        names = [child.text(0) for child in children if child is not None]
+        position = sum(1 for name in names if name.casefold() < item.text(0).casefold())
+        self._sections.insertChild(position, item)
+
+    def _current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        if current is None:
+            return
+        value = current.data(0, Roles.FilterRole)
+        if isinstance(value, CaseFilter):
+            self.filter_selected.emit(value)

@@ -1,0 +1,26 @@
+"""Builds a real main window over a real library file, for the GUI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from desktop.importer import import_paths
+from desktop.store.library import Library
+from desktop.ui.app import application
+from desktop.ui.main_window import MainWindow
+
+
+def make_window(library_path: Path, settings_path: Path, *paths: Path) -> MainWindow:
+    """Opens `library_path` (importing `paths` first) in a new window; not shown."""
+    application("light")
+    library = Library.open(library_path)
+    if paths:
+        import_paths(library, list(paths))
+    return MainWindow(library, QSettings(str(settings_path), QSettings.Format.IniFormat))
+
+
+def close_window(window: MainWindow) -> None:
+    window.close()
+    window.library.close()

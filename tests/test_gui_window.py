@@ -1,0 +1,266 @@
+"""The reading window, driven as a reader would: pytest-qt, offscreen, real library files."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from desktop.model import CaseId
+from desktop.ui import main_window as main_window_module
+from desktop.ui.dialogs import ImportReportDialog
+from desktop.ui.main_window import MainWindow
+from desktop.ui.roles import Roles
+from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
+from tests.gui_helpers import close_window, make_window
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> tuple[Path, Path]:
+    return tmp_path / "library.db", tmp_path / "settings.ini"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, paths: tuple[Path, Path]) -> Iterator[MainWindow]:
+    win = make_window(*paths, SAMPLE_CASES, SEED_CASE)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    if win.isVisible():
+        close_window(win)
+
+
+def select(window: MainWindow, key: str) -> CaseId:
+    case_id = window.library.resolve(key)
+    assert window.list.select_case(case_id)
+    return case_id
+
+
+def test_selecting_a_case_shows_it(window: MainWindow) -> None:
+    case_id = select(window, "eurorad:8455")
+    assert window.detail.case_id == case_id
+    text = window.detail.view.toPlainText()
+    assert text.startswith("Iatrogenic neonatal calcinosis cutis")
+    assert "Clinical History".upper() in text.upper()
+    assert "The contralateral limb was normal." in text
+    assert window.windowTitle() == "Iatrogenic neonatal calcinosis cutis — Lightbox"
+    assert window.notes.case_id == case_id
+
+
+def test_list_keys_move_through_cases(window: MainWindow) -> None:
+    window.list.setFocus()
+    window.list.select_row(0)
+    QTest.keyClick(window.list, Qt.Key.Key_J)
+    assert window.list.currentIndex().row() == 1
+    QTest.keyClick(window.list, Qt.Key.Key_K)
+    assert window.list.currentIndex().row() == 0
+    QTest.keyClick(window.list, Qt.Key.Key_End)
+    assert window.list.currentIndex().row() == window.model.rowCount() - 1
+    QTest.keyClick(window.list, Qt.Key.Key_Home)
+    assert window.list.currentIndex().row() == 0
+    QTest.keyClick(window.list, Qt.Key.Key_Down)
+    assert window.list.currentIndex().row() == 1
+    assert window.detail.case_id == window.model.case_id(1)
+
+
+def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    window.focus_search()
+    window.search.clear()
+    QTest.keyClicks(window.search, text)
+    with qtbot.waitSignal(window._searcher.finished, timeout=5000):
+        window._search_timer.timeout.emit()
+        window._search_timer.stop()
+    qtbot.waitUntil(lambda: window.model.searching, timeout=2000)
+
+
+def test_search_narrows_the_list_and_highlights(qtbot: QtBot, window: MainWindow) -> None:
+    total = window.model.rowCount()
+    search_for(qtbot, window, "subdural")
+    assert 0 < window.model.rowCount() < total
+    hits = window.search_hits()
+    assert window.model.case_id(0) == hits[0].case_id
+    assert "«" in hits[0].snippet
+    window.list.select_row(0)
+    assert '<span class="hit">' in window.detail.html
+    QTest.keyClick(window.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.model.searching, timeout=2000)
+    assert window.model.rowCount() == total
+
+
+def test_an_empty_search_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    search_for(qtbot, window, "xyzzyplugh")
+    assert window.model.rowCount() == 0
+    assert window.empty.isVisible()
+    assert window.empty.text() == "No case matches “xyzzyplugh”."
+
+
+def test_a_stale_search_never_replaces_a_newer_one(qtbot: QtBot, window: MainWindow) -> None:
+    search_for(qtbot, window, "subdural")
+    newest = window.search_hits()
+    window._search_finished(window._search_generation - 1, [])
+    assert window.search_hits() == newest
+
+
+def test_notes_search_finds_the_readers_words(qtbot: QtBot, window: MainWindow) -> None:
+    case_id = select(window, "lightbox:chest-01")
+    QTest.keyClicks(window.notes.editor, "quokka mnemonic")
+    assert window.notes.flush()
+    search_for(qtbot, window, "quokka")
+    assert [hit.case_id for hit in window.search_hits()] == [case_id]
+    assert window.model.data(window.model.index(0, 0), Roles.SnippetRole).startswith("Note: ")
+
+
+def test_a_typed_note_survives_closing_and_reopening(
+    qtbot: QtBot, window: MainWindow, paths: tuple[Path, Path]
+) -> None:
+    select(window, "lightbox:neuro-01")
+    window.notes.editor.setFocus()
+    QTest.keyClicks(window.notes.editor, "Swirl sign = active bleeding")
+    # Closed at once, well inside the autosave delay: close must flush it.
+    close_window(window)
+    reopened = make_window(*paths)
+    qtbot.addWidget(reopened)
+    reopened.show()
+    assert reopened.detail.case_id == reopened.library.resolve("lightbox:neuro-01")
+    assert reopened.notes.editor.toPlainText() == "Swirl sign = active bleeding"
+    assert "last edited" in reopened.notes.status.text()
+    close_window(reopened)
+
+
+def test_notes_save_while_typing(qtbot: QtBot, window: MainWindow) -> None:
+    case_id = select(window, "lightbox:abdo-01")
+    QTest.keyClicks(window.notes.editor, "Appendicolith")
+    qtbot.waitUntil(lambda: window.library.note(case_id) is not None, timeout=3000)
+    note = window.library.note(case_id)
+    assert note is not None
+    assert note.body == "Appendicolith"
+    assert window.sidebar._items[main_window_module.CaseFilter("notes")].text(1) == "1"
+
+
+def test_note_preview_is_rendered_inert(qtbot: QtBot, window: MainWindow) -> None:
+    select(window, "lightbox:abdo-02")
+    window.notes.editor.setPlainText(
+        "# LI-RADS\n\n**APHE** and washout <script>alert(1)</script>"
+        ' <img src="http://127.0.0.1:9/x.png"> [x](javascript:alert(1))'
+    )
+    qtbot.waitUntil(lambda: "LI-RADS" in window.notes.preview.toPlainText(), timeout=10000)
+    html = window.notes.preview.toHtml()
+    assert "<script" not in html
+    assert "javascript:" not in html
+    assert window.notes.preview.requested == []
+
+
+def test_a_bookmark_survives_a_restart(
+    qtbot: QtBot, window: MainWindow, paths: tuple[Path, Path]
+) -> None:
+    case_id = select(window, "lightbox:msk-02")
+    QTest.keySequence(window, "Ctrl+D")  # the Edit menu's shortcut
+    assert window.library.is_bookmarked(case_id)
+    assert window.detail.star.isChecked()
+    row = window.model.row_of(case_id)
+    assert row is not None
+    assert window.model.data(window.model.index(row, 5)) == "bookmarked"
+    close_window(window)
+    reopened = make_window(*paths)
+    qtbot.addWidget(reopened)
+    assert reopened.library.bookmarked_ids() == [case_id]
+    reopened.sidebar.select_filter(main_window_module.CaseFilter("bookmarked"))
+    assert reopened.model.ids() == [case_id]
+    close_window(reopened)
+
+
+def test_star_in_the_detail_pane_toggles_the_bookmark(window: MainWindow) -> None:
+    case_id = select(window, "lightbox:msk-01")
+    window.detail.star.click()
+    assert window.library.is_bookmarked(case_id)
+    window.detail.star.click()
+    assert not window.library.is_bookmarked(case_id)
+
+
+def test_a_case_becomes_read_after_two_seconds(window: MainWindow) -> None:
+    case_id = select(window, "lightbox:cardio-01")
+    row = window.model.row_of(case_id)
+    assert row is not None
+    assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole).bold()
+    assert window._read_timer.interval() == 2000
+    assert window._read_timer.isActive()
+    window._read_timer.timeout.emit()
+    assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole) is None
+    assert window.library.rows([case_id])[0].read
+
+
+def test_selection_is_kept_by_id_across_a_reload(window: MainWindow) -> None:
+    case_id = select(window, "lightbox:uro-01")
+    window.model.sort(3, Qt.SortOrder.DescendingOrder)
+    assert window.list.current_case() == case_id
+    window.model.reload()
+    assert window.list.current_case() == case_id
+
+
+def test_importing_a_folder_reports_the_broken_file(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for name in ("eurorad_543.txt", "eurorad_546.txt"):
+        shutil.copy(EURORAD_DATA / "cases" / name, folder / name)
+    (folder / "broken.txt").write_text("this is not a case", encoding="utf-8")
+    before = window.library.count_cases()
+    worker = window.start_import([folder])
+    assert worker is not None
+    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
+    report = window.last_import
+    assert (report.imported, len(report.failed)) == (2, 1)
+    assert report.failed[0][0] == str(folder / "broken.txt")
+    dialog = window.report_dialog
+    assert isinstance(dialog, ImportReportDialog)
+    assert str(folder / "broken.txt") in dialog.details.toPlainText()
+    assert "not a case file" in dialog.details.toPlainText()
+    dialog.close()
+    assert window.library.count_cases() == before + 2
+    assert window.model.rowCount() == before + 2
+    assert window.sidebar._items[main_window_module.CaseFilter()].text(1) == str(before + 2)
+
+
+def test_sidebar_sections_filter_the_list(window: MainWindow) -> None:
+    window.sidebar.select_filter(main_window_module.CaseFilter("section", "Breast imaging"))
+    assert window.model.rowCount() == 2
+    assert (
+        window.sidebar._items[main_window_module.CaseFilter("section", "Breast imaging")].text(1)
+        == "2"
+    )
+
+
+def test_shortcuts_dialog_lists_every_menu_shortcut(window: MainWindow) -> None:
+    table = dict((action, keys) for keys, action in window.shortcut_table())
+    for action in ("Toggle Bookmark", "Find in Case", "Search Library", "Import Files"):
+        assert action in table
+    assert table["Toggle Bookmark"] == "Ctrl+D"
+
+
+def test_slash_focuses_search_but_types_in_notes(window: MainWindow) -> None:
+    window.list.setFocus()
+    QTest.keyClick(window.list, Qt.Key.Key_Slash)
+    assert window.search.hasFocus()
+    select(window, "lightbox:gyn-01")
+    window.notes.editor.setFocus()
+    QTest.keyClicks(window.notes.editor, "a/b")
+    assert window.notes.editor.toPlainText() == "a/b"
+
+
+def test_zoom_and_find_in_case(window: MainWindow) -> None:
+    select(window, "eurorad:8455")
+    size = window.detail.view.document().defaultFont().pointSizeF()
+    QTest.keySequence(window, "Ctrl+F")
+    assert window.detail.find_bar.isVisible()
+    QTest.keyClicks(window.detail.find_bar.field, "contralateral")
+    assert window.detail.view.textCursor().selectedText() == "contralateral"
+    window.detail.set_zoom(3)
+    assert window.detail.zoom == 3
+    assert size is not None
