@@ -7,19 +7,21 @@ time budget, and typing never waits. The UI starts `serve` with a pipe and sends
 
 from __future__ import annotations
 
+import dataclasses
 from multiprocessing.connection import Connection
 
 from desktop.render import DARK, LIGHT, note_html
 
 
 def serve(conn: Connection) -> None:
-    """Answers (request id, markdown, dark?) with (request id, NoteRendering) until EOF."""
+    """Answers (request id, markdown, dark?, point size) with (request id, NoteRendering)."""
     while True:
         try:
-            request_id, text, dark = conn.recv()
+            request_id, text, dark, point_size = conn.recv()
         except (EOFError, OSError):
             return
-        rendering = note_html(text, theme=DARK if dark else LIGHT)
+        theme = dataclasses.replace(DARK if dark else LIGHT, base_point_size=point_size)
+        rendering = note_html(text, theme=theme)
         try:
             conn.send((request_id, rendering))
         except (BrokenPipeError, OSError):

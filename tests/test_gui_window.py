@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -264,3 +265,59 @@ def test_zoom_and_find_in_case(window: MainWindow) -> None:
     window.detail.set_zoom(3)
     assert window.detail.zoom == 3
     assert size is not None
+
+
+def test_a_pathological_note_never_blocks_typing(qtbot: QtBot, window: MainWindow) -> None:
+    select(window, "lightbox:paeds-01")
+    # Nested brackets take Python-Markdown many seconds; the preview gives up after 2 s.
+    window.notes.editor.setPlainText("[" * 20000 + "x" + "]" * 20000)
+    window.notes._preview_timer.timeout.emit()
+    window.notes.editor.moveCursor(QTextCursor.MoveOperation.End)
+    QTest.keyClicks(window.notes.editor, "typing goes on")
+    assert window.notes.editor.toPlainText().endswith("typing goes on")
+    qtbot.waitUntil(window.notes.preview_status.isVisible, timeout=8000)
+    assert window.notes.preview_status.text().startswith("Preview too slow")
+    assert window.notes.flush()
+
+
+def test_files_dropped_on_the_window_are_imported(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    case = tmp_path / "dropped.txt"
+    shutil.copy(EURORAD_DATA / "cases" / "eurorad_549.txt", case)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(case))])
+    event = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
+    assert window.last_import.imported == 1
+    window.report_dialog.close()
+    assert window.library.resolve("eurorad:549")
+
+
+def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    text = SEED_CASE.read_text("utf-8")
+    for number in range(400):
+        case = text.replace("CASE 8455", f"CASE {700000 + number}").replace(
+            "DOI: 10.1594/EURORAD/CASE.8455", ""
+        )
+        (folder / f"{number:04}.txt").write_text(case, encoding="utf-8")
+    before = window.library.count_cases()
+    worker = window.start_import([folder])
+    assert worker is not None
+    qtbot.waitUntil(lambda: window.progress.maximum() == 400, timeout=5000)
+    window.cancel_import.click()
+    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
+    report = window.last_import
+    window.report_dialog.close()
+    assert report.cancelled
+    assert report.imported < 400
+    assert window.library.count_cases() == before + report.imported

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
@@ -30,7 +32,8 @@ def snippet_runs(snippet: str) -> list[tuple[str, bool]]:
             runs.append((rest[:start], False))
         runs.append((rest[start + 1 : end], True))
         rest = rest[end + 1 :]
-    return [(" ".join(text.split()) if not hit else text, hit) for text, hit in runs if text]
+    # Line breaks from the case text become spaces; the spaces around a match stay.
+    return [(re.sub(r"\s+", " ", text), hit) for text, hit in runs if text]
 
 
 class TitleDelegate(QStyledItemDelegate):

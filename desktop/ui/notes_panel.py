@@ -73,7 +73,7 @@ class NotesPanel(QWidget):
         splitter.setSizes([300, 200])
         self.splitter = splitter
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 0, 0)
+        layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
         layout.addWidget(title)
         layout.addWidget(self.status)
@@ -164,7 +164,9 @@ class NotesPanel(QWidget):
             self.preview.show_html("")
             self.preview_status.hide()
             return
-        self._renderer.request(text, dark=theme.is_dark())
+        self._renderer.request(
+            text, dark=theme.is_dark(), point_size=max(self.font().pointSizeF(), 9.0)
+        )
 
     def _show_preview(self, rendering: NoteRendering) -> None:
         self.preview.show_html(rendering.html)

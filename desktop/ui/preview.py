@@ -37,14 +37,15 @@ class PreviewRenderer(QObject):
         self._conn: Connection | None = None
         self._next_id = 0
         self._running: tuple[int, float] | None = None
-        self._waiting: tuple[str, bool] | None = None
+        self._waiting: tuple[str, bool, float] | None = None
         self._elapsed = 0.0
+        self._pending_text = ""
         self._timer = QTimer(self)
         self._timer.setInterval(_POLL_MS)
         self._timer.timeout.connect(self._poll)
 
-    def request(self, text: str, *, dark: bool) -> None:
-        self._waiting = (text, dark)
+    def request(self, text: str, *, dark: bool, point_size: float) -> None:
+        self._waiting = (text, dark, point_size)
         if self._running is None:
             self._send_waiting()
 
@@ -63,12 +64,12 @@ class PreviewRenderer(QObject):
     def _send_waiting(self) -> None:
         if self._waiting is None:
             return
-        text, dark = self._waiting
+        text, dark, point_size = self._waiting
         self._waiting = None
         self._next_id += 1
         try:
-            self._ensure_process().send((self._next_id, text, dark))
-        except (BrokenPipeError, OSError):
+            self._ensure_process().send((self._next_id, text, dark, point_size))
+        except (BrokenPipeError, OSError, RuntimeError):
             self._kill()
             self.rendered.emit(_plain(text, "Preview unavailable; shown as plain text"))
             return

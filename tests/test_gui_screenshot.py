@@ -1,0 +1,41 @@
+"""`lightbox --screenshot FILE` starts the real app, saves a PNG of the window and exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from tests.conftest import ROOT
+
+
+def test_screenshot_command(tmp_path: Path) -> None:
+    target = tmp_path / "shot.png"
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--screenshot", str(target), "--case",
+         "lightbox:neuro-01"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (1440, 900)
+    # The default library was created and seeded from cases/ on this first start.
+    assert (tmp_path / "home" / "library.db").is_file()
+    # A screenshot does not change the reader's saved layout.
+    assert not (tmp_path / "home" / "settings.ini").exists()
+
+
+def test_screenshot_of_an_unknown_case_fails_cleanly(tmp_path: Path) -> None:
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--screenshot", str(tmp_path / "x.png"), "--case",
+         "eurorad:1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "no case eurorad:1" in result.stderr
+    assert "Traceback" not in result.stderr
