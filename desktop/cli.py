@@ -1,7 +1,7 @@
 """The `lightbox` command: with no command, the reading window; `import`, `list`, `search` and
 `show` do the same work headless, over the same store.
 
-Exit status: 0 success; 1 an import had failures; 2 a usage error, an unknown case, or a
+Exit status: 0 success; 1 an import had failures or `check` found damage; 2 a usage error, an unknown case, or a
 library that cannot be used — always one line on stderr, never a traceback.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from desktop import __version__
-from desktop.model import Case, CaseFilter, CaseSummary
+from desktop.model import Case, CaseFilter, CaseId, CaseSummary
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library
 
@@ -80,6 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
     showing = commands.add_parser("show", parents=[common], help="show one case")
     showing.add_argument("id", metavar="ID", help="SOURCE:ID, e.g. eurorad:8455")
     showing.add_argument("--json", action="store_true", help="print one JSON object")
+
+    noting = commands.add_parser("note", parents=[common], help="print or replace a note")
+    noting.add_argument("id", metavar="ID")
+    noting.add_argument("--set", metavar="TEXT", help="replace the note ('-': standard input)")
+    marking = commands.add_parser("bookmark", parents=[common], help="bookmark a case")
+    marking.add_argument("id", metavar="ID")
+    marking.add_argument("--off", action="store_true", help="remove the bookmark")
+    commands.add_parser("bookmarks", parents=[common], help="list bookmarked cases")
+    trashing = commands.add_parser("trash", parents=[common], help="move a case to the trash")
+    trashing.add_argument("id", metavar="ID")
+    untrashing = commands.add_parser("untrash", parents=[common], help="restore from the trash")
+    untrashing.add_argument("id", metavar="ID")
+    emptying = commands.add_parser(
+        "empty-trash", parents=[common], help="delete trashed cases and their notes for good"
+    )
+    emptying.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    commands.add_parser("backup", parents=[common], help="back up the library now")
+    restoring = commands.add_parser("restore", parents=[common], help="restore a backup")
+    restoring.add_argument("file", type=Path, metavar="FILE")
+    commands.add_parser("check", parents=[common], help="check the library for damage")
     return parser
 
 
@@ -108,6 +128,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "import":
         with _open(explicit, create=True) as library:
             return _import(library, args.paths)
+    if args.command in _DATA_COMMANDS:
+        with _open(explicit, create=False) as library:
+            return _DATA_COMMANDS[args.command](library, args)
     with _open(explicit, create=False) as library:
         if args.command == "show":
             return _show(library, args.id, as_json=args.json)
@@ -128,9 +151,26 @@ def _run(args: argparse.Namespace) -> int:
 
 def _open(explicit: Path | None, *, create: bool) -> Library:
     """Opens the named library, or the default one (created and seeded on first use)."""
-    from desktop.library_setup import open_library
+    from desktop import paths
+    from desktop.library_setup import newest_good_backup, open_library
+    from desktop.store.errors import LibraryCorrupt
 
-    library, seeded = open_library(explicit, create=create)
+    target = explicit or paths.default_library_path()
+    warning = paths.cloud_sync_warning(target)
+    if warning:
+        print(f"lightbox: warning: {warning}", file=sys.stderr)
+    try:
+        library, seeded = open_library(explicit, create=create)
+    except LibraryCorrupt as error:
+        good = newest_good_backup(target)
+        advice = (
+            f"; the newest good backup is {good.path} ({good.taken_at:%Y-%m-%d %H:%M} UTC):"
+            f" start the app to recover it, or move the library aside and run"
+            f" 'lightbox restore {good.path}'"
+            if good
+            else "; no good backup was found"
+        )
+        raise LibraryCorrupt(f"{error}{advice}") from None
     if seeded is not None:
         print(f"New library at {library.path}, seeded with {seeded.summary()}.", file=sys.stderr)
         for path, reason in seeded.failed:
@@ -151,11 +191,7 @@ def _import(library: Library, paths: list[Path]) -> int:
 
 
 def _show(library: Library, key: str, *, as_json: bool) -> int:
-    try:
-        case_id = library.resolve(key)
-    except (ValueError, LookupError) as error:
-        raise UsageError(str(error).strip("'\"")) from None
-    case = library.get_case(case_id)
+    case = library.get_case(_resolve(library, key))
     if case is None:
         raise UsageError(f"no case {key} in {library.path}")
     if as_json:
@@ -181,6 +217,94 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         print(_summary_line(hit.summary))
         print(f"    {hit.snippet}")
     return 0
+
+
+def _note(library: Library, args: argparse.Namespace) -> int:
+    case_id = _resolve(library, args.id)
+    if args.set is None:
+        note = library.note(case_id)
+        if note is not None:
+            print(note.body)
+        return 0
+    text = sys.stdin.read() if args.set == "-" else args.set
+    # Only once this returns has the note been committed (and synced to disk).
+    library.save_note(case_id, text, keep_version=True)
+    return 0
+
+
+def _bookmark(library: Library, args: argparse.Namespace) -> int:
+    library.set_bookmark(_resolve(library, args.id), not args.off)
+    return 0
+
+
+def _bookmarks(library: Library, _args: argparse.Namespace) -> int:
+    for row in library.rows(library.case_ids(CaseFilter("bookmarked"))):
+        print(_summary_line(row.summary))
+    return 0
+
+
+def _trash(library: Library, args: argparse.Namespace) -> int:
+    library.trash(_resolve(library, args.id))
+    return 0
+
+
+def _untrash(library: Library, args: argparse.Namespace) -> int:
+    library.untrash(_resolve(library, args.id))
+    return 0
+
+
+def _empty_trash(library: Library, args: argparse.Namespace) -> int:
+    count = len(library.trashed_ids())
+    if count and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("empty-trash deletes cases for good: confirm with --yes")
+        answer = input(f"Delete {count} trashed case(s) and your notes on them for good? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            return 0
+    library.empty_trash()
+    return 0
+
+
+def _backup(library: Library, _args: argparse.Namespace) -> int:
+    print(library.backup("manual"))
+    return 0
+
+
+def _restore(library: Library, args: argparse.Namespace) -> int:
+    library.restore_from(args.file)
+    return 0
+
+
+def _check(library: Library, _args: argparse.Namespace) -> int:
+    problems = library.check()
+    if not problems:
+        print(f"{library.path}: ok")
+        return 0
+    print(f"{library.path} is damaged:")
+    for problem in problems:
+        print(f"  {problem}")
+    print("Restore a backup with 'lightbox restore FILE' (backups are in the backups folder).")
+    return 1
+
+
+def _resolve(library: Library, key: str) -> CaseId:
+    try:
+        return library.resolve(key)
+    except (ValueError, LookupError) as error:
+        raise UsageError(str(error).strip("'\"")) from None
+
+
+_DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
+    "note": _note,
+    "bookmark": _bookmark,
+    "bookmarks": _bookmarks,
+    "trash": _trash,
+    "untrash": _untrash,
+    "empty-trash": _empty_trash,
+    "backup": _backup,
+    "restore": _restore,
+    "check": _check,
+}
 
 
 def case_json(case: Case) -> dict[str, Any]:

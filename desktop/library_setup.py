@@ -1,12 +1,22 @@
-"""Opens the library the reader asked for, or the default one, created and seeded on first use."""
+"""Opening the library at start: the default one is created and seeded on first use; a daily
+backup is taken and rotated; a damaged library is moved aside, never written to."""
 
 from __future__ import annotations
 
+import configparser
+import datetime as dt
+import shutil
 from pathlib import Path
 
 from desktop import paths
 from desktop.importer import ImportReport, import_paths
+from desktop.store import backup
+from desktop.store.backup import Backup, Retention
+from desktop.store.errors import LibraryError
 from desktop.store.library import Library
+
+#: A new backup is taken at start when the newest is older than this.
+DAILY = dt.timedelta(hours=24)
 
 
 def open_library(explicit: Path | None, *, create: bool) -> tuple[Library, ImportReport | None]:
@@ -21,15 +31,105 @@ def open_library(explicit: Path | None, *, create: bool) -> tuple[Library, Impor
         The library, and the seeding report when a new default library was seeded.
 
     Raises:
-        LibraryError: the file cannot be used; the message says why.
+        LibraryError: the file cannot be used; the message says why (LibraryCorrupt when it
+            is damaged: see `move_aside` and `newest_good_backup`).
     """
     if explicit is not None:
-        return Library.open(explicit, create=create), None
+        library = Library.open(explicit, create=create)
+        daily_backup(library)
+        return library, None
     path = paths.default_library_path()
     fresh = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
     library = Library.open(path, create=True)
     cases = paths.sample_cases_dir()
-    if not fresh or cases is None:
-        return library, None
-    return library, import_paths(library, [cases])
+    if fresh and cases is not None:
+        return library, import_paths(library, [cases])
+    daily_backup(library)
+    return library, None
+
+
+def daily_backup(library: Library, now: dt.datetime | None = None) -> Path | None:
+    """Backs the library up if the newest backup is a day old (or none exists), then rotates.
+
+    A failed backup must not stop the reader from working: it is reported by returning
+    None, and tried again at the next start.
+    """
+    moment = now or dt.datetime.now(dt.UTC)
+    backup.remove_stale_temporaries(library.path)
+    newest = backup.newest_backup(library.path)
+    if newest is not None and moment - newest.taken_at < DAILY:
+        return None
+    if library.count_cases() == 0 and newest is None:
+        return None
+    try:
+        taken = library.backup("daily", moment)
+        backup.rotate(library.path, retention())
+    except LibraryError:
+        return None
+    return taken
+
+
+def retention() -> Retention:
+    """Rotation limits from the [backups] group of settings.ini (daily, weekly, monthly)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(paths.settings_path(), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return Retention()
+    section = parser["backups"] if parser.has_section("backups") else {}
+    default = Retention()
+
+    def number(key: str, fallback: int) -> int:
+        value = str(section.get(key, fallback))
+        return int(value) if value.isdigit() and int(value) > 0 else fallback
+
+    return Retention(
+        daily=number("daily", default.daily),
+        weekly=number("weekly", default.weekly),
+        monthly=number("monthly", default.monthly),
+    )
+
+
+def move_aside(path: Path, now: dt.datetime | None = None) -> Path:
+    """Moves a damaged library, with its -wal and -shm, into damaged-<time>/ beside it.
+
+    Returns:
+        The folder the files are now in; nothing is deleted or overwritten.
+    """
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    folder = path.parent / f"damaged-{moment:%Y%m%d-%H%M%S}"
+    counter = 1
+    while folder.exists():
+        counter += 1
+        folder = path.parent / f"damaged-{moment:%Y%m%d-%H%M%S}-{counter}"
+    folder.mkdir(parents=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            shutil.move(part, folder / part.name)
+    return folder
+
+
+def newest_good_backup(library_path: Path) -> Backup | None:
+    """The newest backup that passes SQLite's integrity check."""
+    for candidate in backup.list_backups(library_path):
+        try:
+            backup.check_backup(candidate.path)
+        except LibraryError:
+            continue
+        return candidate
+    return None
+
+
+def recover_from_backup(library_path: Path, source: Path) -> Library:
+    """Starts a new library at `library_path` (which must be free) from a backup."""
+    if library_path.exists():
+        raise LibraryError(f"{library_path} exists; move it aside before recovering")
+    library = Library.open(library_path, create=True)
+    try:
+        library.restore_from(source)
+    except BaseException:
+        library.close()
+        raise
+    return library

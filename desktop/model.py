@@ -157,8 +157,18 @@ class Note:
     updated_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NoteVersion:
+    """An earlier text of a note, as it was saved at `saved_at`."""
+
+    id: int
+    case_id: CaseId
+    body: str
+    saved_at: dt.datetime
+
+
 #: What the sidebar can select; "section" takes a section name.
-FilterKind = Literal["all", "unread", "bookmarked", "notes", "recent", "section"]
+FilterKind = Literal["all", "unread", "bookmarked", "notes", "recent", "section", "trash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +199,4 @@ class SidebarCounts:
     notes: int
     recent: int
     sections: tuple[tuple[str, int], ...]
+    trash: int = 0

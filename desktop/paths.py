@@ -45,3 +45,32 @@ def resources_dir() -> Path:
 def settings_path() -> Path:
     """Window layout and view preferences (not the reader's data, which is in the library)."""
     return data_dir() / "settings.ini"
+
+
+#: Folder names of sync clients that rewrite files behind SQLite's back.
+_CLOUD_FOLDERS = (
+    "dropbox",
+    "onedrive",
+    "icloud drive",
+    "icloud~",
+    "mobile documents",
+    "google drive",
+    "googledrive",
+    "my drive",
+    "nextcloud",
+    "owncloud",
+)
+
+
+def cloud_sync_warning(path: Path) -> str | None:
+    """A warning when a library sits in a cloud-synced folder, where sync clients can copy a
+    half-written database or its -wal file and damage the library; None otherwise."""
+    for part in path.expanduser().resolve().parts:
+        folded = part.casefold()
+        if any(folded.startswith(name) for name in _CLOUD_FOLDERS):
+            return (
+                f"the library {path} is inside a cloud-synced folder ({part}); sync clients "
+                "can damage a database that is in use. Keep it in a local folder and use "
+                "Lightbox's backups instead (set LIGHTBOX_HOME or use --library)."
+            )
+    return None

@@ -122,6 +122,10 @@ def find_case_id(conn: sqlite3.Connection, source: str, source_id: str) -> CaseI
     return CaseId(row[0]) if row else None
 
 
+def all_ids(conn: sqlite3.Connection) -> list[CaseId]:
+    return [CaseId(row[0]) for row in conn.execute("SELECT id FROM cases")]
+
+
 def count_cases(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
 
@@ -150,7 +154,8 @@ def search(
         f" c.age_days, c.sex, c.final_diagnosis,"
         f" snippet(cases_fts, -1, ?, ?, '…', 16), bm25(cases_fts, {BM25_WEIGHTS})"
         f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
-        f" WHERE cases_fts MATCH ? ORDER BY bm25(cases_fts, {BM25_WEIGHTS}) LIMIT ?",
+        f" WHERE cases_fts MATCH ? AND c.trashed_at IS NULL"
+        f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}) LIMIT ?",
         (marks[0], marks[1], match, limit),
     ).fetchall()
     return [SearchHit(summary_from_row(row[:10]), row[10], -float(row[11])) for row in rows]

@@ -18,6 +18,10 @@ class NotALibrary(LibraryError):
     """The file is not a Lightbox library (not SQLite, or another program's database)."""
 
 
+class LibraryCorrupt(LibraryError):
+    """The library file is damaged; it must be moved aside, never written to."""
+
+
 class StorageUnavailable(LibraryError):
     """Disk full, read-only, locked or corrupt: the change was not saved."""
 
@@ -37,6 +41,8 @@ def classify(error: sqlite3.Error, path: Path) -> LibraryError | None:
         return StorageUnavailable(f"{path} is locked by another program ({error})")
     if name in ("SQLITE_NOTADB",):
         return NotALibrary(f"{path} is not a Lightbox library (not an SQLite database)")
-    if name in ("SQLITE_CORRUPT", "SQLITE_IOERR") or name.startswith("SQLITE_IOERR"):
-        return StorageUnavailable(f"{path} is damaged or unreadable ({error})")
+    if name.startswith("SQLITE_CORRUPT"):
+        return LibraryCorrupt(f"{path} is damaged ({error})")
+    if name.startswith("SQLITE_IOERR"):
+        return StorageUnavailable(f"{path} could not be read or written ({error})")
     return None

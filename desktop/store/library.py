@@ -15,17 +15,18 @@ from desktop.model import (
     CaseId,
     ListRow,
     Note,
+    NoteVersion,
     SearchHit,
     SidebarCounts,
     parse_case_key,
 )
-from desktop.store import cases, listing, reader_data
+from desktop.store import backup, cases, listing, reader_data
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
 from desktop.store.db import connect, transaction
-from desktop.store.errors import LibraryError, classify
+from desktop.store.errors import LibraryCorrupt, LibraryError, LibraryTooNew, classify
 from desktop.store.listing import Hit
-from desktop.store.schema import migrate
+from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
 
 T = TypeVar("T")
 
@@ -45,11 +46,22 @@ class Library:
     def open(cls, path: Path, *, create: bool = True) -> Library:
         """Opens (creating and migrating as needed) the library at `path`.
 
+        Runs SQLite's quick check first; a library that fails it is refused untouched. A
+        library at an older schema is backed up (a pinned backup) before it is migrated.
+
         Raises:
             LibraryError: the file cannot be used as a library; the message says why.
+            LibraryCorrupt: the file is damaged.
         """
         conn = connect(path, create=create)
         try:
+            verdict = _guard(path, lambda: conn.execute("PRAGMA quick_check").fetchall())
+            if [row[0] for row in verdict] != ["ok"]:
+                found = "; ".join(str(row[0]) for row in verdict[:3])
+                raise LibraryCorrupt(f"{path} is damaged: {found}")
+            version = user_version(conn)
+            if 0 < version < SCHEMA_VERSION:
+                backup.take_backup(path, "pre-migration", schema_version=version)
             _guard(path, lambda: migrate(conn))
             library = cls(path, conn)
             if conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
@@ -62,6 +74,67 @@ class Library:
 
     def close(self) -> None:
         self._conn.close()
+
+    def backup(self, reason: str = "manual", now: dt.datetime | None = None) -> Path:
+        """Writes a checked backup of the committed library; returns its path."""
+        version = user_version(self._conn)
+        return backup.take_backup(self.path, reason, now, schema_version=version)
+
+    def restore_from(self, source: Path) -> Changes:
+        """Replaces the library's content with a backup's, after backing up the current one.
+
+        The copy goes through SQLite's backup API into this open connection, so the WAL is
+        handled by SQLite: a stale -wal can never replay over the restored data.
+
+        Raises:
+            LibraryError: the backup is unreadable, damaged or from a newer Lightbox.
+        """
+        backup.check_backup(source)
+        contents = backup.backup_contents(source)
+        if contents.schema_version > SCHEMA_VERSION:
+            raise LibraryTooNew(f"{source} was made by a newer Lightbox")
+        self.backup("pre-restore")
+        try:
+            origin = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+            try:
+                origin.backup(self._conn)
+            finally:
+                origin.close()
+            migrate(self._conn)
+            with self.transaction():
+                cases.index_pending(self._conn)
+        except sqlite3.Error as error:
+            mapped = classify(error, self.path)
+            raise (mapped or LibraryError(f"restore failed: {error}")) from error
+        return Changes(cases=frozenset(cases.all_ids(self._conn)))
+
+    def check(self) -> list[str]:
+        """SQLite's full integrity check, the foreign-key check and the search index check.
+
+        Returns:
+            Problems found, in plain words; empty when the library is sound.
+        """
+
+        def run() -> list[str]:
+            problems = [
+                f"integrity: {row[0]}"
+                for row in self._conn.execute("PRAGMA integrity_check")
+                if row[0] != "ok"
+            ]
+            problems += [
+                f"a row of {row[0]} points to a missing row of {row[2]}"
+                for row in self._conn.execute("PRAGMA foreign_key_check")
+            ]
+            for table in ("cases_fts", "notes_fts"):
+                try:
+                    self._conn.execute(
+                        f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+                    )
+                except sqlite3.DatabaseError as error:
+                    problems.append(f"search index {table}: {error}")
+            return problems
+
+        return _guard(self.path, run)
 
     def interrupt(self) -> None:
         """Stops the query running on this library's connection (safe from any thread)."""
@@ -168,11 +241,35 @@ class Library:
     def note(self, case_id: CaseId) -> Note | None:
         return _guard(self.path, lambda: reader_data.get_note(self._conn, case_id))
 
-    def save_note(self, case_id: CaseId, body: str, now: dt.datetime | None = None) -> Changes:
-        """Saves the reader's note (committed when this returns); blank removes it."""
+    def save_note(
+        self,
+        case_id: CaseId,
+        body: str,
+        now: dt.datetime | None = None,
+        *,
+        keep_version: bool = False,
+    ) -> Changes:
+        """Saves the reader's note (committed when this returns); blank removes it.
+
+        The text it replaces is kept as a version (at most once a minute while typing;
+        always with `keep_version`).
+        """
         with self.transaction():
-            changed = reader_data.save_note(self._conn, case_id, body, now or _now())
+            changed = reader_data.save_note(
+                self._conn, case_id, body, now or _now(), keep_version=keep_version
+            )
         return Changes(notes=frozenset({case_id})) if changed else Changes()
+
+    def note_versions(self, case_id: CaseId) -> list[NoteVersion]:
+        """Earlier texts of the note, newest first."""
+        return _guard(self.path, lambda: reader_data.note_versions(self._conn, case_id))
+
+    def restore_note_version(self, version_id: int, now: dt.datetime | None = None) -> Changes:
+        """Makes an earlier version the note again; the text it replaces is kept too."""
+        version = _guard(self.path, lambda: reader_data.note_version(self._conn, version_id))
+        if version is None:
+            raise LookupError(f"no note version {version_id}")
+        return self.save_note(version.case_id, version.body, now, keep_version=True)
 
     def is_bookmarked(self, case_id: CaseId) -> bool:
         return _guard(self.path, lambda: reader_data.is_bookmarked(self._conn, case_id))
@@ -190,6 +287,26 @@ class Library:
         with self.transaction():
             first = reader_data.mark_read(self._conn, case_id, now or _now())
         return Changes(reading=frozenset({case_id})) if first else Changes()
+
+    def trash(self, case_id: CaseId, now: dt.datetime | None = None) -> Changes:
+        """Moves a case with all the reader's data on it to the trash (undo: `untrash`)."""
+        with self.transaction():
+            changed = reader_data.trash_case(self._conn, case_id, now or _now())
+        return Changes(cases=frozenset({case_id})) if changed else Changes()
+
+    def untrash(self, case_id: CaseId) -> Changes:
+        with self.transaction():
+            changed = reader_data.untrash_case(self._conn, case_id)
+        return Changes(cases=frozenset({case_id})) if changed else Changes()
+
+    def trashed_ids(self) -> list[CaseId]:
+        return _guard(self.path, lambda: reader_data.trashed_ids(self._conn))
+
+    def empty_trash(self) -> Changes:
+        """Deletes the trashed cases and the reader's data on them, for good."""
+        with self.transaction():
+            ids = reader_data.empty_trash(self._conn)
+        return Changes(cases=frozenset(ids))
 
     def mark_unread(self, case_id: CaseId) -> Changes:
         with self.transaction():

@@ -107,13 +107,15 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
     since = _recent_since(now)
     total, unread, bookmarked, notes, recent = conn.execute(
         f"SELECT count(*), total(r.case_id IS NULL), total(b.case_id IS NOT NULL),"
-        f" total(n.case_id IS NOT NULL), total(r.last_read_at >= ?) FROM {_FROM}",
+        f" total(n.case_id IS NOT NULL), total(r.last_read_at >= ?) FROM {_FROM}"
+        f" WHERE c.trashed_at IS NULL",
         (since,),
     ).fetchone()
     sections = conn.execute(
-        "SELECT section, count(*) FROM cases WHERE section IS NOT NULL"
+        "SELECT section, count(*) FROM cases WHERE section IS NOT NULL AND trashed_at IS NULL"
         " GROUP BY section ORDER BY section COLLATE NOCASE"
     ).fetchall()
+    trash = conn.execute("SELECT count(*) FROM cases WHERE trashed_at IS NOT NULL").fetchone()
     return SidebarCounts(
         all=int(total),
         unread=int(unread),
@@ -121,6 +123,7 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
         notes=int(notes),
         recent=int(recent),
         sections=tuple((str(name), int(count)) for name, count in sections),
+        trash=int(trash[0]),
     )
 
 
@@ -179,6 +182,16 @@ def order_by(sort: str, descending: bool) -> str:
 
 
 def _where(case_filter: CaseFilter, now: dt.datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause of a sidebar entry; trashed cases show only in the trash."""
+    if case_filter.kind == "trash":
+        return "c.trashed_at IS NOT NULL", ()
+    condition, params = _kind_condition(case_filter, now)
+    return f"c.trashed_at IS NULL AND {condition}", params
+
+
+def _kind_condition(
+    case_filter: CaseFilter, now: dt.datetime | None
+) -> tuple[str, tuple[Any, ...]]:
     kind = case_filter.kind
     if kind == "all":
         return "1", ()

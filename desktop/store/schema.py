@@ -144,8 +144,28 @@ def m002_reader_data(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reading_last_read ON reading(last_read_at)")
 
 
+def m003_history_and_trash(db: sqlite_utils.Database) -> None:
+    """Earlier versions of each note, and a trash for deleted cases.
+
+    A trashed case keeps its row, text and every piece of the reader's data; it is only
+    hidden. Emptying the trash deletes them for good.
+    """
+    db.execute(
+        "CREATE TABLE note_versions (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL"
+        " REFERENCES cases(id) ON DELETE RESTRICT, body TEXT NOT NULL, saved_at TEXT NOT NULL,"
+        " kept_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX note_versions_case ON note_versions(case_id, saved_at)")
+    db.execute("ALTER TABLE cases ADD COLUMN trashed_at TEXT")
+    db.execute("CREATE INDEX cases_trashed ON cases(trashed_at) WHERE trashed_at IS NOT NULL")
+
+
 #: The chain: index n upgrades version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_reader_data]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_initial,
+    m002_reader_data,
+    m003_history_and_trash,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

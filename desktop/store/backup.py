@@ -1,0 +1,237 @@
+"""Backups of a library, through SQLite's online backup API only (never a file copy).
+
+Each backup is written to a temporary file, checked with ``integrity_check``, then renamed
+into place, so a crash or a full disk never leaves a half-written backup that looks whole.
+Backups live in ``backups/`` beside the library and are thinned to a number of daily, weekly
+and monthly copies; backups taken before a migration are never thinned away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.store.db import APPLICATION_ID
+from desktop.store.errors import LibraryError, StorageUnavailable, classify
+
+BACKUP_FOLDER = "backups"
+#: Backups taken for these reasons are kept whatever the rotation says.
+PINNED_REASONS = frozenset({"pre-migration"})
+_NAME = re.compile(
+    r"lightbox-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How many backups rotation keeps: the newest of each of so many days, weeks, months."""
+
+    daily: int = 7
+    weekly: int = 4
+    monthly: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """A backup file and what its name says about it."""
+
+    path: Path
+    taken_at: dt.datetime
+    reason: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.reason in PINNED_REASONS
+
+
+@dataclass(frozen=True, slots=True)
+class BackupContents:
+    """What a backup holds, for the restore dialog."""
+
+    schema_version: int
+    cases: int
+    notes: int
+    bookmarks: int
+
+
+def backup_folder(library_path: Path) -> Path:
+    return library_path.parent / BACKUP_FOLDER
+
+
+def take_backup(
+    library_path: Path,
+    reason: str,
+    now: dt.datetime | None = None,
+    *,
+    schema_version: int | None = None,
+) -> Path:
+    """Backs up the library's last committed state into a new, checked file.
+
+    Reads through a connection of its own, so it can run while another connection writes
+    (WAL), and sees only committed data.
+
+    Raises:
+        StorageUnavailable: the backup could not be written or did not check out; nothing
+            named like a backup is left behind.
+    """
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    folder = backup_folder(library_path)
+    suffix = f"-v{schema_version}" if schema_version is not None else ""
+    stamp = moment.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"lightbox-{stamp}-{reason}{suffix}.db"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"lightbox-{stamp}-{counter}-{reason}{suffix}.db"
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(f"{library_path.as_uri()}?mode=ro", uri=True)
+        try:
+            destination = sqlite3.connect(temporary)
+            try:
+                source.backup(destination)
+                # The copy is a standalone file: rollback journal, no -wal to lose.
+                destination.execute("PRAGMA journal_mode=DELETE")
+                verdict = destination.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                destination.close()
+        finally:
+            source.close()
+        if verdict != "ok":
+            raise StorageUnavailable(f"the new backup failed its check ({verdict})")
+        _fsync(temporary)
+        os.replace(temporary, target)
+        _fsync(folder)
+    except sqlite3.Error as error:
+        temporary.unlink(missing_ok=True)
+        mapped = classify(error, target)
+        raise (mapped or StorageUnavailable(f"backup failed: {error}")) from error
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise StorageUnavailable(f"could not write a backup in {folder}: {error}") from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def list_backups(library_path: Path) -> list[Backup]:
+    """The backups of a library, newest first (temporary files are not backups)."""
+    folder = backup_folder(library_path)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = _NAME.fullmatch(path.name)
+        if match is None:
+            continue
+        stamp = match["stamp"][:15]
+        taken = dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+        found.append(Backup(path, taken, match["reason"]))
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def newest_backup(library_path: Path) -> Backup | None:
+    backups = list_backups(library_path)
+    return backups[0] if backups else None
+
+
+def remove_stale_temporaries(library_path: Path) -> list[Path]:
+    """Deletes half-written backups left by a crash (their names end in .tmp)."""
+    folder = backup_folder(library_path)
+    removed = []
+    if folder.is_dir():
+        for path in folder.glob("*.db.tmp"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def backups_to_remove(backups: list[Backup], retention: Retention) -> list[Backup]:
+    """Which backups rotation deletes: all but the newest of each of the last `daily`
+    days, `weekly` weeks and `monthly` months, and never a pinned one or the newest."""
+    ordered = sorted(backups, key=lambda b: b.taken_at, reverse=True)
+    keep: set[Path] = {ordered[0].path} if ordered else set()
+    buckets: tuple[tuple[int, Callable[[dt.datetime], object]], ...] = (
+        (retention.daily, lambda t: t.date()),
+        (retention.weekly, lambda t: tuple(t.isocalendar())[:2]),
+        (retention.monthly, lambda t: (t.year, t.month)),
+    )
+    for count, bucket_of in buckets:
+        seen: list[object] = []
+        for backup in ordered:
+            bucket = bucket_of(backup.taken_at)
+            if backup.pinned or bucket in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.append(bucket)
+            keep.add(backup.path)
+    return [b for b in ordered if b.path not in keep and not b.pinned]
+
+
+def rotate(library_path: Path, retention: Retention) -> list[Path]:
+    """Deletes the backups rotation does not keep; returns their paths."""
+    removed = []
+    for backup in backups_to_remove(list_backups(library_path), retention):
+        backup.path.unlink(missing_ok=True)
+        removed.append(backup.path)
+    return removed
+
+
+def backup_contents(path: Path) -> BackupContents:
+    """Opens a backup read-only and counts what it holds.
+
+    Raises:
+        LibraryError: the file is not a readable Lightbox library.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise LibraryError(f"cannot open {path}: {error}") from None
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise LibraryError(f"{path} is not a Lightbox library")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+
+        def count(table: str) -> int:
+            if table not in tables:
+                return 0
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+        return BackupContents(version, count("cases"), count("notes"), count("bookmarks"))
+    except sqlite3.Error as error:
+        raise LibraryError(f"{path} is unreadable: {error}") from None
+    finally:
+        conn.close()
+
+
+def check_backup(path: Path) -> None:
+    """Raises LibraryError unless the file passes SQLite's integrity check."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise LibraryError(f"{path} is unreadable: {error}") from None
+    if verdict != "ok":
+        raise LibraryError(f"{path} is damaged ({verdict})")
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
