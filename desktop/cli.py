@@ -1,8 +1,8 @@
 """The `lightbox` command: with no command, the reading window; `import`, `list`, `search` and
 `show` do the same work headless, over the same store.
 
-Exit status: 0 success; 1 an import had failures or `check` found damage; 2 a usage error, an unknown case, or a
-library that cannot be used — always one line on stderr, never a traceback.
+Exit status: 0 success; 1 an import had failures or `check` found damage; 2 a usage error, an
+unknown case, or a library that cannot be used — always one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
