@@ -5,12 +5,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import paths
-from desktop.library_setup import open_library
-from desktop.store.errors import LibraryError
+from desktop.library_setup import (
+    move_aside,
+    newest_good_backup,
+    open_library,
+    recover_from_backup,
+)
+from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.ui import theme
 from desktop.ui.main_window import MainWindow
 
@@ -57,13 +62,25 @@ def run(
 ) -> int:
     """Runs the app until the window closes; returns the exit status."""
     app = application(scheme)
+    target = library_path or paths.default_library_path()
     try:
         window = open_window(library_path, scheme)
+    except (LibraryCorrupt, NotALibrary) as error:
+        damaged = isinstance(error, LibraryCorrupt) or library_path is None
+        if screenshot is not None or not damaged or not _recover(target, error):
+            _refuse(error, screenshot is None)
+            return 2
+        try:
+            window = open_window(library_path, scheme)
+        except LibraryError as again:
+            _refuse(again, screenshot is None)
+            return 2
     except LibraryError as error:
-        if screenshot is None:
-            QMessageBox.critical(None, "Lightbox cannot open the library", str(error))
-        print(f"lightbox: {error}", file=sys.stderr)
+        _refuse(error, screenshot is None)
         return 2
+    warning = paths.cloud_sync_warning(target)
+    if warning and screenshot is None:
+        QMessageBox.warning(window, "Library in a synced folder", warning[0].upper() + warning[1:])
     if case_key:
         try:
             window.list.select_case(window.library.resolve(case_key))
@@ -76,6 +93,45 @@ def run(
     status = app.exec()
     window.library.close()
     return status
+
+
+def _refuse(error: LibraryError, show: bool) -> None:
+    if show:
+        QMessageBox.critical(None, "Lightbox cannot open the library", str(error))
+    print(f"lightbox: {error}", file=sys.stderr)
+
+
+def _recover(path: Path, error: LibraryError) -> bool:
+    """Offers to move a damaged library aside and restore the newest good backup.
+
+    Returns:
+        True if a library is now in place (restored, or a new empty one).
+    """
+    good = newest_good_backup(path)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Your library is damaged", "")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    advice = (
+        f"The newest good backup was taken on {good.taken_at.astimezone():%d %b %Y at %H:%M}."
+        if good
+        else "No good backup was found."
+    )
+    box.setText(
+        f"Lightbox could not read {path}:\n{error}\n\nThe damaged file will be moved to a "
+        f"'damaged-…' folder beside it; nothing is deleted. {advice}"
+    )
+    restore = (
+        box.addButton("Restore the backup", QMessageBox.ButtonRole.AcceptRole) if good else None
+    )
+    empty = box.addButton("Start an empty library", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked not in (restore, empty) or clicked is None:
+        return False
+    move_aside(path)
+    if clicked is restore and good is not None:
+        recover_from_backup(path, good.path).close()
+    return True
 
 
 def _screenshot(window: MainWindow, target: Path) -> None:

@@ -1,6 +1,8 @@
-"""Dialogs: the import report and the keyboard shortcuts."""
+"""Dialogs: the import report, keyboard shortcuts, restore from backup, note history."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -8,6 +10,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -16,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.importer import ImportReport
+from desktop.model import NoteVersion
+from desktop.store.backup import Backup, backup_contents, list_backups
+from desktop.store.errors import LibraryError
 
 
 class ImportReportDialog(QDialog):
@@ -67,3 +74,107 @@ class ShortcutsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(520, 460)
+
+
+class RestoreDialog(QDialog):
+    """File > Restore from Backup: each backup with its date and what it holds."""
+
+    def __init__(self, library_path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Restore from backup")
+        intro = QLabel(
+            "Choose a backup to restore. Your library as it is now is backed up first, "
+            "so a restore can itself be undone.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels(["Taken", "Why", "Cases", "Notes", "Bookmarks"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setShowGrid(False)
+        self.backups: list[Backup] = []
+        for item in list_backups(library_path):
+            try:
+                contents = backup_contents(item.path)
+            except LibraryError:
+                continue  # an unreadable file is not offered
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            taken = item.taken_at.astimezone().strftime("%d %b %Y, %H:%M")
+            for column, text in enumerate(
+                (
+                    taken,
+                    item.reason.replace("-", " "),
+                    str(contents.cases),
+                    str(contents.notes),
+                    str(contents.bookmarks),
+                )
+            ):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+            self.backups.append(item)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        if self.backups:
+            self.table.selectRow(0)
+        buttons = QDialogButtonBox(self)
+        self.restore_button = buttons.addButton("Restore", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.restore_button.setEnabled(bool(self.backups))
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        empty = QLabel("There are no backups yet.", self)
+        empty.setVisible(not self.backups)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(empty)
+        layout.addWidget(buttons)
+        self.resize(620, 380)
+
+    def chosen(self) -> Backup | None:
+        row = self.table.currentRow()
+        return self.backups[row] if 0 <= row < len(self.backups) else None
+
+
+class NoteHistoryDialog(QDialog):
+    """The earlier versions of a note; the chosen one can be restored."""
+
+    def __init__(self, versions: list[NoteVersion], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Note history")
+        self.versions = versions
+        self.list = QListWidget(self)
+        for version in versions:
+            first = next((line for line in version.body.splitlines() if line.strip()), "")
+            when = version.saved_at.astimezone().strftime("%d %b %Y, %H:%M:%S")
+            self.list.addItem(QListWidgetItem(f"{when} — {first[:60]}"))
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        self.list.currentRowChanged.connect(self._show)
+        buttons = QDialogButtonBox(self)
+        self.restore_button = buttons.addButton(
+            "Restore this version", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.restore_button.setEnabled(bool(versions))
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if not versions:
+            layout.addWidget(QLabel("This note has no earlier versions yet.", self))
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.text, 2)
+        layout.addWidget(buttons)
+        if versions:
+            self.list.setCurrentRow(0)
+        self.resize(640, 480)
+
+    def chosen(self) -> NoteVersion | None:
+        row = self.list.currentRow()
+        return self.versions[row] if 0 <= row < len(self.versions) else None
+
+    def _show(self, row: int) -> None:
+        self.text.setPlainText(self.versions[row].body if 0 <= row < len(self.versions) else "")

@@ -41,7 +41,7 @@ from desktop.ui.case_list import DIAGNOSIS, MARKS, TITLE, CaseListView, CaseTabl
 from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
-from desktop.ui.dialogs import ImportReportDialog, ShortcutsDialog
+from desktop.ui.dialogs import ImportReportDialog, RestoreDialog, ShortcutsDialog
 from desktop.ui.notes_panel import NotesPanel
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.workers import ImportWorker, SearchWorker
@@ -191,6 +191,13 @@ class MainWindow(QMainWindow):
         self.search_action = self._action("&Search Library", "Ctrl+L", self.focus_search)
         self.bookmark_action = self._action("Toggle &Bookmark", "Ctrl+D", self.toggle_bookmark)
         self.unread_action = self._action("Mark as &Unread", "Ctrl+U", self._mark_current_unread)
+        self.trash_action = self._action("Move to &Trash", "Delete", self.trash_current)
+        self.untrash_action = self._action(
+            "Restore from T&rash", "Ctrl+Shift+R", self.untrash_current
+        )
+        empty_trash = self._action("&Empty Trash…", None, self.empty_trash)
+        backup_now = self._action("&Back Up Now", None, self.backup_now)
+        restore_backup = self._action("&Restore from Backup…", None, self.restore_backup)
         zoom_in = self._action("Zoom &In", "Ctrl++", lambda: self._zoom(+1))
         zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
         zoom_out = self._action("Zoom &Out", "Ctrl+-", lambda: self._zoom(-1))
@@ -206,11 +213,17 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.import_files_action, self.import_folder_action])
         file_menu.addSeparator()
+        file_menu.addActions([backup_now, restore_backup])
+        file_menu.addSeparator()
+        file_menu.addAction(empty_trash)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addActions([self.find_action, self.search_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.bookmark_action, self.unread_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.trash_action, self.untrash_action])
         view_menu = menus.addMenu("&View")
         view_menu.addActions([zoom_in, zoom_out, zoom_reset])
         view_menu.addSeparator()
@@ -225,6 +238,8 @@ class MainWindow(QMainWindow):
             self.search_action,
             self.bookmark_action,
             self.unread_action,
+            self.trash_action,
+            self.untrash_action,
             zoom_in,
             zoom_out,
             zoom_reset,
@@ -270,6 +285,79 @@ class MainWindow(QMainWindow):
         case_id = self.list.current_case()
         if case_id is not None:
             self._set_bookmark(case_id, not self.library.is_bookmarked(case_id))
+
+    def trash_current(self) -> None:
+        """Moves the current case, with the reader's notes and marks, to the Trash."""
+        case_id = self.list.current_case()
+        if case_id is None or self.sidebar.current_filter().kind == "trash":
+            return
+        self._remove_from_view(case_id, lambda: self.library.trash(case_id))
+        self.statusBar().showMessage(
+            "Moved to the Trash, with your notes and marks. Edit > Restore from Trash undoes it.",
+            8000,
+        )
+
+    def untrash_current(self) -> None:
+        case_id = self.list.current_case()
+        if case_id is None or self.sidebar.current_filter().kind != "trash":
+            return
+        self._remove_from_view(case_id, lambda: self.library.untrash(case_id))
+
+    def empty_trash(self) -> None:
+        count = len(self.library.trashed_ids())
+        if not count:
+            self.statusBar().showMessage("The Trash is empty.", 4000)
+            return
+        answer = QMessageBox.warning(
+            self,
+            "Empty the Trash?",
+            f"Delete {count} case(s) in the Trash, and your notes, bookmarks and history on "
+            "them, for good? Backups taken before now still hold them.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.notes.flush()
+            self._write(self.library.empty_trash)
+
+    def backup_now(self) -> None:
+        self.notes.flush()
+        try:
+            path = self.library.backup("manual")
+        except LibraryError as error:
+            QMessageBox.warning(self, "Backup failed", f"No backup was made.\n\n{error}")
+            return
+        self.statusBar().showMessage(f"Backed up to {path}", 8000)
+
+    def restore_backup(self) -> None:
+        dialog = RestoreDialog(self.library.path, self)
+        if dialog.exec() != RestoreDialog.DialogCode.Accepted or dialog.chosen() is None:
+            return
+        chosen = dialog.chosen()
+        assert chosen is not None
+        self.restore_from(chosen.path)
+
+    def restore_from(self, path: Path) -> bool:
+        """Restores a backup over the library (after backing the library up)."""
+        if not self.notes.flush():
+            return False
+        try:
+            changes = self.library.restore_from(path)
+        except LibraryError as error:
+            QMessageBox.warning(self, "Restore failed", f"Nothing was changed.\n\n{error}")
+            return False
+        self.bus.announce(changes)
+        self.notes.show_case(None)
+        self._show_case(self.list.current_case())
+        self.statusBar().showMessage(f"Restored {path.name}", 8000)
+        return True
+
+    def _remove_from_view(self, case_id: CaseId, change: object) -> None:
+        row = self.model.row_of(case_id) or 0
+        self.notes.flush()
+        self._write(change)
+        if self.list.current_case() is None and self.model.rowCount():
+            self.list.select_row(min(row, self.model.rowCount() - 1))
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.shortcut_table(), self).exec()

@@ -7,7 +7,15 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.model import CaseId
 from desktop.render import NoteRendering
@@ -15,6 +23,7 @@ from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library
 from desktop.ui import theme
+from desktop.ui.dialogs import NoteHistoryDialog
 from desktop.ui.inert import InertBrowser
 from desktop.ui.preview import PreviewRenderer
 
@@ -47,6 +56,11 @@ class NotesPanel(QWidget):
 
         title = QLabel("Notes", self)
         title.setObjectName("notesTitle")
+        self.history_button = QToolButton(self)
+        self.history_button.setText("History…")
+        self.history_button.setAutoRaise(True)
+        self.history_button.setToolTip("Earlier versions of this note")
+        self.history_button.clicked.connect(self.show_history)
         self.status = QLabel(self)
         self.status.setObjectName("noteStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -75,7 +89,11 @@ class NotesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        layout.addWidget(title)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.history_button)
+        layout.addLayout(heading)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
 
@@ -137,6 +155,28 @@ class NotesPanel(QWidget):
         if changes:
             self.saved.emit(changes)
         return True
+
+    def show_history(self) -> None:
+        """Lists the note's earlier versions; restoring one keeps the current text too."""
+        if self._case_id is None or not self.flush():
+            return
+        dialog = NoteHistoryDialog(self._library.note_versions(self._case_id), self)
+        if dialog.exec() != NoteHistoryDialog.DialogCode.Accepted:
+            return
+        version = dialog.chosen()
+        if version is not None:
+            self.restore_version(version.id)
+
+    def restore_version(self, version_id: int) -> None:
+        try:
+            changes = self._library.restore_note_version(version_id)
+        except (LibraryError, LookupError) as error:
+            self._error = str(error)
+            self._update_status()
+            return
+        self.show_case(self._case_id)
+        if changes:
+            self.saved.emit(changes)
 
     def reload_if_changed(self, changes: Changes) -> None:
         """Another part of the app changed this note: show it unless the reader is typing."""

@@ -48,6 +48,9 @@ class Sidebar(QTreeWidget):
         font.setBold(True)
         self._sections.setFont(0, font)
         self._sections.setExpanded(True)
+        trash = QTreeWidgetItem(self, ["Trash", ""])
+        trash.setIcon(0, theme.icon("cancel"))
+        self._add(trash, CaseFilter("trash"))
         self.currentItemChanged.connect(self._current_changed)
 
     def set_counts(self, counts: SidebarCounts) -> None:
@@ -59,6 +62,7 @@ class Sidebar(QTreeWidget):
             ("bookmarked", counts.bookmarked),
             ("notes", counts.notes),
             ("recent", counts.recent),
+            ("trash", counts.trash),
         ):
             self._items[CaseFilter(kind)].setText(1, str(value))  # type: ignore[arg-type]
         wanted = dict(counts.sections)
