@@ -55,6 +55,7 @@ class ImportReport:
         warnings: (path, message) for files imported with something to check.
         skipped: Files in folders or archives that are not case files.
         cancelled: True if the import stopped early on request.
+        backup: The backup taken before the first existing case was changed, if any.
     """
 
     imported: int = 0
@@ -64,6 +65,7 @@ class ImportReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     cancelled: bool = False
+    backup: Path | None = None
     changes: Changes = field(default_factory=Changes)
 
     @property
@@ -154,6 +156,7 @@ def import_paths(
     finally:
         reader.stop()
     run.report.changes = Changes(cases=frozenset(run.changed))
+    run.report.backup = run.backup
     return run.report
 
 
@@ -271,7 +274,13 @@ class _Run:
         self.stamp = stamp
         self.report = ImportReport()
         self.changed: set[CaseId] = set()
+        self.backup: Path | None = None
         self._seen: dict[CaseId, str] = {}
+
+    def _backup_once(self) -> None:
+        """Backs up the library before this import first changes a case already in it."""
+        if self.backup is None:
+            self.backup = self.library.backup("pre-import")
 
     def note(self, note: _Note) -> None:
         if note.skipped:
@@ -290,7 +299,7 @@ class _Run:
     def store(self, name: str, case: Case) -> None:
         """Stores one case in its own savepoint; a refusal (duplicate DOI) fails this file only."""
         try:
-            stored = self.library.store_case(case, self.stamp)
+            stored = self.library.store_case(case, self.stamp, self._backup_once)
         except StorageUnavailable:
             raise
         except LibraryError as error:

@@ -199,3 +199,22 @@ def test_failures_within_a_batch_do_not_undo_others(library: Library, tmp_path: 
         "DOI 10.1594/EURORAD/CASE.8455 already belongs to case eurorad:8455" in report.failed[0][1]
     )
     assert library.count_cases() == 2
+
+
+def test_an_import_that_changes_cases_backs_up_first(library: Library, tmp_path: Path) -> None:
+    from desktop.store.backup import backup_contents, list_backups
+
+    path = tmp_path / "case.txt"
+    shutil.copy(SEED_CASE, path)
+    first = import_paths(library, [path])
+    assert first.backup is None  # only new cases: nothing to protect
+    assert import_paths(library, [path]).backup is None  # unchanged: no backup
+    path.write_text(
+        SEED_CASE.read_text("utf-8").replace("Iatrogenic neonatal", "Edited"), encoding="utf-8"
+    )
+    report = import_paths(library, [path, REAL])
+    assert report.updated == 1
+    assert report.backup is not None
+    assert [b.path for b in list_backups(library.path)] == [report.backup]
+    # The backup holds the library as it was before this import.
+    assert backup_contents(report.backup).cases == 1

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,11 +49,20 @@ def content_hash(values: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def store_case(conn: sqlite3.Connection, case: Case, now: dt.datetime) -> StoredCase:
+def store_case(
+    conn: sqlite3.Connection,
+    case: Case,
+    now: dt.datetime,
+    before_update: Callable[[], None] | None = None,
+) -> StoredCase:
     """Inserts a case, or updates the one with the same (source, source id) in place.
 
     Must run inside a transaction. Everything the reader made stays keyed to the case id,
     which an update keeps. The write is one statement, so a refusal changes nothing.
+
+    Args:
+        before_update: Called just before an existing case's text is changed (the importer
+            backs the library up there, once per import).
 
     Raises:
         DuplicateDoi: the DOI already belongs to a case with another identity.
@@ -77,6 +87,8 @@ def store_case(conn: sqlite3.Connection, case: Case, now: dt.datetime) -> Stored
         case_id = CaseId(row[0])
         if row[1] == digest:
             return StoredCase(case_id, "unchanged")
+        if before_update is not None:
+            before_update()
         assignments = ", ".join(f"{column} = ?" for column in values)
         conn.execute(
             f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",

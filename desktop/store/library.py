@@ -169,7 +169,12 @@ class Library:
         with self.transaction():
             cases.index_pending(self._conn)
 
-    def store_case(self, case: Case, now: dt.datetime | None = None) -> StoredCase:
+    def store_case(
+        self,
+        case: Case,
+        now: dt.datetime | None = None,
+        before_update: Callable[[], None] | None = None,
+    ) -> StoredCase:
         """Adds a case or updates it in place (same id); all-or-nothing.
 
         Inside a caller's transaction (a bulk import) no savepoint is needed: the case is
@@ -177,9 +182,11 @@ class Library:
         """
         stamp = now or _now()
         if self._conn.in_transaction:
-            return _guard(self.path, lambda: cases.store_case(self._conn, case, stamp))
+            return _guard(
+                self.path, lambda: cases.store_case(self._conn, case, stamp, before_update)
+            )
         with self.transaction():
-            return cases.store_case(self._conn, case, stamp)
+            return cases.store_case(self._conn, case, stamp, before_update)
 
     def get_case(self, case_id: CaseId) -> Case | None:
         return _guard(self.path, lambda: cases.get_case(self._conn, case_id))
