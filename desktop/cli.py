@@ -153,7 +153,7 @@ def _open(explicit: Path | None, *, create: bool) -> Library:
     """Opens the named library, or the default one (created and seeded on first use)."""
     from desktop import paths
     from desktop.library_setup import newest_good_backup, open_library
-    from desktop.store.errors import LibraryCorrupt
+    from desktop.store.errors import LibraryCorrupt, NotALibrary
 
     target = explicit or paths.default_library_path()
     warning = paths.cloud_sync_warning(target)
@@ -161,7 +161,7 @@ def _open(explicit: Path | None, *, create: bool) -> Library:
         print(f"lightbox: warning: {warning}", file=sys.stderr)
     try:
         library, seeded = open_library(explicit, create=create)
-    except LibraryCorrupt as error:
+    except (LibraryCorrupt, NotALibrary) as error:
         good = newest_good_backup(target)
         advice = (
             f"; the newest good backup is {good.path} ({good.taken_at:%Y-%m-%d %H:%M} UTC):"
@@ -170,7 +170,7 @@ def _open(explicit: Path | None, *, create: bool) -> Library:
             if good
             else "; no good backup was found"
         )
-        raise LibraryCorrupt(f"{error}{advice}") from None
+        raise type(error)(f"{error}{advice}") from None
     if seeded is not None:
         print(f"New library at {library.path}, seeded with {seeded.summary()}.", file=sys.stderr)
         for path, reason in seeded.failed:

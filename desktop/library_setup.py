@@ -12,8 +12,9 @@ from desktop import paths
 from desktop.importer import ImportReport, import_paths
 from desktop.store import backup
 from desktop.store.backup import Backup, Retention
-from desktop.store.errors import LibraryError
+from desktop.store.errors import LibraryError, LibraryTooNew
 from desktop.store.library import Library
+from desktop.store.schema import SCHEMA_VERSION
 
 #: A new backup is taken at start when the newest is older than this.
 DAILY = dt.timedelta(hours=24)
@@ -112,24 +113,41 @@ def move_aside(path: Path, now: dt.datetime | None = None) -> Path:
 
 
 def newest_good_backup(library_path: Path) -> Backup | None:
-    """The newest backup that passes SQLite's integrity check."""
+    """The newest backup this Lightbox can restore: ours, not too new, and sound."""
     for candidate in backup.list_backups(library_path):
         try:
-            backup.check_backup(candidate.path)
+            check_restorable(candidate.path)
         except LibraryError:
             continue
         return candidate
     return None
 
 
+def check_restorable(source: Path) -> None:
+    """Raises LibraryError unless `source` is a sound Lightbox library this version reads."""
+    backup.check_backup(source)
+    contents = backup.backup_contents(source)
+    if contents.schema_version > SCHEMA_VERSION:
+        raise LibraryTooNew(f"{source} was made by a newer Lightbox")
+    if contents.schema_version < 1:
+        raise LibraryError(f"{source} holds no Lightbox library")
+
+
 def recover_from_backup(library_path: Path, source: Path) -> Library:
-    """Starts a new library at `library_path` (which must be free) from a backup."""
+    """Starts a new library at `library_path` (which must be free) from a backup.
+
+    The backup is checked before anything is created; if the restore still fails, the
+    half-made library is removed, so no empty library is left to open silently.
+    """
     if library_path.exists():
         raise LibraryError(f"{library_path} exists; move it aside before recovering")
+    check_restorable(source)
     library = Library.open(library_path, create=True)
     try:
         library.restore_from(source)
     except BaseException:
         library.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{library_path}{suffix}").unlink(missing_ok=True)
         raise
     return library

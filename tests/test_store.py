@@ -14,7 +14,7 @@ from desktop.formats.eurorad_text import parse_eurorad_text
 from desktop.model import Case, DiscussionPart
 from desktop.store import schema
 from desktop.store.db import APPLICATION_ID, connect, transaction
-from desktop.store.errors import DuplicateDoi, LibraryTooNew, NotALibrary
+from desktop.store.errors import DuplicateDoi, LibraryTooNew, MigrationFailed, NotALibrary
 from desktop.store.library import Library
 from tests.conftest import SEED_CASE
 
@@ -101,7 +101,7 @@ def test_a_failing_migration_leaves_the_version_and_schema_unchanged(
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, m002_broken])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS) + 1)
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(MigrationFailed, match="disk on fire"):
         Library.open(path)
     conn = sqlite3.connect(path)
     assert schema.user_version(conn) == len(schema.MIGRATIONS) - 1

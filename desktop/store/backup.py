@@ -23,7 +23,8 @@ BACKUP_FOLDER = "backups"
 #: Backups taken for these reasons are kept whatever the rotation says.
 PINNED_REASONS = frozenset({"pre-migration"})
 _NAME = re.compile(
-    r"lightbox-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
+    r"lightbox-(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?-(?P<reason>[a-z-]+?)"
+    r"(?:-v(?P<version>\d+))?\.db"
 )
 
 
@@ -131,10 +132,10 @@ def list_backups(library_path: Path) -> list[Backup]:
         match = _NAME.fullmatch(path.name)
         if match is None:
             continue
-        stamp = match["stamp"][:15]
-        taken = dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
-        found.append(Backup(path, taken, match["reason"]))
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+        taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+        found.append((taken, int(match["counter"] or 1), Backup(path, taken, match["reason"])))
+    # Backups of the same second are numbered in the order they were taken.
+    return [item[2] for item in sorted(found, key=lambda item: item[:2], reverse=True)]
 
 
 def newest_backup(library_path: Path) -> Backup | None:

@@ -13,22 +13,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop.store.errors import LibraryError, NotALibrary, StorageUnavailable, classify
+from desktop.store.errors import (
+    LibraryCorrupt,
+    LibraryError,
+    LibraryTooNew,
+    NotALibrary,
+    StorageUnavailable,
+    classify,
+)
 
 #: "LBOX" — marks the file as a Lightbox library for `file(1)` and for us.
 APPLICATION_ID = 0x4C424F58
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+def connect(
+    path: Path, *, create: bool = True, newest_version: int | None = None
+) -> sqlite3.Connection:
     """Opens a library file with the connection policy applied.
+
+    Everything that can refuse the file runs before anything is written to it (switching
+    to WAL rewrites the header): that it is ours, not too new, passes SQLite's quick check,
+    and can be written.
 
     Args:
         path: The library file.
         create: Whether a missing file may be created (its folder must exist).
+        newest_version: The newest schema this Lightbox reads; a newer file is refused.
 
     Raises:
-        LibraryError: the file is missing, unreadable, not SQLite, or not ours.
+        LibraryError: the file is missing, unreadable, not SQLite, not ours, or read-only.
+        LibraryTooNew: made by a newer Lightbox. LibraryCorrupt: damaged.
     """
     if not create and not path.exists():
         raise LibraryError(f"no library at {path}")
@@ -47,6 +62,18 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables):
             raise NotALibrary(f"{path} is another program's database, not a Lightbox library")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if newest_version is not None and version > newest_version:
+            raise LibraryTooNew(
+                f"this library was created by a newer Lightbox (schema {version}; "
+                f"this version reads up to {newest_version}); please update Lightbox"
+            )
+        verdict = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if verdict != ["ok"]:
+            raise LibraryCorrupt(f"{path} is damaged: {'; '.join(map(str, verdict[:3]))}")
+        # Refuse a library we cannot write at once, rather than at the reader's first save.
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode != "wal":
             raise StorageUnavailable(f"cannot switch {path} to WAL mode (got {mode!r})")

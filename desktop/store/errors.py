@@ -26,6 +26,10 @@ class StorageUnavailable(LibraryError):
     """Disk full, read-only, locked or corrupt: the change was not saved."""
 
 
+class MigrationFailed(LibraryError):
+    """A schema upgrade failed; it was rolled back and the library is unchanged."""
+
+
 class DuplicateDoi(LibraryError):
     """A DOI already belongs to another case."""
 
@@ -35,12 +39,14 @@ def classify(error: sqlite3.Error, path: Path) -> LibraryError | None:
     name = getattr(error, "sqlite_errorname", "")
     if name == "SQLITE_FULL":
         return StorageUnavailable(f"disk full: the last change to {path} was NOT saved")
-    if name in ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY_DBMOVED"):
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return StorageUnavailable(f"cannot write to {path} ({error})")
-    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StorageUnavailable(f"{path} is locked by another program ({error})")
-    if name in ("SQLITE_NOTADB",):
-        return NotALibrary(f"{path} is not a Lightbox library (not an SQLite database)")
+    if name.startswith("SQLITE_NOTADB"):
+        return NotALibrary(
+            f"{path} is damaged or is not a Lightbox library (not an SQLite database)"
+        )
     if name.startswith("SQLITE_CORRUPT"):
         return LibraryCorrupt(f"{path} is damaged ({error})")
     if name.startswith("SQLITE_IOERR"):

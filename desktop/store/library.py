@@ -24,7 +24,7 @@ from desktop.store import backup, cases, listing, reader_data
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
 from desktop.store.db import connect, transaction
-from desktop.store.errors import LibraryCorrupt, LibraryError, LibraryTooNew, classify
+from desktop.store.errors import LibraryError, LibraryTooNew, MigrationFailed, classify
 from desktop.store.listing import Hit
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -53,16 +53,21 @@ class Library:
             LibraryError: the file cannot be used as a library; the message says why.
             LibraryCorrupt: the file is damaged.
         """
-        conn = connect(path, create=create)
+        conn = connect(path, create=create, newest_version=SCHEMA_VERSION)
         try:
-            verdict = _guard(path, lambda: conn.execute("PRAGMA quick_check").fetchall())
-            if [row[0] for row in verdict] != ["ok"]:
-                found = "; ".join(str(row[0]) for row in verdict[:3])
-                raise LibraryCorrupt(f"{path} is damaged: {found}")
             version = user_version(conn)
             if 0 < version < SCHEMA_VERSION:
                 backup.take_backup(path, "pre-migration", schema_version=version)
-            _guard(path, lambda: migrate(conn))
+            try:
+                _guard(path, lambda: migrate(conn))
+            except LibraryError:
+                raise
+            except Exception as error:
+                raise MigrationFailed(
+                    f"upgrading {path} from schema {version} failed ({error}); the upgrade"
+                    f" was undone and the library is unchanged. A backup taken before it is"
+                    f" in {backup.backup_folder(path)}."
+                ) from error
             library = cls(path, conn)
             if conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
                 with library.transaction():

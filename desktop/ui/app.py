@@ -128,9 +128,17 @@ def _recover(path: Path, error: LibraryError) -> bool:
     clicked = box.clickedButton()
     if clicked not in (restore, empty) or clicked is None:
         return False
-    move_aside(path)
+    moved = move_aside(path)
     if clicked is restore and good is not None:
-        recover_from_backup(path, good.path).close()
+        try:
+            recover_from_backup(path, good.path).close()
+        except LibraryError as failure:
+            QMessageBox.critical(
+                None,
+                "The backup could not be restored",
+                f"{failure}\n\nThe damaged library is kept in {moved}.",
+            )
+            return False
     return True
 
 

@@ -1,0 +1,321 @@
+"""Migrations: a library of every released schema upgrades to exactly today's schema with every
+record intact; a failing migration changes nothing; a newer library is refused untouched.
+
+The fixtures (tests/fixtures/library-v<N>.db, made by make_fixture.py) stand for libraries
+readers already have. They are frozen: every test works on a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.cli import main
+from desktop.model import CaseFilter
+from desktop.store import backup, schema
+from desktop.store import library as library_module
+from desktop.store.db import APPLICATION_ID
+from desktop.store.errors import LibraryTooNew, MigrationFailed
+from desktop.store.library import Library
+from tests.fixtures.make_fixture import Records, user_records
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VERSIONS = range(1, schema.SCHEMA_VERSION + 1)
+#: Case columns whose text the search index covers.
+TEXT_COLUMNS = schema.FTS_COLUMNS
+
+
+def fixture_path(version: int) -> Path:
+    path = FIXTURES / f"library-v{version}.db"
+    if not path.exists():
+        pytest.fail(
+            f"no fixture for schema {version}: every migration needs one; run"
+            f" '.venv/bin/python tests/fixtures/make_fixture.py {version} {path}'"
+        )
+    return path
+
+
+def copy_fixture(version: int, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "library.db"
+    shutil.copyfile(fixture_path(version), target)
+    return target
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+
+
+def records_of(path: Path, columns: dict[str, list[str]] | None = None) -> Records:
+    conn = read_only(path)
+    try:
+        return user_records(conn, columns)
+    finally:
+        conn.close()
+
+
+def normalised_schema(path: Path) -> list[tuple[str, str, str, str]]:
+    """sqlite_master as (type, name, table, sql with whitespace collapsed), sorted."""
+    conn = read_only(path)
+    try:
+        rows = conn.execute(
+            "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master"
+            " WHERE name NOT LIKE 'sqlite_autoindex%' AND name NOT LIKE 'sqlite_stat%'"
+        ).fetchall()
+    finally:
+        conn.close()
+    return sorted((kind, name, table, " ".join(sql.split())) for kind, name, table, sql in rows)
+
+
+def pragma(path: Path, name: str) -> Any:
+    conn = read_only(path)
+    try:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def columns_of(records: Records) -> dict[str, list[str]]:
+    return {table: list(data["columns"]) for table, data in records.items()}
+
+
+def as_dicts(records: Records, table: str) -> list[dict[str, Any]]:
+    data = records.get(table, {"columns": [], "rows": []})
+    return [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+
+
+@pytest.fixture(scope="module")
+def fresh_schema(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, str, str]]:
+    path = tmp_path_factory.mktemp("fresh") / "library.db"
+    Library.open(path).close()
+    return normalised_schema(path)
+
+
+def test_every_schema_version_has_a_frozen_fixture() -> None:
+    found = {
+        int(match[1]): path
+        for path in FIXTURES.glob("library-v*.db")
+        if (match := re.fullmatch(r"library-v(\d+)\.db", path.name))
+    }
+    assert sorted(found) == list(VERSIONS), (
+        "one fixture per schema version 1..SCHEMA_VERSION: a new migration adds its fixture"
+        " (tests/fixtures/make_fixture.py)"
+    )
+    sums = dict(
+        reversed(line.split("  ", 1))
+        for line in (FIXTURES / "SHA256SUMS").read_text().splitlines()
+        if line.strip()
+    )
+    for version, path in found.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sums.get(path.name), (
+            f"{path.name} changed: fixtures are frozen (tests must work on copies)"
+        )
+        assert path.stat().st_size < 300_000
+        assert pragma(path, "user_version") == version
+        assert pragma(path, "application_id") == APPLICATION_ID
+        assert pragma(path, "journal_mode") == "delete"
+        assert not Path(f"{path}-wal").exists()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_fixture_upgrades_to_the_fresh_schema_with_every_record_intact(
+    version: int, tmp_path: Path, fresh_schema: list[tuple[str, str, str, str]]
+) -> None:
+    path = copy_fixture(version, tmp_path / "lib")
+    before = records_of(path)
+    # The fixture is full of the reader's data for its version.
+    expected_tables = (
+        {"cases"}
+        | ({"notes", "bookmarks", "reading"} if version >= 2 else set())
+        | ({"note_versions"} if version >= 3 else set())
+    )
+    assert expected_tables <= set(before)
+    assert len(before["cases"]["rows"]) >= 4
+    assert all(before[table]["rows"] for table in expected_tables)
+
+    with Library.open(path) as library:
+        assert schema.user_version(library._conn) == schema.SCHEMA_VERSION
+        assert library.check() == []
+        # Every record the fixture had, column by column, ids included.
+        assert records_of(path, columns_of(before)) == before
+        after = records_of(path)
+        # Columns added since then hold their defaults on the old rows.
+        for table, data in after.items():
+            added = [c for c in data["columns"] if c not in columns_of(before).get(table, [])]
+            for row in as_dicts(after, table):
+                assert all(row[column] is None for column in added), (table, added)
+        # New tables start empty (they hold nothing the old version could have written).
+        assert all(not after[t]["rows"] for t in set(after) - set(before))
+        check_search(library, after)
+        conn = library._conn
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # SAFETY B5
+        assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0
+    assert normalised_schema(path) == fresh_schema
+    assert pragma(path, "journal_mode") == "wal"
+
+    pinned = [b for b in backup.list_backups(path) if b.reason == "pre-migration"]
+    if version == schema.SCHEMA_VERSION:
+        assert pinned == []
+        return
+    assert len(pinned) == 1 and pinned[0].pinned
+    assert pinned[0].path.name.endswith(f"-pre-migration-v{version}.db")
+    backup.check_backup(pinned[0].path)
+    contents = backup.backup_contents(pinned[0].path)
+    assert contents.schema_version == version
+    assert records_of(pinned[0].path) == before
+    assert normalised_schema(pinned[0].path) == normalised_schema(fixture_path(version))
+
+
+def check_search(library: Library, records: Records) -> None:
+    """A word of each case's title finds it; a word only a note has finds the note."""
+    cases = as_dicts(records, "cases")
+    trashed = {c["id"] for c in cases if c.get("trashed_at")}
+    case_text = " ".join(str(c[column] or "") for c in cases for column in TEXT_COLUMNS)
+    case_words = set(re.findall(r"\w+", case_text.casefold()))
+    for case in cases:
+        word = max(re.findall(r"[^\W\d_]{4,}", case["title"]), key=len)
+        visible = {hit.case_id for hit in library.search_cases(word)}
+        in_trash = {hit.case_id for hit in library.search_cases(word, CaseFilter("trash"))}
+        if case["id"] in trashed:
+            assert case["id"] in in_trash and case["id"] not in visible, word
+        else:
+            assert case["id"] in visible, word
+    notes = as_dicts(records, "notes")
+    found_in_notes = 0
+    for note in notes:
+        words = re.findall(r"[^\W\d_]{6,}", note["body"])
+        only_here = [w for w in words if w.casefold() not in case_words]
+        if not only_here or note["case_id"] in trashed:
+            continue
+        hits = library.search_cases(only_here[0])
+        assert [(h.case_id, h.in_note) for h in hits] == [(note["case_id"], True)], only_here[0]
+        found_in_notes += 1
+    assert found_in_notes >= (1 if notes else 0)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_reimporting_a_fixture_case_keeps_its_id_and_the_readers_data(
+    version: int, tmp_path: Path
+) -> None:
+    """The fixture's cases are stored as that version stored them: re-importing the same
+    file after the upgrade finds the case unchanged, under the same id."""
+    from desktop.formats.decoding import decode_case_bytes
+    from desktop.formats.eurorad_text import parse_eurorad_text
+    from tests.conftest import SAMPLE_CASES
+
+    path = copy_fixture(version, tmp_path / "lib")
+    before = records_of(path)
+    case = parse_eurorad_text(decode_case_bytes((SAMPLE_CASES / "abdo-01.txt").read_bytes()).text)
+    with Library.open(path) as library:
+        stored = library.store_case(case)
+        assert stored.case_id == library.resolve("lightbox:abdo-01")
+        assert stored.outcome == "unchanged"
+    assert records_of(path, columns_of(before)) == before
+
+
+def fail_next_migration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appends a migration that half-does its work, then fails."""
+
+    def m_broken(db: Any) -> None:
+        conn = db.conn
+        conn.execute("CREATE TABLE half_done(x)")
+        conn.execute("ALTER TABLE cases ADD COLUMN extra TEXT")
+        conn.execute("UPDATE cases SET title = 'overwritten'")
+        conn.execute("DELETE FROM bookmarks")
+        raise RuntimeError("migration failed halfway")
+
+    version = schema.SCHEMA_VERSION + 1
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, m_broken])
+    # library.py imported the constant by name: both must see the new version.
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(library_module, "SCHEMA_VERSION", version)
+
+
+def test_a_failing_migration_changes_nothing_even_after_five_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SAFETY A6 + B4: five starts in a row, each failing in the same migration."""
+    current = schema.SCHEMA_VERSION
+    path = copy_fixture(current, tmp_path / "lib")
+    Library.open(path).close()  # as the reader's app left it: WAL, at the current schema
+    data = records_of(path)
+    shape = normalised_schema(path)
+    file_bytes = path.read_bytes()
+    fail_next_migration(monkeypatch)
+
+    for attempt in range(1, 6):
+        with pytest.raises(MigrationFailed, match="migration failed halfway"):
+            Library.open(path)
+        assert pragma(path, "user_version") == current
+        assert normalised_schema(path) == shape
+        assert records_of(path) == data
+        assert path.read_bytes() == file_bytes, f"attempt {attempt} changed the file"
+        pinned = [b for b in backup.list_backups(path) if b.pinned]
+        assert 1 <= len(pinned) <= attempt
+        for each in pinned:
+            backup.check_backup(each.path)
+            assert backup.backup_contents(each.path).schema_version == current
+            assert records_of(each.path) == data
+    assert not list((path.parent / "backups").glob("*.tmp"))
+
+
+def test_a_failing_step_keeps_the_steps_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each step commits on its own: from schema 1, the good steps stay done, the failed one
+    is undone, and the pinned backup still holds the library as it was at schema 1."""
+    path = copy_fixture(1, tmp_path / "lib")
+    before = records_of(path)
+    fail_next_migration(monkeypatch)
+    with pytest.raises(MigrationFailed):
+        Library.open(path)
+    assert pragma(path, "user_version") == schema.SCHEMA_VERSION - 1
+    assert records_of(path, columns_of(before)) == before
+    names = {row[1] for row in normalised_schema(path)}
+    assert "half_done" not in names
+    (pinned,) = [b for b in backup.list_backups(path) if b.pinned]
+    assert backup.backup_contents(pinned.path).schema_version == 1
+    assert records_of(pinned.path) == before
+
+
+def make_too_new(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={schema.SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+
+
+def test_a_library_from_a_newer_lightbox_is_refused_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SAFETY B6, on a library as Lightbox leaves it (WAL mode)."""
+    path = copy_fixture(schema.SCHEMA_VERSION, tmp_path / "lib")
+    Library.open(path).close()
+    make_too_new(path)
+    before = path.read_bytes()
+    with pytest.raises(LibraryTooNew, match="newer Lightbox"):
+        Library.open(path)
+    assert main(["list", "--library", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "newer Lightbox" in err and len(err.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    assert not (path.parent / "backups").exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["library.db"]
+
+
+def test_a_rollback_journal_library_from_a_newer_lightbox_is_left_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    path = copy_fixture(schema.SCHEMA_VERSION, tmp_path / "lib")  # journal_mode=delete
+    make_too_new(path)
+    before = path.read_bytes()
+    with pytest.raises(LibraryTooNew):
+        Library.open(path)
+    assert path.read_bytes() == before
