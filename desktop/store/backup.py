@@ -111,7 +111,11 @@ def take_backup(
         _fsync(folder)
     except sqlite3.Error as error:
         temporary.unlink(missing_ok=True)
-        mapped = classify(error, target)
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise StorageUnavailable(
+                f"disk full: no backup could be written in {folder}"
+            ) from error
+        mapped = classify(error, library_path)
         raise (mapped or StorageUnavailable(f"backup failed: {error}")) from error
     except OSError as error:
         temporary.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from desktop.model import (
 )
 from desktop.store.errors import DuplicateDoi
 from desktop.store.schema import FTS_COLUMNS
+from desktop.store.snippets import make_snippet, query_terms
 
 Outcome = Literal["imported", "updated", "unchanged"]
 
@@ -161,16 +162,20 @@ def search(
     match = fts_query(query, prefix_last=prefix_last)
     if match is None:
         return []
+    fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS)
     rows = conn.execute(
         f"SELECT c.id, c.source, c.source_id, c.title, c.section, c.published, c.age,"
-        f" c.age_days, c.sex, c.final_diagnosis,"
-        f" snippet(cases_fts, -1, ?, ?, '…', 16), bm25(cases_fts, {BM25_WEIGHTS})"
+        f" c.age_days, c.sex, c.final_diagnosis, bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
         f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
         f" WHERE cases_fts MATCH ? AND c.trashed_at IS NULL"
         f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}) LIMIT ?",
-        (marks[0], marks[1], match, limit),
+        (match, limit),
     ).fetchall()
-    return [SearchHit(summary_from_row(row[:10]), row[10], -float(row[11])) for row in rows]
+    terms = query_terms(query, prefix_last=prefix_last)
+    return [
+        SearchHit(summary_from_row(row[:10]), make_snippet(row[11:], terms, marks), -row[10])
+        for row in rows
+    ]
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\w+)', re.UNICODE)

@@ -10,6 +10,8 @@ from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
 from desktop.store.cases import BM25_WEIGHTS, fts_query, summary_from_row
+from desktop.store.schema import FTS_COLUMNS
+from desktop.store.snippets import make_snippet, query_terms
 
 #: How far back "Recently read" looks.
 RECENT_DAYS = 30
@@ -144,26 +146,31 @@ def search(
     if match is None:
         return []
     where, params = _where(case_filter, now)
+    terms = query_terms(query)
+    fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS)
     found: dict[CaseId, Hit] = {}
+    # Ranked by FTS5; snippets cut in Python (snippet() is quadratic in a term's hits).
     for row in conn.execute(
-        f"SELECT c.id, snippet(cases_fts, -1, ?, ?, '…', 12), bm25(cases_fts, {BM25_WEIGHTS})"
+        f"SELECT c.id, bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
         f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid {_MARKS_JOIN}"
         f" WHERE cases_fts MATCH ? AND {where} ORDER BY bm25(cases_fts, {BM25_WEIGHTS})"
         f" LIMIT ?",
-        (*marks, match, *params, limit),
+        (match, *params, limit),
     ):
-        found[CaseId(row[0])] = Hit(CaseId(row[0]), row[1], -float(row[2]), in_note=False)
+        snippet = make_snippet(row[2:], terms, marks, width=12)
+        found[CaseId(row[0])] = Hit(CaseId(row[0]), snippet, -float(row[1]), in_note=False)
     for row in conn.execute(
-        f"SELECT c.id, snippet(notes_fts, 0, ?, ?, '…', 12), bm25(notes_fts)"
+        f"SELECT c.id, bm25(notes_fts), n.body"
         f" FROM notes_fts JOIN cases c ON c.id = notes_fts.rowid {_MARKS_JOIN}"
         f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?",
-        (*marks, match, *params, limit),
+        (match, *params, limit),
     ):
         case_id = CaseId(row[0])
-        score = -float(row[2]) * _NOTE_WEIGHT
+        score = -float(row[1]) * _NOTE_WEIGHT
         earlier = found.get(case_id)
         if earlier is None:
-            found[case_id] = Hit(case_id, row[1], score, in_note=True)
+            snippet = make_snippet([row[2]], terms, marks, width=12)
+            found[case_id] = Hit(case_id, snippet, score, in_note=True)
         else:
             found[case_id] = Hit(case_id, earlier.snippet, earlier.score + score, False)
     ranked = sorted(found.values(), key=lambda hit: (-hit.score, hit.case_id))

@@ -441,7 +441,8 @@ class MainWindow(QMainWindow):
     def _mark_current_read(self) -> None:
         case_id = self.detail.case_id
         if case_id is not None and case_id == self.list.current_case():
-            self._write(lambda: self.library.mark_read(case_id))
+            # Reading state is not worth a dialog: a failure is told in the status bar.
+            self._write(lambda: self.library.mark_read(case_id), quiet=True)
 
     def _mark_current_unread(self) -> None:
         case_id = self.list.current_case()
@@ -459,12 +460,15 @@ class MainWindow(QMainWindow):
             self._read_timer.stop()
             self._write(lambda: self.library.mark_unread(case_id))
 
-    def _write(self, change: object) -> None:
+    def _write(self, change: object, *, quiet: bool = False) -> None:
         """Runs a change; announces it, or tells the reader plainly why it failed."""
         try:
             changes = change()  # type: ignore[operator]
         except LibraryError as error:
-            QMessageBox.warning(self, "Not saved", f"The change was not saved.\n\n{error}")
+            if quiet:
+                self.statusBar().showMessage(f"Not saved: {error}", 8000)
+            else:
+                QMessageBox.warning(self, "Not saved", f"The change was not saved.\n\n{error}")
             return
         self.bus.announce(changes)
 
