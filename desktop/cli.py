@@ -32,7 +32,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
+    """The command line. With `files`, the window's form: `lightbox [options] FILE...`
+    (how a desktop entry's %F hands over files to import), with no subcommands."""
     common = _Parser(add_help=False)
     common.add_argument(
         "--library",
@@ -60,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="system",
         help="light or dark look (default: follow the system)",
     )
+    if files:
+        parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
+        return parser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     importing = commands.add_parser(
@@ -104,8 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        opened = _files_to_open(arguments)
+        if opened is not None:
+            from desktop.ui.app import run
+
+            return run(
+                getattr(opened, "library", None),
+                screenshot=opened.screenshot,
+                case_key=opened.case,
+                scheme=opened.theme,
+                import_paths=opened.files,
+            )
+        args = build_parser().parse_args(arguments)
         return _run(args)
     except UsageError as error:
         return _fail(f"error: {error}")
@@ -117,6 +134,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+
+
+def _files_to_open(arguments: list[str]) -> argparse.Namespace | None:
+    """`lightbox FILE...`: the files to import in the window, or None for any other form."""
+    try:
+        guess, unknown = build_parser(files=True).parse_known_args(arguments)
+    except UsageError:
+        return None
+    names = [str(path) for path in guess.files]
+    if unknown or not names or names[0] in _COMMAND_NAMES:
+        return None
+    missing = [name for name in names if not Path(name).exists()]
+    if missing:
+        raise UsageError(f"no such file or command: {missing[0]}")
+    return guess
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -293,6 +325,11 @@ def _resolve(library: Library, key: str) -> CaseId:
     except (ValueError, LookupError) as error:
         raise UsageError(str(error).strip("'\"")) from None
 
+
+_COMMAND_NAMES = frozenset(
+    {"import", "list", "search", "show", "note", "bookmark", "bookmarks", "trash", "untrash",
+     "empty-trash", "backup", "restore", "check"}
+)  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "note": _note,

@@ -119,7 +119,7 @@ def test_search_text_says_when_nothing_matches(
         (["show", "8455"], "not of the form SOURCE:ID"),
         (["search", "x", "--limit", "0"], "at least 1"),
         (["list", "--sort", "colour"], "cannot sort by"),
-        (["frobnicate"], "invalid choice"),
+        (["frobnicate"], "no such file or command: frobnicate"),
     ],
 )
 def test_errors_are_one_line_with_status_2(
@@ -166,3 +166,19 @@ def test_module_entry_point_and_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"lightbox: no library at {tmp_path / 'n.db'}"
+
+
+def test_command_names_match_the_parser() -> None:
+    import argparse
+
+    from desktop import cli
+    from desktop.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(action.choices) == cli._COMMAND_NAMES
+
+
+def test_unknown_file_or_command_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "no-such-file.txt")
+    assert status == 2
+    assert err.strip() == "lightbox: error: no such file or command: no-such-file.txt"

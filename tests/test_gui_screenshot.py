@@ -39,3 +39,20 @@ def test_screenshot_of_an_unknown_case_fails_cleanly(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no case eurorad:1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_files_named_on_the_command_line_are_imported(tmp_path: Path) -> None:
+    """`lightbox FILE...` (a desktop entry's %F) opens the window and imports the files."""
+    from desktop.store.library import Library
+    from tests.conftest import SEED_CASE
+
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    library = tmp_path / "lib.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--library", str(library), "--screenshot",
+         str(tmp_path / "x.png"), str(SEED_CASE)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with Library.open(library) as opened:
+        assert opened.resolve("eurorad:8455")

@@ -59,8 +59,13 @@ def run(
     screenshot: Path | None = None,
     case_key: str | None = None,
     scheme: theme.Scheme = "system",
+    import_paths: list[Path] | None = None,
 ) -> int:
-    """Runs the app until the window closes; returns the exit status."""
+    """Runs the app until the window closes; returns the exit status.
+
+    Args:
+        import_paths: Files to import once the window is up (a desktop entry's %F).
+    """
     app = application(scheme)
     target = library_path or paths.default_library_path()
     try:
@@ -88,6 +93,8 @@ def run(
             print(f"lightbox: {error}", file=sys.stderr)
             return 2
     window.show()
+    if import_paths:
+        window.start_import(list(import_paths))
     if screenshot is not None:
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: _screenshot(window, screenshot))
     status = app.exec()
