@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 from desktop.importer import import_paths
 from desktop.store.library import Library
@@ -24,3 +27,19 @@ def make_window(library_path: Path, settings_path: Path, *paths: Path) -> MainWi
 def close_window(window: MainWindow) -> None:
     window.close()
     window.library.close()
+
+
+@contextmanager
+def shown_window(
+    qtbot: QtBot, library_path: Path, settings_path: Path, *paths: Path
+) -> Iterator[MainWindow]:
+    """A real window on screen (offscreen) for one test, closed and released after it."""
+    window = make_window(library_path, settings_path, *paths)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        yield window
+    finally:
+        if window.isVisible():
+            close_window(window)

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.case_view import external_url
 from desktop.ui.main_window import MainWindow
-from tests.gui_helpers import close_window, make_window
+from tests.gui_helpers import shown_window
 
 HOSTILE = """CASE 999001 Published on 01.01.2020
 
@@ -40,12 +40,8 @@ Final Diagnosis
 def hostile_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     case_file = tmp_path / "hostile.txt"
     case_file.write_text(HOSTILE, encoding="utf-8")
-    window = make_window(tmp_path / "l.db", tmp_path / "s.ini", case_file)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    close_window(window)
+    with shown_window(qtbot, tmp_path / "l.db", tmp_path / "s.ini", case_file) as window:
+        yield window
 
 
 def test_hostile_case_text_is_shown_literally_and_loads_nothing(

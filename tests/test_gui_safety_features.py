@@ -17,18 +17,13 @@ from desktop.ui import app as app_module
 from desktop.ui.dialogs import NoteHistoryDialog, RestoreDialog
 from desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLE_CASES
-from tests.gui_helpers import close_window, make_window
+from tests.gui_helpers import shown_window
 
 
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    win = make_window(tmp_path / "library.db", tmp_path / "settings.ini", SAMPLE_CASES)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    if win.isVisible():
-        close_window(win)
+    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "s.ini", SAMPLE_CASES) as win:
+        yield win
 
 
 def test_delete_moves_to_trash_and_back(window: MainWindow) -> None:

@@ -18,7 +18,7 @@ from desktop.ui.dialogs import ImportReportDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
-from tests.gui_helpers import close_window, make_window
+from tests.gui_helpers import close_window, make_window, shown_window
 
 
 @pytest.fixture
@@ -28,13 +28,8 @@ def paths(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def window(qtbot: QtBot, paths: tuple[Path, Path]) -> Iterator[MainWindow]:
-    win = make_window(*paths, SAMPLE_CASES, SEED_CASE)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    if win.isVisible():
-        close_window(win)
+    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as win:
+        yield win
 
 
 def select(window: MainWindow, key: str) -> CaseId:
