@@ -2,7 +2,8 @@
 # Sets Lightbox up in .venv from a fresh clone: Qt's system libraries first (Debian and
 # Ubuntu, only those missing), then the package itself, editable.
 #   bash packaging/bootstrap.sh          # what the app needs
-#   bash packaging/bootstrap.sh --test   # plus what the test suite needs
+#   bash packaging/bootstrap.sh --test   # plus what the test suite needs (with the
+#                                        # validators for the desktop entry and metainfo)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -12,19 +13,23 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 # Qt's libraries for the offscreen platform, then those a real X11/Wayland display needs.
-QT_PACKAGES="libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libdbus-1-3
+SYSTEM_PACKAGES="libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libdbus-1-3
 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
 libxcb-render-util0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0"
+# The test suite also validates packaging/'s desktop entry and AppStream metainfo.
+if [ -n "$extras" ]; then
+    SYSTEM_PACKAGES="$SYSTEM_PACKAGES desktop-file-utils appstream"
+fi
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
     missing=""
-    for package in $QT_PACKAGES; do
+    for package in $SYSTEM_PACKAGES; do
         if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
             missing="$missing $package"
         fi
     done
     if [ -n "$missing" ]; then
-        echo "Installing Qt's system libraries:$missing"
+        echo "Installing system packages:$missing"
         if [ "$(id -u)" = 0 ]; then
             sudo=""
         elif command -v sudo >/dev/null 2>&1; then

@@ -30,7 +30,7 @@ def application(scheme: theme.Scheme = "system") -> QApplication:
     app.setApplicationName("Lightbox")
     app.setOrganizationName("Lightbox")
     app.setApplicationDisplayName("Lightbox")
-    app.setDesktopFileName("lightbox")
+    app.setDesktopFileName("io.github.lightbox.Lightbox")
     app.setWindowIcon(theme.app_icon())
     theme.apply_theme(app, scheme)
     return app
