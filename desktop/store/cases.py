@@ -19,16 +19,11 @@ from desktop.model import (
     DiscussionPart,
     Figure,
     Patient,
-    SearchHit,
 )
 from desktop.store.errors import DuplicateDoi
 from desktop.store.schema import FTS_COLUMNS
-from desktop.store.snippets import make_snippet, query_terms
 
 Outcome = Literal["imported", "updated", "unchanged"]
-
-#: bm25 weights per FTS column: title, history, findings, discussion, differential, diagnosis.
-BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,41 +136,6 @@ def all_ids(conn: sqlite3.Connection) -> list[CaseId]:
 
 def count_cases(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
-
-
-def search(
-    conn: sqlite3.Connection,
-    query: str,
-    limit: int = 50,
-    *,
-    prefix_last: bool = True,
-    marks: tuple[str, str] = ("«", "»"),
-) -> list[SearchHit]:
-    """Ranked full-text search over title, every section and both diagnoses.
-
-    Args:
-        query: What the reader typed: words (all must match) and "quoted phrases".
-        limit: Most hits to return.
-        prefix_last: Match the last word as a prefix, for search as you type.
-        marks: Strings put around matched terms in the snippet.
-    """
-    match = fts_query(query, prefix_last=prefix_last)
-    if match is None:
-        return []
-    fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS)
-    rows = conn.execute(
-        f"SELECT c.id, c.source, c.source_id, c.title, c.section, c.published, c.age,"
-        f" c.age_days, c.sex, c.final_diagnosis, bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
-        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
-        f" WHERE cases_fts MATCH ? AND c.trashed_at IS NULL"
-        f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}) LIMIT ?",
-        (match, limit),
-    ).fetchall()
-    terms = query_terms(query, prefix_last=prefix_last)
-    return [
-        SearchHit(summary_from_row(row[:10]), make_snippet(row[11:], terms, marks), -row[10])
-        for row in rows
-    ]
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\w+)', re.UNICODE)

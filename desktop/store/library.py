@@ -333,11 +333,18 @@ class Library:
         prefix_last: bool = True,
         marks: tuple[str, str] = ("«", "»"),
     ) -> list[SearchHit]:
-        """Ranked full-text search; see `desktop.store.cases.search`."""
-        return _guard(
-            self.path,
-            lambda: cases.search(self._conn, query, limit, prefix_last=prefix_last, marks=marks),
-        )
+        """Ranked search over case text and notes, with each hit's summary (CLI, scripts)."""
+
+        def run() -> list[SearchHit]:
+            hits = listing.search(
+                self._conn, query, CaseFilter(), limit=limit, marks=marks, prefix_last=prefix_last
+            )
+            rows = {
+                row.summary.id: row for row in listing.rows(self._conn, [h.case_id for h in hits])
+            }
+            return [SearchHit(rows[h.case_id].summary, h.snippet, h.score) for h in hits]
+
+        return _guard(self.path, run)
 
 
 def _now() -> dt.datetime:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
-from desktop.store.cases import BM25_WEIGHTS, fts_query, summary_from_row
+from desktop.store.cases import fts_query, summary_from_row
+from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
 
@@ -137,28 +138,35 @@ def search(
     limit: int = 200,
     marks: tuple[str, str] = ("«", "»"),
     now: dt.datetime | None = None,
+    prefix_last: bool = True,
 ) -> list[Hit]:
     """Ranked search over every case field and the reader's notes, within a filter.
 
-    A case matching in both adds the two scores; its snippet comes from the case text.
+    FTS5 picks and ranks the matches (see `ranking`); rows and snippets are read only for
+    the hits returned. A case matching in both text and note adds the two scores; its
+    snippet comes from the case text.
     """
-    match = fts_query(query)
+    match = fts_query(query, prefix_last=prefix_last)
     if match is None:
         return []
     where, params = _where(case_filter, now)
-    terms = query_terms(query)
+    terms = query_terms(query, prefix_last=prefix_last)
     fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS)
+    wanted = 2 * limit + 50  # room for cases the sidebar filter leaves out
+    ranked = ranked_ids(conn, match, terms, wanted)
+    rows = _rows_in(conn, ranked.ids, fields, where, params)
+    if len(rows) < limit and len(ranked.ids) >= wanted:
+        # A narrow filter left too few of the best matches: rank within the filter instead.
+        rows = _filtered_ranking(conn, match, fields, (where, params), limit=limit)
+        order = list(rows)
+        scores = {case_id: rows[case_id][0] for case_id in order}
+    else:
+        order = [case_id for case_id in ranked.ids if case_id in rows]
+        scores = ranked.scores
     found: dict[CaseId, Hit] = {}
-    # Ranked by FTS5; snippets cut in Python (snippet() is quadratic in a term's hits).
-    for row in conn.execute(
-        f"SELECT c.id, bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
-        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid {_MARKS_JOIN}"
-        f" WHERE cases_fts MATCH ? AND {where} ORDER BY bm25(cases_fts, {BM25_WEIGHTS})"
-        f" LIMIT ?",
-        (match, *params, limit),
-    ):
-        snippet = make_snippet(row[2:], terms, marks, width=12)
-        found[CaseId(row[0])] = Hit(CaseId(row[0]), snippet, -float(row[1]), in_note=False)
+    for case_id in order[:limit]:
+        snippet = make_snippet(rows[case_id][1:], terms, marks, width=12)
+        found[case_id] = Hit(case_id, snippet, scores.get(case_id, 0.0), in_note=False)
     for row in conn.execute(
         f"SELECT c.id, bm25(notes_fts), n.body"
         f" FROM notes_fts JOIN cases c ON c.id = notes_fts.rowid {_MARKS_JOIN}"
@@ -173,8 +181,49 @@ def search(
             found[case_id] = Hit(case_id, snippet, score, in_note=True)
         else:
             found[case_id] = Hit(case_id, earlier.snippet, earlier.score + score, False)
-    ranked = sorted(found.values(), key=lambda hit: (-hit.score, hit.case_id))
-    return ranked[:limit]
+    if ranked.strategy == "newest":
+        # Nothing was ranked: keep the newest-first order, notes first.
+        return sorted(found.values(), key=lambda hit: (not hit.in_note, -hit.case_id))[:limit]
+    return sorted(found.values(), key=lambda hit: (-hit.score, hit.case_id))[:limit]
+
+
+def _rows_in(
+    conn: sqlite3.Connection,
+    ids: list[CaseId],
+    fields: str,
+    where: str,
+    params: tuple[Any, ...],
+) -> dict[CaseId, tuple[Any, ...]]:
+    """(score placeholder, text fields...) of those `ids` the filter keeps."""
+    found: dict[CaseId, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(
+            f"SELECT c.id, 0.0, {fields} FROM {_FROM} WHERE c.id IN ({marks}) AND {where}",
+            (*chunk, *params),
+        ):
+            found[CaseId(row[0])] = tuple(row[1:])
+    return found
+
+
+def _filtered_ranking(
+    conn: sqlite3.Connection,
+    match: str,
+    fields: str,
+    condition: tuple[str, tuple[Any, ...]],
+    *,
+    limit: int,
+) -> dict[CaseId, tuple[Any, ...]]:
+    where, params = condition
+    rows = conn.execute(
+        f"SELECT c.id, -bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
+        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid {_MARKS_JOIN}"
+        f" WHERE cases_fts MATCH ? AND {where} ORDER BY bm25(cases_fts, {BM25_WEIGHTS})"
+        f" LIMIT ?",
+        (match, *params, limit),
+    )
+    return {CaseId(row[0]): tuple(row[1:]) for row in rows}
 
 
 def order_by(sort: str, descending: bool) -> str:
