@@ -20,13 +20,17 @@ from desktop.store.schema import SCHEMA_VERSION
 DAILY = dt.timedelta(hours=24)
 
 
-def open_library(explicit: Path | None, *, create: bool) -> tuple[Library, ImportReport | None]:
+def open_library(
+    explicit: Path | None, *, create: bool, backup_now: bool = True
+) -> tuple[Library, ImportReport | None]:
     """Opens `explicit`, or the default library in the data folder.
 
     Args:
         explicit: A library file named by the reader (--library); None for the default.
         create: Whether a missing explicit file may be created. The default library is
             always created when missing, and then seeded with the sample cases.
+        backup_now: Take the daily backup before returning (the app takes it later, on a
+            thread of its own, with `daily_backup`).
 
     Returns:
         The library, and the seeding report when a new default library was seeded.
@@ -37,7 +41,8 @@ def open_library(explicit: Path | None, *, create: bool) -> tuple[Library, Impor
     """
     if explicit is not None:
         library = Library.open(explicit, create=create)
-        daily_backup(library)
+        if backup_now:
+            daily_backup(library)
         return library, None
     path = paths.default_library_path()
     fresh = not path.exists()
@@ -46,26 +51,31 @@ def open_library(explicit: Path | None, *, create: bool) -> tuple[Library, Impor
     cases = paths.sample_cases_dir()
     if fresh and cases is not None:
         return library, import_paths(library, [cases])
-    daily_backup(library)
+    if backup_now:
+        daily_backup(library)
     return library, None
 
 
-def daily_backup(library: Library, now: dt.datetime | None = None) -> Path | None:
+def daily_backup(target: Library | Path, now: dt.datetime | None = None) -> Path | None:
     """Backs the library up if the newest backup is a day old (or none exists), then rotates.
 
-    A failed backup must not stop the reader from working: it is reported by returning
-    None, and tried again at the next start.
+    Works from the file alone (connections of its own), so the app can run it on a thread
+    after its window is up: a big library takes seconds to copy. A failed backup must not
+    stop the reader from working: it is reported by returning None, and tried again at the
+    next start.
     """
+    path = target.path if isinstance(target, Library) else target
     moment = now or dt.datetime.now(dt.UTC)
-    backup.remove_stale_temporaries(library.path)
-    newest = backup.newest_backup(library.path)
+    backup.remove_stale_temporaries(path)
+    newest = backup.newest_backup(path)
     if newest is not None and moment - newest.taken_at < DAILY:
         return None
-    if library.count_cases() == 0 and newest is None:
-        return None
     try:
-        taken = library.backup("daily", moment)
-        backup.rotate(library.path, retention())
+        contents = backup.backup_contents(path)
+        if contents.cases == 0 and newest is None:
+            return None
+        taken = backup.take_backup(path, "daily", moment, schema_version=contents.schema_version)
+        backup.rotate(path, retention())
     except LibraryError:
         return None
     return taken

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import paths
 from desktop.library_setup import (
+    daily_backup,
     move_aside,
     newest_good_backup,
     open_library,
@@ -19,6 +22,8 @@ from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.ui import theme
 from desktop.ui.main_window import MainWindow
 
+#: Set in the environment, the app quits as soon as its first case is shown (benchmarks).
+STARTUP_PROBE = "LIGHTBOX_STARTUP_PROBE"
 #: How long a screenshot waits for the window to settle (note preview included).
 SCREENSHOT_SETTLE_MS = 1500
 
@@ -46,8 +51,12 @@ def settings() -> QSettings:
 def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> MainWindow:
     """Opens the library (seeding a new default one) and builds the window; raises LibraryError."""
     application(scheme)
-    library, seeded = open_library(library_path, create=True)
+    library, seeded = open_library(library_path, create=True, backup_now=False)
     window = MainWindow(library, settings())
+    # The daily backup of a large library takes seconds: not before the window is up.
+    threading.Thread(
+        target=daily_backup, args=(library.path,), name="lightbox-daily-backup", daemon=True
+    ).start()
     if seeded is not None and seeded.failed:
         window.statusBar().showMessage(f"Sample cases: {seeded.summary()}", 10000)
     return window
@@ -93,6 +102,9 @@ def run(
             print(f"lightbox: {error}", file=sys.stderr)
             return 2
     window.show()
+    if os.environ.get(STARTUP_PROBE):
+        # For the start-up benchmark: quit once the first case is on screen.
+        QTimer.singleShot(0, lambda: _startup_probe(window))
     if import_paths:
         window.start_import(list(import_paths))
     if screenshot is not None:
@@ -100,6 +112,14 @@ def run(
     status = app.exec()
     window.library.close()
     return status
+
+
+def _startup_probe(window: MainWindow) -> None:
+    shown = window.detail.case_id is not None
+    print(f"lightbox: first case shown: {shown}", file=sys.stderr)
+    window.keep_settings = False
+    window.close()
+    QApplication.instance().exit(0 if shown else 1)  # type: ignore[union-attr]
 
 
 def _refuse(error: LibraryError, show: bool) -> None:
