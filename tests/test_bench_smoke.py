@@ -1,7 +1,8 @@
-"""The import benchmark still runs (tiny size; the figures come from the real command)."""
+"""The benchmarks still run (tiny sizes; the figures come from the real commands)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -19,3 +20,15 @@ def test_import_benchmark_runs() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "import cases/s (60 cases)" in result.stdout
+
+
+def test_whole_benchmark_runs_at_a_thousand_cases() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "tests/bench/bench_all.py", "--sizes", "1000", "--queries", "5"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in ("import cases/s", "search p95 ms, single words", "list first screen",
+                   "open a case", "start-up to first case", "peak memory"):  # fmt: skip
+        assert figure in result.stdout

@@ -1,0 +1,326 @@
+"""Lightbox at size: import, search, list, open, start-up and memory, each against a floor.
+
+Usage::
+
+    .venv/bin/python tests/bench/bench_all.py [--sizes 10000,100000] [--queries 40]
+
+For each size it builds (once; cached in bench-results/cache/) a library of generated cases
+through the real importer, timing it against the import floor of bench_import.py, then
+measures in the same run:
+
+* search: the first 50 ranked results with snippets, for single words, 2-4-letter prefixes,
+  two words and phrases (p95 per kind), against a bare FTS5 MATCH with bm25() and snippet();
+* list: the first screen and a jump to the end of the case list, against an empty QTableView
+  over an in-memory model of as many rows;
+* open: showing a case in the window (detail and notes), median;
+* start-up: launch to the first case on screen, against a process that shows a bare
+  QMainWindow and quits (median of 5 each);
+* memory: peak RSS of the app with the library open, a case shown and a search run, against
+  the bare window's.
+
+Prints one table: figure, Lightbox, floor, ratio, target, pass/fail. Not part of the test
+suite (a smoke test runs it at 1,000 cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+# This folder is on sys.path when the file runs as a script, so its siblings import directly.
+from bench_import import floor_rows, format_table, machine, run_floor, run_lightbox
+from generate import VOCABULARY, generate_cases, write_case_files
+
+from desktop.model import Case, CaseFilter
+from desktop.store.library import Library
+from desktop.store.schema import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / "bench-results" / "cache"
+Row = tuple[str, str, str, str, str, str]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated case counts")
+    parser.add_argument("--queries", type=int, default=40, help="queries per search kind")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    print(f"machine: {machine()}")
+    rows: list[Row] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        library_path, import_row = cached_library(size, args.seed)
+        rows.append(import_row)
+        rows += search_rows(library_path, size, args.queries, args.seed)
+        rows += gui_rows(library_path, size)
+        rows += startup_rows(library_path, size)
+        rows += memory_rows(library_path, size)
+        print(format_table(("figure", "Lightbox", "floor", "ratio", "target", "result"), rows))
+        print()
+    return 0
+
+
+# --- the library ----------------------------------------------------------------------------
+
+
+def cached_library(size: int, seed: int) -> tuple[Path, Row]:
+    """A library of `size` generated cases, imported by the real importer (cached)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    stem = f"library-{size}-seed{seed}-v{SCHEMA_VERSION}"
+    path, record = CACHE / f"{stem}.db", CACHE / f"{stem}.json"
+    if not (path.exists() and record.exists()):
+        with tempfile.TemporaryDirectory(prefix="lightbox-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            cases = list(generate_cases(size, seed))
+            write_case_files(tmp / "cases", size, seed, cases=cases)
+            lightbox = run_lightbox(tmp / "cases", tmp / "lightbox.db", cases)
+            sql, rows = floor_rows(cases)
+            floor = run_floor(tmp / "floor.db", sql, rows, cases)
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{tmp / 'lightbox.db'}{suffix}")
+                if part.exists():
+                    shutil.move(part, f"{path}{suffix}")
+        measured = {"lightbox_s": lightbox, "floor_s": floor, "at": time.strftime("%F %T")}
+        record.write_text(json.dumps(measured))
+    measured = json.loads(record.read_text())
+    light, floor = size / measured["lightbox_s"], size / measured["floor_s"]
+    row = _row(
+        f"import cases/s ({size:,}; measured {measured['at']})",
+        f"{light:,.0f}",
+        f"{floor:,.0f}",
+        light / floor,
+        "≥ 0.50",
+        light / floor >= 0.5,
+    )
+    return path, row
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def queries(library: Library, count: int, seed: int) -> dict[str, list[str]]:
+    """Queries of each kind, drawn from the generated vocabulary and from case text."""
+    rng = random.Random(seed)
+    words = [w for w in VOCABULARY if len(w) >= 5]
+    ids = library.case_ids()
+    phrases = []
+    for case_id in rng.sample(ids, min(count, len(ids))):
+        case = library.get_case(case_id)
+        assert isinstance(case, Case)
+        tokens = re.findall(r"[a-z]{4,}", case.imaging_findings.lower())
+        start = rng.randrange(max(len(tokens) - 1, 1))
+        phrases.append('"' + " ".join(tokens[start : start + 2]) + '"')
+    return {
+        "single words": [rng.choice(words) for _ in range(count)],
+        "2-4-letter prefixes": [rng.choice(words)[: rng.randint(2, 4)] for _ in range(count)],
+        "two words": [f"{rng.choice(words)} {rng.choice(words)}" for _ in range(count)],
+        "phrases": phrases,
+    }
+
+
+def search_rows(library_path: Path, size: int, count: int, seed: int) -> list[Row]:
+    rows = []
+    with Library.open(library_path) as library:
+        conn = sqlite3.connect(library_path)
+        try:
+            for kind, texts in queries(library, count, seed).items():
+                ours = [_ms(lambda q=q: library.search_cases(q, limit=50)) for q in texts]
+                floor = [_ms(lambda q=q: _floor_search(conn, q)) for q in texts]
+                mine, theirs = _p95(ours), _p95(floor)
+                rows.append(
+                    _row(
+                        f"search p95 ms, {kind} ({size:,})",
+                        f"{mine:.1f}",
+                        f"{theirs:.1f}",
+                        mine / theirs,
+                        "≤ 50 ms",
+                        mine <= 50,
+                    )
+                )
+        finally:
+            conn.close()
+    return rows
+
+
+def _floor_search(conn: sqlite3.Connection, text: str) -> list[tuple[object, ...]]:
+    """The naive ranked query: bare FTS5 MATCH with bm25() and snippet(), LIMIT 50."""
+    from desktop.store.cases import fts_query
+
+    match = fts_query(text)
+    return conn.execute(
+        "SELECT rowid, bm25(cases_fts), snippet(cases_fts, -1, '[', ']', '…', 12)"
+        " FROM cases_fts WHERE cases_fts MATCH ? ORDER BY bm25(cases_fts) LIMIT 50",
+        (match,),
+    ).fetchall()
+
+
+# --- list and open (in this process, offscreen) -----------------------------------------------
+
+
+def gui_rows(library_path: Path, size: int) -> list[Row]:
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from desktop.ui.app import application
+    from desktop.ui.case_list import CaseListView, CaseTableModel
+    from desktop.ui.main_window import MainWindow
+
+    application("light")
+
+    class Floor(QAbstractTableModel):
+        def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else size
+
+        def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else 6
+
+        def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+            return f"row {index.row()}" if role == Qt.ItemDataRole.DisplayRole else None
+
+    def first_screen_and_end(make: Callable[[], QTableView]) -> tuple[float, float]:
+        started = time.perf_counter()
+        view = make()
+        view.resize(1200, 700)
+        view.show()
+        view.grab()
+        first = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        view.scrollToBottom()
+        view.grab()
+        end = (time.perf_counter() - started) * 1000
+        view.close()
+        return first, end
+
+    floor_view = QTableView()
+
+    def make_floor() -> QTableView:
+        floor_view.setModel(Floor())
+        return floor_view
+
+    with Library.open(library_path) as library:
+
+        def make_ours() -> QTableView:
+            model = CaseTableModel(library)
+            model.show_filter(CaseFilter())
+            return CaseListView(model)
+
+        ours_first, ours_end = first_screen_and_end(make_ours)
+        floor_first, floor_end = first_screen_and_end(make_floor)
+        window = MainWindow(
+            library, QSettings(str(CACHE / "bench.ini"), QSettings.Format.IniFormat)
+        )
+        window.keep_settings = False
+        window.resize(1440, 900)
+        window.show()
+        rng = random.Random(7)
+        ids = rng.sample(library.case_ids(), min(50, size))
+        app = QApplication.instance()
+        assert app is not None
+
+        def show(case_id: object) -> None:
+            window._show_case(case_id)  # type: ignore[arg-type]
+            app.processEvents()  # layout and paint, as the reader sees it
+
+        opens = [_ms(lambda i=i: show(i)) for i in ids]
+        window.close()
+    opened = statistics.median(opens)
+    return [
+        _row(f"list first screen ms ({size:,})", f"{ours_first:.1f}", f"{floor_first:.1f}",
+             ours_first / floor_first, "≤ 50 ms", ours_first <= 50),
+        _row(f"list scroll to end ms ({size:,})", f"{ours_end:.1f}", f"{floor_end:.1f}",
+             ours_end / max(floor_end, 0.01), "≤ 200 ms", ours_end <= 200),
+        _row(f"open a case, median ms ({size:,})", f"{opened:.1f}", "—", None, "≤ 30 ms",
+             opened <= 30),
+    ]  # fmt: skip
+
+
+# --- start-up and memory (separate processes) -----------------------------------------------
+
+_BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.resize(1440, 900)
+window.show()
+QTimer.singleShot(0, app.quit)
+app.exec()
+"""
+
+_PEAK = "import atexit, sys\natexit.register(lambda: print(open('/proc/self/status').read()" \
+    ".split('VmHWM:')[1].split()[0], file=sys.stderr))\n"  # fmt: skip
+
+
+def _spawn(code: str | None, library_path: Path, peak: bool = False) -> tuple[float, int]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_STARTUP_PROBE": "1"}
+    with tempfile.TemporaryDirectory() as home:
+        env["LIGHTBOX_HOME"] = home
+        if code is None:
+            app = "from desktop.cli import main; import sys; sys.exit(main())"
+            command = [sys.executable, "-c", (_PEAK if peak else "") + app, "--library",
+                       str(library_path)]  # fmt: skip
+        else:
+            command = [sys.executable, "-c", (_PEAK if peak else "") + code]
+        started = time.perf_counter()
+        result = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[:3]} failed: {result.stderr[-2000:]}")
+    kilobytes = int(result.stderr.strip().splitlines()[-1]) if peak else 0
+    return elapsed, kilobytes
+
+
+def startup_rows(library_path: Path, size: int) -> list[Row]:
+    _spawn(None, library_path)  # warm the page cache and Python's bytecode caches
+    ours = statistics.median(_spawn(None, library_path)[0] for _ in range(5))
+    floor = statistics.median(_spawn(_BARE_WINDOW, library_path)[0] for _ in range(5))
+    return [_row(f"start-up to first case ms ({size:,})", f"{ours:.0f}", f"{floor:.0f}",
+                 ours / floor, "≤ 1.5× floor", ours <= 1.5 * floor)]  # fmt: skip
+
+
+def memory_rows(library_path: Path, size: int) -> list[Row]:
+    ours = _spawn(None, library_path, peak=True)[1] / 1024
+    floor = _spawn(_BARE_WINDOW, library_path, peak=True)[1] / 1024
+    return [_row(f"peak memory MB ({size:,})", f"{ours:.0f}", f"{floor:.0f}", ours / floor,
+                 "≤ floor + 150 MB", ours <= floor + 150)]  # fmt: skip
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _ms(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return (time.perf_counter() - started) * 1000
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _row(*cells: object) -> Row:
+    """(figure, Lightbox, floor, ratio or None, target, passed) as table cells."""
+    figure, ours, floor, ratio, target, passed = cells
+    shown = "—" if ratio is None else f"{ratio:.2f}"
+    return (str(figure), str(ours), str(floor), shown, str(target), "pass" if passed else "FAIL")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
