@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import datetime as dt
 import shutil
+import sqlite3
 from pathlib import Path
 
 from desktop import paths
@@ -21,7 +22,7 @@ DAILY = dt.timedelta(hours=24)
 
 
 def open_library(
-    explicit: Path | None, *, create: bool, backup_now: bool = True
+    explicit: Path | None, *, create: bool, backup_now: bool = True, quick_check: bool = True
 ) -> tuple[Library, ImportReport | None]:
     """Opens `explicit`, or the default library in the data folder.
 
@@ -31,6 +32,8 @@ def open_library(
             always created when missing, and then seeded with the sample cases.
         backup_now: Take the daily backup before returning (the app takes it later, on a
             thread of its own, with `daily_backup`).
+        quick_check: Check the file before opening it; the app skips this when its last
+            session ended cleanly (see `check_marker`) and checks on a thread instead.
 
     Returns:
         The library, and the seeding report when a new default library was seeded.
@@ -40,14 +43,14 @@ def open_library(
             is damaged: see `move_aside` and `newest_good_backup`).
     """
     if explicit is not None:
-        library = Library.open(explicit, create=create)
+        library = Library.open(explicit, create=create, quick_check=quick_check)
         if backup_now:
             daily_backup(library)
         return library, None
     path = paths.default_library_path()
     fresh = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    library = Library.open(path, create=True)
+    library = Library.open(path, create=True, quick_check=quick_check)
     cases = paths.sample_cases_dir()
     if fresh and cases is not None:
         return library, import_paths(library, [cases])
@@ -79,6 +82,36 @@ def daily_backup(target: Library | Path, now: dt.datetime | None = None) -> Path
     except LibraryError:
         return None
     return taken
+
+
+def check_marker(library_path: Path) -> Path:
+    """A file that exists while the app has the library open, and after a crash.
+
+    When it is there at start, the last session did not end cleanly (or a background check
+    found damage): the library is checked before the window opens.
+    """
+    return library_path.with_name(library_path.name + ".check")
+
+
+def background_check(library_path: Path) -> str | None:
+    """SQLite's quick check through a read-only connection of its own.
+
+    Returns:
+        None when the library is sound; else what is wrong, after leaving the marker so the
+        next start checks before opening and offers recovery.
+    """
+    try:
+        conn = sqlite3.connect(f"{library_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        verdict = [str(error)]
+    if verdict == ["ok"]:
+        return None
+    check_marker(library_path).touch()
+    return "; ".join(verdict[:3])
 
 
 def retention() -> Retention:

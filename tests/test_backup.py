@@ -346,3 +346,30 @@ def test_backup_while_another_connection_keeps_writing(tmp_path: Path) -> None:
     assert counts == sorted(counts) and counts[0] < counts[-1]
     # The writer really was committing while the backups were taken.
     assert sum(after - before for before, after, _ in taken) > 0
+
+
+def test_backups_work_with_a_relative_library_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.store.backup import backup_contents, check_backup, take_backup
+
+    monkeypatch.chdir(tmp_path)
+    with Library.open(Path("relative.db")) as library:
+        add_cases(library, 2)
+        taken = library.backup("manual")
+    assert taken.exists()
+    check_backup(Path("backups") / taken.name)
+    assert backup_contents(Path("backups") / taken.name).cases == 2
+    assert take_backup(Path("relative.db"), "daily").exists()
+
+
+def test_stale_backup_journals_are_removed_too(tmp_path: Path) -> None:
+    from desktop.store.backup import backup_folder, remove_stale_temporaries
+
+    library = tmp_path / "library.db"
+    folder = backup_folder(library)
+    folder.mkdir()
+    (folder / "lightbox-20260101-000000-daily-v3.db.tmp").write_bytes(b"x")
+    (folder / "lightbox-20260101-000000-daily-v3.db.tmp-journal").write_bytes(b"x")
+    assert len(remove_stale_temporaries(library)) == 2
+    assert list(folder.iterdir()) == []

@@ -27,6 +27,8 @@ def test_screenshot_command(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "library.db").is_file()
     # A screenshot does not change the reader's saved layout.
     assert not (tmp_path / "home" / "settings.ini").exists()
+    # A clean exit leaves no "check me at next start" marker.
+    assert not (tmp_path / "home" / "library.db.check").exists()
 
 
 def test_screenshot_of_an_unknown_case_fails_cleanly(tmp_path: Path) -> None:

@@ -617,3 +617,17 @@ def test_a_sound_library_opens_after_all_this(tmp_path: Path) -> None:
         assert library.count_cases() == 20
         assert library.counts().notes == 20
         assert library.case_ids(CaseFilter("bookmarked")) == [library.resolve("test:1")]
+
+
+def test_the_background_check_flags_damage_for_the_next_start(tmp_path: Path) -> None:
+    from desktop.library_setup import background_check, check_marker
+
+    path = make_library(tmp_path / "lib", cases=5)
+    assert background_check(path) is None
+    assert not check_marker(path).exists()
+    with path.open("r+b") as handle:  # wreck a page in the middle of the file
+        handle.seek(4096 * 3)
+        handle.write(b"\xff" * 4096)
+    problem = background_check(path)
+    assert problem is not None
+    assert check_marker(path).exists()

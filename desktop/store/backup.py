@@ -92,7 +92,7 @@ def take_backup(
     temporary = target.with_name(target.name + ".tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(f"{library_path.as_uri()}?mode=ro", uri=True)
+        source = sqlite3.connect(f"{library_path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             destination = sqlite3.connect(temporary)
             try:
@@ -148,13 +148,14 @@ def newest_backup(library_path: Path) -> Backup | None:
 
 
 def remove_stale_temporaries(library_path: Path) -> list[Path]:
-    """Deletes half-written backups left by a crash (their names end in .tmp)."""
+    """Deletes half-written backups left by a crash (.tmp files and their journals)."""
     folder = backup_folder(library_path)
     removed = []
     if folder.is_dir():
-        for path in folder.glob("*.db.tmp"):
-            path.unlink(missing_ok=True)
-            removed.append(path)
+        for pattern in ("*.db.tmp", "*.db.tmp-journal"):
+            for path in folder.glob(pattern):
+                path.unlink(missing_ok=True)
+                removed.append(path)
     return removed
 
 
@@ -197,7 +198,7 @@ def backup_contents(path: Path) -> BackupContents:
         LibraryError: the file is not a readable Lightbox library.
     """
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as error:
         raise LibraryError(f"cannot open {path}: {error}") from None
     try:
@@ -222,7 +223,7 @@ def backup_contents(path: Path) -> BackupContents:
 def check_backup(path: Path) -> None:
     """Raises LibraryError unless the file passes SQLite's integrity check."""
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
         finally:

@@ -43,7 +43,7 @@ class Library:
         self._conn = conn
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Library:
+    def open(cls, path: Path, *, create: bool = True, quick_check: bool = True) -> Library:
         """Opens (creating and migrating as needed) the library at `path`.
 
         Runs SQLite's quick check first; a library that fails it is refused untouched. A
@@ -53,7 +53,7 @@ class Library:
             LibraryError: the file cannot be used as a library; the message says why.
             LibraryCorrupt: the file is damaged.
         """
-        conn = connect(path, create=create, newest_version=SCHEMA_VERSION)
+        conn = connect(path, create=create, newest_version=SCHEMA_VERSION, quick_check=quick_check)
         try:
             version = user_version(conn)
             if 0 < version < SCHEMA_VERSION:
@@ -100,7 +100,7 @@ class Library:
             raise LibraryTooNew(f"{source} was made by a newer Lightbox")
         self.backup("pre-restore")
         try:
-            origin = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+            origin = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 origin.backup(self._conn)
             finally:

@@ -36,7 +36,10 @@ class Ranked:
 
 def ranked_ids(conn: sqlite3.Connection, match: str, terms: list[Term], limit: int) -> Ranked:
     """The `limit` best matches of an FTS5 query over the cases."""
-    if _count(conn, match) <= RANK_ALL:
+    # Phrases are narrow, and costly to evaluate twice: rank them at once. Otherwise count
+    # first (cheap, and cut off just past RANK_ALL) to choose how to rank.
+    phrase = any(" " in term for term in match.split('"')[1::2])
+    if phrase or _count(conn, match) <= RANK_ALL:
         return _bm25(conn, match, limit, "ranked")
     last = terms[-1] if terms else None
     if last is not None and last.prefix and len(last.text) <= 2:
@@ -51,7 +54,11 @@ def ranked_ids(conn: sqlite3.Connection, match: str, terms: list[Term], limit: i
 
 
 def _count(conn: sqlite3.Connection, match: str) -> int:
-    row = conn.execute("SELECT count(*) FROM cases_fts WHERE cases_fts MATCH ?", (match,))
+    """Matches, counted no further than RANK_ALL + 1."""
+    row = conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ? LIMIT ?)",
+        (match, RANK_ALL + 1),
+    )
     return int(row.fetchone()[0])
 
 

@@ -7,11 +7,13 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import paths
 from desktop.library_setup import (
+    background_check,
+    check_marker,
     daily_backup,
     move_aside,
     newest_good_backup,
@@ -51,8 +53,24 @@ def settings() -> QSettings:
 def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> MainWindow:
     """Opens the library (seeding a new default one) and builds the window; raises LibraryError."""
     application(scheme)
-    library, seeded = open_library(library_path, create=True, backup_now=False)
+    target = library_path or paths.default_library_path()
+    marker = check_marker(target)
+    # After a clean exit the quick check (it reads the whole file) runs on a thread once
+    # the window is up; after a crash, or when that check found damage, it runs first.
+    checked_first = marker.exists() or not target.exists()
+    library, seeded = open_library(
+        library_path, create=True, backup_now=False, quick_check=checked_first
+    )
+    marker.touch()
     window = MainWindow(library, settings())
+    window.check_marker = marker  # removed after a clean exit (see run)
+    if not checked_first:
+        checker = _Checker(window)
+        threading.Thread(
+            target=lambda: checker.done.emit(background_check(library.path)),
+            name="lightbox-quick-check",
+            daemon=True,
+        ).start()
     # The daily backup of a large library takes seconds: not before the window is up.
     threading.Thread(
         target=daily_backup, args=(library.path,), name="lightbox-daily-backup", daemon=True
@@ -111,7 +129,38 @@ def run(
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: _screenshot(window, screenshot))
     status = app.exec()
     window.library.close()
+    if not window.damaged and window.check_marker is not None:
+        window.check_marker.unlink(missing_ok=True)
     return status
+
+
+class _Checker(QObject):
+    """Carries the background quick check's verdict to the GUI thread.
+
+    Signals:
+        done(object): None when sound, else what is wrong.
+    """
+
+    done = Signal(object)
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.done.connect(lambda problem: _damage_found(window, problem))
+
+
+def _damage_found(window: MainWindow, problem: object) -> None:
+    if problem is None:
+        return
+    QMessageBox.critical(
+        window,
+        "Your library is damaged",
+        f"SQLite's check found damage in {window.library.path}:\n{problem}\n\n"
+        "Lightbox will close now, without writing to it. Start it again to recover the "
+        "newest good backup; the damaged file is kept.",
+    )
+    window.keep_settings = False
+    window.damaged = True  # keep the check marker: the next start checks and recovers
+    window.close()
 
 
 def _startup_probe(window: MainWindow) -> None:

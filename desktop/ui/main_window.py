@@ -74,6 +74,10 @@ class MainWindow(QMainWindow):
         self.settings = settings
         #: False for screenshots and tests that must not change the saved layout.
         self.keep_settings = True
+        #: Set when a background check found the library damaged.
+        self.damaged = False
+        #: The file that marks the library as open (see desktop.library_setup.check_marker).
+        self.check_marker: Path | None = None
         self.bus = ChangeBus(self)
         self.setWindowTitle("Lightbox")
         self.setWindowIcon(theme.app_icon())
