@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from desktop import __version__
+import desktop
 from desktop.model import Case, CaseFilter, CaseId, CaseSummary
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library
@@ -25,6 +25,17 @@ EXIT_ERROR = 2
 
 class UsageError(Exception):
     """Bad arguments or an unknown case: reported in one line, exit status 2."""
+
+
+class _Version(argparse.Action):
+    """--version, reading the package metadata only when asked (it costs ~25 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> NoReturn:
+        print(f"lightbox {desktop.__version__}")
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +59,7 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
         description="Lightbox: an offline reader for radiology teaching cases.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"lightbox {__version__}")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     parser.add_argument(
         "--screenshot",
         metavar="FILE",

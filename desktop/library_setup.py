@@ -8,14 +8,17 @@ import datetime as dt
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop import paths
-from desktop.importer import ImportReport, import_paths
 from desktop.store import backup
 from desktop.store.backup import Backup, Retention
 from desktop.store.errors import LibraryError, LibraryTooNew
 from desktop.store.library import Library
 from desktop.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from desktop.importer import ImportReport
 
 #: A new backup is taken at start when the newest is older than this.
 DAILY = dt.timedelta(hours=24)
@@ -53,6 +56,8 @@ def open_library(
     library = Library.open(path, create=True, quick_check=quick_check)
     cases = paths.sample_cases_dir()
     if fresh and cases is not None:
+        from desktop.importer import import_paths  # only now: it costs ~45 ms to load
+
         return library, import_paths(library, [cases])
     if backup_now:
         daily_backup(library)

@@ -80,8 +80,9 @@ def case_ids(
     expression = SORTS[sort]
     column = expression.removesuffix(" COLLATE NOCASE")
     direction = "DESC" if descending else "ASC"
-    ids = [
-        CaseId(row[0])
+    # Row ids come back as plain ints, which is what CaseId is at run time: no per-row call.
+    ids: list[CaseId] = [
+        row[0]
         for row in conn.execute(
             f"SELECT c.id FROM cases c WHERE {where} AND {column} IS NOT NULL"
             f" ORDER BY {expression} {direction}, c.id {direction}",
@@ -90,7 +91,7 @@ def case_ids(
     ]
     if sort not in _NEVER_NULL:
         ids += [
-            CaseId(row[0])
+            row[0]
             for row in conn.execute(
                 f"SELECT c.id FROM cases c WHERE {where} AND {column} IS NULL"
                 f" ORDER BY c.id {direction}",

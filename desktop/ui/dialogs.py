@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.importer import ImportReport
 from desktop.model import NoteVersion
 from desktop.store.backup import Backup, backup_contents, list_backups
 from desktop.store.errors import LibraryError
+
+if TYPE_CHECKING:
+    from desktop.importer import ImportReport
 
 
 class ImportReportDialog(QDialog):

@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__
-from desktop.importer import ImportReport
+import desktop
 from desktop.model import CaseFilter, CaseId
 from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError
@@ -370,7 +369,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About Lightbox",
-            f"Lightbox {__version__}\n\nAn offline reader for radiology teaching cases.\n"
+            f"Lightbox {desktop.__version__}\n\nAn offline reader for radiology teaching cases.\n"
             f"Library: {self.library.path}",
         )
 
@@ -552,6 +551,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Import stopped", f"The import stopped.\n\n{result}")
             self.bus.announce(Changes(cases=frozenset({CaseId(0)})))
             return
+        from desktop.importer import ImportReport
+
         assert isinstance(result, ImportReport)
         self.bus.announce(Changes(cases=result.changes.cases))
         self.last_import = result

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.importer import ImportReport, count_case_files, import_paths
 from desktop.model import CaseFilter
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library
@@ -63,7 +62,8 @@ class SearchWorker(QObject):
 
     def _run(self) -> None:
         try:
-            library = Library.open(self._path, create=False)
+            # The window's own connection checked the file (or checks it on a thread).
+            library = Library.open(self._path, create=False, quick_check=False)
         except LibraryError as error:
             self.finished.emit(-1, error)
             return
@@ -124,6 +124,8 @@ class ImportWorker(QObject):
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        from desktop.importer import ImportReport, count_case_files, import_paths
+
         result: ImportReport | LibraryError
         try:
             total = count_case_files(self._paths)
@@ -137,7 +139,7 @@ class ImportWorker(QObject):
                     last = now
                     self.progress.emit(done, total, name)
 
-            with Library.open(self._library_path, create=False) as library:
+            with Library.open(self._library_path, create=False, quick_check=False) as library:
                 result = import_paths(
                     library,
                     self._paths,
