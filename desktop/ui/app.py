@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
@@ -66,11 +67,17 @@ def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> M
     window.check_marker = marker  # removed after a clean exit (see run)
     if not checked_first:
         checker = _Checker(window)
-        threading.Thread(
-            target=lambda: checker.done.emit(background_check(library.path)),
-            name="lightbox-quick-check",
-            daemon=True,
-        ).start()
+        window.check_pending = True
+
+        def check() -> None:
+            problem = background_check(library.path)  # leaves the marker if damaged
+            window.check_pending = problem is not None  # keeps the marker at exit
+            try:
+                checker.done.emit(problem)
+            except RuntimeError:
+                pass  # the window closed before the check ended; the next start checks
+
+        threading.Thread(target=check, name="lightbox-quick-check", daemon=True).start()
     # The daily backup of a large library takes seconds: not before the window is up.
     threading.Thread(
         target=daily_backup, args=(library.path,), name="lightbox-daily-backup", daemon=True
@@ -129,7 +136,8 @@ def run(
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: _screenshot(window, screenshot))
     status = app.exec()
     window.library.close()
-    if not window.damaged and window.check_marker is not None:
+    # A check still running (or that found damage) keeps the marker: the next start checks.
+    if not window.damaged and not window.check_pending and window.check_marker is not None:
         window.check_marker.unlink(missing_ok=True)
     return status
 
@@ -165,7 +173,13 @@ def _damage_found(window: MainWindow, problem: object) -> None:
 
 def _startup_probe(window: MainWindow) -> None:
     shown = window.detail.case_id is not None
-    print(f"lightbox: first case shown: {shown}", file=sys.stderr)
+    print(f"lightbox: first case shown: {shown}", file=sys.stderr, flush=True)
+    # Let the background check end, as it would in use, so its marker is not left behind.
+    app = QApplication.instance()
+    deadline = time.monotonic() + 60
+    while window.check_pending and time.monotonic() < deadline and app is not None:
+        app.processEvents()
+        time.sleep(0.01)
     window.keep_settings = False
     window.close()
     QApplication.instance().exit(0 if shown else 1)  # type: ignore[union-attr]

@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.keep_settings = True
         #: Set when a background check found the library damaged.
         self.damaged = False
+        #: True while the background quick check has not yet found the library sound.
+        self.check_pending = False
         #: The file that marks the library as open (see desktop.library_setup.check_marker).
         self.check_marker: Path | None = None
         self.bus = ChangeBus(self)

@@ -18,8 +18,9 @@ measures in the same run:
 * memory: peak RSS of the app with the library open, a case shown and a search run, against
   the bare window's.
 
-Prints one table: figure, Lightbox, floor, ratio, target, pass/fail. Not part of the test
-suite (a smoke test runs it at 1,000 cases).
+Prints one table: figure, Lightbox, floor, ratio, target, pass/fail; with --profile (needs
+the `bench` extra: pip install -e '.[bench]'), a pyinstrument profile of each figure that
+missed its target. Not part of the test suite (a smoke test runs it at 1,000 cases).
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated case counts")
     parser.add_argument("--queries", type=int, default=40, help="queries per search kind")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the table, a pyinstrument profile of each figure that missed its target",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     print(f"machine: {machine()}")
@@ -70,7 +76,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += memory_rows(library_path, size)
         print(format_table(("figure", "Lightbox", "floor", "ratio", "target", "result"), rows))
         print()
+        if args.profile:
+            for row in rows:
+                if row[5] == "FAIL" and f"({size:,})" in row[0]:
+                    print(profile(row[0], library_path, args.queries, args.seed))
     return 0
+
+
+def profile(figure: str, library_path: Path, count: int, seed: int) -> str:
+    """Where the time of a missed figure goes: a pyinstrument profile, as text."""
+    if figure.startswith("start-up"):
+        code = (
+            f"import sys; from desktop.cli import main; main(['--library', {str(library_path)!r}])"
+        )
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_STARTUP_PROBE": "1"}
+        with tempfile.TemporaryDirectory() as home:
+            env["LIGHTBOX_HOME"] = home
+            result = subprocess.run(
+                [sys.executable, "-m", "pyinstrument", "-r", "text", "-c", code],
+                env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+            )  # fmt: skip
+        return f"--- profile: {figure}\n{result.stdout}"
+    if figure.startswith("search"):
+        from pyinstrument import Profiler
+
+        kind = figure.split(", ", 1)[1].rsplit(" (", 1)[0]
+        with Library.open(library_path, quick_check=False) as library:
+            texts = queries(library, count, seed)[kind]
+            timed = sorted((_ms(lambda q=q: library.search_cases(q, limit=50)), q) for q in texts)
+            worst = timed[-1][1]
+            profiler = Profiler(interval=0.0005)
+            with profiler:
+                for _ in range(5):
+                    library.search_cases(worst, limit=50)
+        return f"--- profile: {figure}, slowest query {worst!r} x5\n{profiler.output_text()}"
+    return f"--- no profiler for: {figure}"
 
 
 # --- the library ----------------------------------------------------------------------------
@@ -257,7 +297,10 @@ app = QApplication(sys.argv)
 window = QMainWindow()
 window.resize(1440, 900)
 window.show()
-QTimer.singleShot(0, app.quit)
+def shown():
+    print("lightbox: first case shown: True", file=sys.stderr, flush=True)
+    app.quit()
+QTimer.singleShot(0, shown)
 app.exec()
 """
 
@@ -275,14 +318,24 @@ def _spawn(code: str | None, library_path: Path, peak: bool = False) -> tuple[fl
                        str(library_path)]  # fmt: skip
         else:
             command = [sys.executable, "-c", (_PEAK if peak else "") + code]
+        # Timed from launch to the line the probe prints once the first case is on screen
+        # (teardown and background work after it are not start-up).
         started = time.perf_counter()
-        result = subprocess.run(
-            command, env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
-        )
-        elapsed = (time.perf_counter() - started) * 1000
-    if result.returncode != 0:
-        raise RuntimeError(f"{command[:3]} failed: {result.stderr[-2000:]}")
-    kilobytes = int(result.stderr.strip().splitlines()[-1]) if peak else 0
+        process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert process.stderr is not None
+        elapsed = 0.0
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if "first case shown" in line and not elapsed:
+                elapsed = (time.perf_counter() - started) * 1000
+        process.wait(timeout=300)
+    if process.returncode != 0 or not elapsed:
+        raise RuntimeError(f"{command[:3]} failed: {''.join(lines)[-2000:]}")
+    kilobytes = int(lines[-1]) if peak else 0
     return elapsed, kilobytes
 
 
