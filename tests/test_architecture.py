@@ -15,6 +15,9 @@ NON_UI = [
     "desktop.store.library",
     "desktop.importer",
     "desktop.paths",
+    "desktop.render",
+    "desktop.library_setup",
+    "desktop.preview_service",
     "desktop.cli",
 ]
 
