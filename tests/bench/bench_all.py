@@ -50,7 +50,8 @@ from desktop.store.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "bench-results" / "cache"
-Row = tuple[str, str, str, str, str, str]
+Row = tuple[str, str, str, str, str, str, str]
+HEADERS = ("figure", "Lightbox", "floor", "ratio", "target", "result", "Anki (peer)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,11 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         library_path, import_row = cached_library(size, args.seed)
         rows.append(import_row)
-        rows += search_rows(library_path, size, args.queries, args.seed)
+        peer = anki_p95(library_path, size, args.queries, args.seed)
+        rows += search_rows(library_path, size, args.queries, args.seed, peer)
         rows += gui_rows(library_path, size)
         rows += startup_rows(library_path, size)
         rows += memory_rows(library_path, size)
-        print(format_table(("figure", "Lightbox", "floor", "ratio", "target", "result"), rows))
+        print(format_table(HEADERS, rows))
         print()
         if args.profile:
             for row in rows:
@@ -171,7 +173,9 @@ def queries(library: Library, count: int, seed: int) -> dict[str, list[str]]:
     }
 
 
-def search_rows(library_path: Path, size: int, count: int, seed: int) -> list[Row]:
+def search_rows(
+    library_path: Path, size: int, count: int, seed: int, peer: dict[str, float]
+) -> list[Row]:
     rows = []
     with Library.open(library_path) as library:
         conn = sqlite3.connect(library_path)
@@ -180,6 +184,13 @@ def search_rows(library_path: Path, size: int, count: int, seed: int) -> list[Ro
                 ours = [_ms(lambda q=q: library.search_cases(q, limit=50)) for q in texts]
                 floor = [_ms(lambda q=q: _floor_search(conn, q)) for q in texts]
                 mine, theirs = _p95(ours), _p95(floor)
+                anki = peer.get(kind)
+                if anki is None:
+                    shown = "—"
+                elif anki >= mine:
+                    shown = f"{anki:.1f} (Lightbox {anki / mine:.1f}× faster)"
+                else:
+                    shown = f"{anki:.1f} (Anki {mine / anki:.1f}× faster)"
                 rows.append(
                     _row(
                         f"search p95 ms, {kind} ({size:,})",
@@ -188,11 +199,51 @@ def search_rows(library_path: Path, size: int, count: int, seed: int) -> list[Ro
                         mine / theirs,
                         "≤ 50 ms",
                         mine <= 50,
-                    )
+                    )[:6]
+                    + (shown,)
                 )
         finally:
             conn.close()
     return rows
+
+
+def anki_p95(library_path: Path, size: int, count: int, seed: int) -> dict[str, float]:
+    """The peer: Anki's headless library searching the same cases as notes, p95 ms per query
+    kind; empty when the `anki` package is not installed (pip install -e '.[peer]').
+
+    Each case becomes a Basic note (title on the front, every section on the back) in a
+    collection cached beside the library; the same queries run through `find_notes`.
+    """
+    try:
+        from anki.collection import AddNoteRequest, Collection
+    except ImportError:
+        return {}
+    path = library_path.with_suffix(".anki2")
+    fresh = not path.exists()
+    collection = Collection(str(path))
+    try:
+        if fresh:
+            model = collection.models.by_name("Basic")
+            deck = collection.decks.id("Default")
+            requests = []
+            for case in generate_cases(size, seed):
+                note = collection.new_note(model)
+                note["Front"] = case.title
+                note["Back"] = "\n".join(
+                    [case.clinical_history, case.imaging_findings, case.discussion_text,
+                     "\n".join(case.differential_diagnosis), case.final_diagnosis]
+                )  # fmt: skip
+                requests.append(AddNoteRequest(note=note, deck_id=deck))
+            collection.add_notes(requests)
+        with Library.open(library_path, quick_check=False) as library:
+            kinds = queries(library, count, seed)
+        found = {}
+        for kind, texts in kinds.items():
+            asked = [t + "*" if kind.startswith("2-4") else t for t in texts]
+            found[kind] = _p95([_ms(lambda q=q: collection.find_notes(q)) for q in asked])
+        return found
+    finally:
+        collection.close()
 
 
 def _floor_search(conn: sqlite3.Connection, text: str) -> list[tuple[object, ...]]:
@@ -376,7 +427,8 @@ def _row(*cells: object) -> Row:
     """(figure, Lightbox, floor, ratio or None, target, passed) as table cells."""
     figure, ours, floor, ratio, target, passed = cells
     shown = "—" if ratio is None else f"{ratio:.2f}"
-    return (str(figure), str(ours), str(floor), shown, str(target), "pass" if passed else "FAIL")
+    result = "pass" if passed else "FAIL"
+    return (str(figure), str(ours), str(floor), shown, str(target), result, "—")
 
 
 if __name__ == "__main__":
