@@ -7,10 +7,9 @@ time budget, and typing never waits. The UI starts `serve` with a pipe and sends
 
 from __future__ import annotations
 
-import dataclasses
 from multiprocessing.connection import Connection
 
-from desktop.render import DARK, LIGHT, note_html
+from desktop.render import note_html, note_theme
 
 
 def serve(conn: Connection) -> None:
@@ -20,8 +19,7 @@ def serve(conn: Connection) -> None:
             request_id, text, dark, point_size = conn.recv()
         except (EOFError, OSError):
             return
-        theme = dataclasses.replace(DARK if dark else LIGHT, base_point_size=point_size)
-        rendering = note_html(text, theme=theme)
+        rendering = note_html(text, theme=note_theme(dark=dark, point_size=point_size))
         try:
             conn.send((request_id, rendering))
         except (BrokenPipeError, OSError):

@@ -21,6 +21,7 @@ a str and returns a picklable frozen dataclass.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -435,7 +436,7 @@ def note_html(markdown_text: str, *, theme: Theme) -> NoteRendering:
     text = _clean(markdown_text)
     if len(text) > MAX_PREVIEW_CHARS:
         kilobytes = math.ceil(len(text) / 1024)
-        return _plain_note(
+        return plain_note(
             text, theme, f"Note too long to preview ({kilobytes} KB); shown as plain text"
         )
     too_deep = "Note nested too deeply to preview; shown as plain text"
@@ -445,7 +446,7 @@ def note_html(markdown_text: str, *, theme: Theme) -> NoteRendering:
     try:
         rendered = markdown.markdown(text, extensions=["sane_lists", "fenced_code"])
     except RecursionError:
-        return _plain_note(text, theme, too_deep)
+        return plain_note(text, theme, too_deep)
     cleaned = nh3.clean(
         rendered,
         tags=NOTE_TAGS,
@@ -460,13 +461,19 @@ def note_html(markdown_text: str, *, theme: Theme) -> NoteRendering:
     rewriter.feed(cleaned)
     rewriter.close()
     if rewriter.max_depth > MAX_DEPTH:
-        return _plain_note(text, theme, too_deep)
+        return plain_note(text, theme, too_deep)
     return NoteRendering(
         html=_document("Note", rewriter.html(), theme), plain_fallback=False, message=None
     )
 
 
-def _plain_note(text: str, theme: Theme, message: str) -> NoteRendering:
+def note_theme(*, dark: bool, point_size: float) -> Theme:
+    """The note preview's theme: light or dark, at the reader's text size."""
+    return dataclasses.replace(DARK if dark else LIGHT, base_point_size=point_size)
+
+
+def plain_note(text: str, theme: Theme, message: str) -> NoteRendering:
+    """A note shown as escaped plain text, with the reason it was not rendered."""
     blocks = [b for b in _PARAGRAPH_BREAK.split(text.strip("\n")) if b.strip()]
     body = "".join(
         '<p class="plain">'

@@ -106,6 +106,8 @@ def index_pending(conn: sqlite3.Connection) -> int:
     `Library.transaction` calls it before every commit, so a committed library never has a
     case missing from search.
     """
+    if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
+        return 0  # the usual case: a note or bookmark saved, no case text changed
     columns = ", ".join(FTS_COLUMNS)
     cursor = conn.execute(
         f"INSERT INTO cases_fts(rowid, {columns}) SELECT id, {columns} FROM cases"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,20 +124,33 @@ def sort_ids(
 
 def rows(conn: sqlite3.Connection, ids: list[CaseId]) -> list[ListRow]:
     """List rows for the given ids, in the order given (ids not found are left out)."""
-    found: dict[int, ListRow] = {}
+    found = {
+        row[0]: ListRow(
+            summary=summary_from_row(row[:10]),
+            bookmarked=bool(row[10]),
+            has_note=bool(row[11]),
+            read=bool(row[12]),
+        )
+        for row in _select_ids(conn, _ROW_COLUMNS, ids)
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def _select_ids(
+    conn: sqlite3.Connection,
+    columns: str,
+    ids: list[CaseId],
+    where: str = "1",
+    params: tuple[Any, ...] = (),
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `columns` for these case ids (500 a statement, within SQLite's limits)."""
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
-        for row in conn.execute(
-            f"SELECT {_ROW_COLUMNS} FROM {_FROM} WHERE c.id IN ({marks})", chunk
-        ):
-            found[row[0]] = ListRow(
-                summary=summary_from_row(row[:10]),
-                bookmarked=bool(row[10]),
-                has_note=bool(row[11]),
-                read=bool(row[12]),
-            )
-    return [found[i] for i in ids if i in found]
+        yield from conn.execute(
+            f"SELECT {columns} FROM {_FROM} WHERE c.id IN ({marks}) AND {where}",
+            (*chunk, *params),
+        )
 
 
 def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarCounts:
@@ -237,16 +251,8 @@ def _rows_in(
     params: tuple[Any, ...],
 ) -> dict[CaseId, tuple[Any, ...]]:
     """(score placeholder, text fields...) of those `ids` the filter keeps."""
-    found: dict[CaseId, tuple[Any, ...]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for row in conn.execute(
-            f"SELECT c.id, 0.0, {fields} FROM {_FROM} WHERE c.id IN ({marks}) AND {where}",
-            (*chunk, *params),
-        ):
-            found[CaseId(row[0])] = tuple(row[1:])
-    return found
+    rows = _select_ids(conn, f"c.id, 0.0, {fields}", ids, where, params)
+    return {CaseId(row[0]): tuple(row[1:]) for row in rows}
 
 
 def _filtered_ranking(

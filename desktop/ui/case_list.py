@@ -71,6 +71,11 @@ class CaseTableModel(QAbstractTableModel):
         return self._filter
 
     @property
+    def hits(self) -> list[Hit]:
+        """The search hits on show, best first (empty outside a search)."""
+        return list(self._hits or [])
+
+    @property
     def searching(self) -> bool:
         return self._hits is not None
 

@@ -512,7 +512,7 @@ class MainWindow(QMainWindow):
 
     def search_hits(self) -> list[Hit]:
         """The hits on show (for tests and the status line)."""
-        return list(self.model._hits or [])
+        return self.model.hits
 
     def _update_empty_label(self) -> None:
         if self.model.rowCount():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import multiprocessing
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -10,7 +9,7 @@ from multiprocessing.process import BaseProcess
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop import preview_service
-from desktop.render import NoteRendering
+from desktop.render import NoteRendering, note_theme, plain_note
 
 #: A preview that takes longer is abandoned: the helper is killed and the note is shown
 #: as plain text.
@@ -39,7 +38,7 @@ class PreviewRenderer(QObject):
         self._running: tuple[int, float] | None = None
         self._waiting: tuple[str, bool, float] | None = None
         self._elapsed = 0.0
-        self._pending_text = ""
+        self._pending: tuple[str, bool, float] = ("", False, 11.0)
         self._timer = QTimer(self)
         self._timer.setInterval(_POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -65,17 +64,17 @@ class PreviewRenderer(QObject):
         if self._waiting is None:
             return
         text, dark, point_size = self._waiting
+        self._pending = self._waiting
         self._waiting = None
         self._next_id += 1
         try:
             self._ensure_process().send((self._next_id, text, dark, point_size))
         except (BrokenPipeError, OSError, RuntimeError):
             self._kill()
-            self.rendered.emit(_plain(text, "Preview unavailable; shown as plain text"))
+            self.rendered.emit(self._plain("Preview unavailable; shown as plain text"))
             return
         self._running = (self._next_id, 0.0)
         self._elapsed = 0.0
-        self._pending_text = text
         self._timer.start()
 
     def _poll(self) -> None:
@@ -93,14 +92,19 @@ class PreviewRenderer(QObject):
                 answer_id, rendering = self._conn.recv()
             except (EOFError, OSError):
                 self._kill()
-                self._finish(_plain(self._pending_text, "Preview failed; shown as plain text"))
+                self._finish(self._plain("Preview failed; shown as plain text"))
                 return
             if answer_id == self._running[0]:
                 self._finish(rendering)
             return
         if self._elapsed >= TIME_BUDGET_S:
             self._kill()
-            self._finish(_plain(self._pending_text, "Preview too slow; shown as plain text"))
+            self._finish(self._plain("Preview too slow; shown as plain text"))
+
+    def _plain(self, message: str) -> NoteRendering:
+        """The text of the request in flight, as the renderer's own plain fallback."""
+        text, dark, point_size = self._pending
+        return plain_note(text, note_theme(dark=dark, point_size=point_size), message)
 
     def _finish(self, rendering: NoteRendering) -> None:
         self._running = None
@@ -131,10 +135,3 @@ class PreviewRenderer(QObject):
                 self._process.kill()
             self._process.join(timeout=2)
             self._process = None
-
-
-def _plain(text: str, message: str) -> NoteRendering:
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
-    return NoteRendering(
-        html=f"<html><body>{paragraphs}</body></html>", plain_fallback=True, message=message
-    )
