@@ -3,7 +3,6 @@ backup is taken and rotated; a damaged library is moved aside, never written to.
 
 from __future__ import annotations
 
-import configparser
 import datetime as dt
 import shutil
 import sqlite3
@@ -121,6 +120,8 @@ def background_check(library_path: Path) -> str | None:
 
 def retention() -> Retention:
     """Rotation limits from the [backups] group of settings.ini (daily, weekly, monthly)."""
+    import configparser  # here, off the start-up path: the daily backup runs on a thread
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(paths.settings_path(), encoding="utf-8")

@@ -7,9 +7,12 @@ time budget, and typing never waits. The UI starts `serve` with a pipe and sends
 
 from __future__ import annotations
 
-from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from desktop.render import note_html, note_theme
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 def serve(conn: Connection) -> None:

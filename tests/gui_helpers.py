@@ -15,13 +15,16 @@ from desktop.ui.app import application
 from desktop.ui.main_window import MainWindow
 
 
-def make_window(library_path: Path, settings_path: Path, *paths: Path) -> MainWindow:
+def make_window(
+    library_path: Path, settings_path: Path, *paths: Path, staged: bool = False
+) -> MainWindow:
     """Opens `library_path` (importing `paths` first) in a new window; not shown."""
     application("light")
     library = Library.open(library_path)
     if paths:
         import_paths(library, list(paths))
-    return MainWindow(library, QSettings(str(settings_path), QSettings.Format.IniFormat))
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    return MainWindow(library, settings, staged=staged)
 
 
 def close_window(window: MainWindow) -> None:
@@ -33,11 +36,13 @@ def close_window(window: MainWindow) -> None:
 def shown_window(
     qtbot: QtBot, library_path: Path, settings_path: Path, *paths: Path
 ) -> Iterator[MainWindow]:
-    """A real window on screen (offscreen) for one test, closed and released after it."""
-    window = make_window(library_path, settings_path, *paths)
+    """A real window on screen (offscreen) for one test, started as the app starts it
+    (staged: first screen, then the rest), closed and released after it."""
+    window = make_window(library_path, settings_path, *paths, staged=True)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.is_ready)
     try:
         yield window
     finally:

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.model import CaseId
@@ -316,3 +317,50 @@ def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_pa
     assert report.cancelled
     assert report.imported < 400
     assert window.library.count_cases() == before + report.imported
+
+
+def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
+    qtbot: QtBot,
+    qtmodeltester: ModelTester,
+    paths: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    window = make_window(*paths, SAMPLE_CASES, SEED_CASE, staged=True)
+    qtbot.addWidget(window)
+    whole = window.library.case_ids()
+    # Before the first paint: the head of the list, its first case shown, no counts yet.
+    assert window.model.ids() == whole[:5]
+    assert window.detail.case_id == whole[0]
+    assert not window.is_ready
+    all_cases = window.sidebar.topLevelItem(0)
+    assert all_cases is not None and all_cases.text(1) == ""
+    qtmodeltester.check(window.model)  # and it watches the rows inserted below
+    frames: list[tuple[bool, int]] = []
+    window.first_frame.connect(lambda: frames.append((window.is_ready, window.model.rowCount())))
+    with qtbot.waitSignal(window.ready, timeout=5000):
+        window.show()
+    assert frames == [(False, 5)]  # the first frame came before the rest of the list
+    assert window.model.ids() == whole
+    assert window.list.current_case() == whole[0]
+    assert all_cases.text(1) == str(len(whole))
+    assert [window.model.case_id(row) for row in range(len(whole))] == whole
+    close_window(window)
+
+
+def test_the_last_case_beyond_the_first_screen_opens_at_once(
+    qtbot: QtBot, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
+        last = first.library.case_ids()[-1]
+        assert first.list.select_case(last)
+    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    window = make_window(*paths, staged=True)
+    qtbot.addWidget(window)
+    assert window.model.rowCount() == 5
+    assert window.detail.case_id == last  # shown before the list holds it
+    with qtbot.waitSignal(window.ready, timeout=5000):
+        window.show()
+    assert window.list.current_case() == last
+    assert window.detail.case_id == last
+    close_window(window)

@@ -244,6 +244,13 @@ def test_sorting(library: Library, seed_case: Case) -> None:
     assert library.sort_ids(ids[:2], "title", True) == ids[:2][::-1]
     with pytest.raises(ValueError, match="cannot sort"):
         library.case_ids(sort="title; DROP TABLE cases")
+    # A first screen is the head of the whole list, in every sort (undated and ageless last).
+    for sort in ("title", "age", "published", "marks", "read"):
+        for descending in (False, True):
+            whole = library.case_ids(sort=sort, descending=descending)
+            for limit in (0, 1, 2, 3, 5):
+                head = library.case_ids(sort=sort, descending=descending, limit=limit)
+                assert head == whole[:limit], (sort, descending, limit)
 
 
 def test_search_index_can_be_rebuilt_and_checked(library: Library, seed_case: Case) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import sqlite3
@@ -36,6 +35,8 @@ class StoredCase:
 
 def content_hash(values: dict[str, Any]) -> str:
     """A digest of every stored field, so re-importing identical text is seen as unchanged."""
+    import hashlib  # here: only imports need it, and it costs ~2 ms of every start
+
     digest = hashlib.sha256()
     for key in sorted(values):
         value = values[key]

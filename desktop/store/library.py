@@ -217,11 +217,13 @@ class Library:
         sort: str = "title",
         descending: bool = False,
         now: dt.datetime | None = None,
+        limit: int | None = None,
     ) -> list[CaseId]:
-        """The ids of the cases a sidebar entry shows, sorted in SQL."""
+        """The ids of the cases a sidebar entry shows, sorted in SQL (the first `limit`)."""
         chosen = case_filter or CaseFilter()
         return _guard(
-            self.path, lambda: listing.case_ids(self._conn, chosen, sort, descending, now)
+            self.path,
+            lambda: listing.case_ids(self._conn, chosen, sort, descending, now=now, limit=limit),
         )
 
     def sort_ids(self, ids: list[CaseId], sort: str, descending: bool) -> list[CaseId]:

@@ -64,9 +64,12 @@ def case_ids(
     case_filter: CaseFilter,
     sort: str = "title",
     descending: bool = False,
+    *,
     now: dt.datetime | None = None,
+    limit: int | None = None,
 ) -> list[CaseId]:
-    """The ids the list shows, in order, cheap even for 100,000 cases.
+    """The ids the list shows, in order, cheap even for 100,000 cases; the first `limit`
+    of them only, if given (a first screen, at once).
 
     The usual sorts read an index in order (migration 4) and never the rows; cases without
     a value (no age, undated) come after the others whichever way the list is sorted.
@@ -74,9 +77,12 @@ def case_ids(
     where, params = _where(case_filter, now)
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
+    wanted = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
     if sort in _JOINED_SORTS:
         order = order_by(sort, descending)
-        rows = conn.execute(f"SELECT c.id FROM {_FROM} WHERE {where} ORDER BY {order}", params)
+        rows = conn.execute(
+            f"SELECT c.id FROM {_FROM} WHERE {where} ORDER BY {order} LIMIT ?", (*params, wanted)
+        )
         return [CaseId(row[0]) for row in rows]
     expression = SORTS[sort]
     column = expression.removesuffix(" COLLATE NOCASE")
@@ -86,17 +92,17 @@ def case_ids(
         row[0]
         for row in conn.execute(
             f"SELECT c.id FROM cases c WHERE {where} AND {column} IS NOT NULL"
-            f" ORDER BY {expression} {direction}, c.id {direction}",
-            params,
+            f" ORDER BY {expression} {direction}, c.id {direction} LIMIT ?",
+            (*params, wanted),
         )
     ]
-    if sort not in _NEVER_NULL:
+    if sort not in _NEVER_NULL and (limit is None or len(ids) < limit):
         ids += [
             row[0]
             for row in conn.execute(
                 f"SELECT c.id FROM cases c WHERE {where} AND {column} IS NULL"
-                f" ORDER BY c.id {direction}",
-                params,
+                f" ORDER BY c.id {direction} LIMIT ?",
+                (*params, -1 if limit is None else limit - len(ids)),
             )
         ]
     return ids

@@ -63,13 +63,23 @@ def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> M
         library_path, create=True, backup_now=False, quick_check=checked_first
     )
     marker.touch()
-    window = MainWindow(library, settings())
+    window = MainWindow(library, settings(), staged=True)
     window.check_marker = marker  # removed after a clean exit (see run)
-    if not checked_first:
-        checker = _Checker(window)
-        window.check_pending = True
+    window.check_pending = not checked_first
+    # Background work waits for the whole window: it would slow the first frame.
+    window.ready.connect(lambda: _start_background_work(window, check=not checked_first))
+    if seeded is not None and seeded.failed:
+        window.statusBar().showMessage(f"Sample cases: {seeded.summary()}", 10000)
+    return window
 
-        def check() -> None:
+
+def _start_background_work(window: MainWindow, *, check: bool) -> None:
+    """The quick check (unless it ran first) and the daily backup, each on a thread."""
+    library = window.library
+    if check:
+        checker = _Checker(window)
+
+        def check_library() -> None:
             problem = background_check(library.path)  # leaves the marker if damaged
             window.check_pending = problem is not None  # keeps the marker at exit
             try:
@@ -77,14 +87,11 @@ def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> M
             except RuntimeError:
                 pass  # the window closed before the check ended; the next start checks
 
-        threading.Thread(target=check, name="lightbox-quick-check", daemon=True).start()
-    # The daily backup of a large library takes seconds: not before the window is up.
+        threading.Thread(target=check_library, name="lightbox-quick-check", daemon=True).start()
+    # The daily backup of a large library takes seconds.
     threading.Thread(
         target=daily_backup, args=(library.path,), name="lightbox-daily-backup", daemon=True
     ).start()
-    if seeded is not None and seeded.failed:
-        window.statusBar().showMessage(f"Sample cases: {seeded.summary()}", 10000)
-    return window
 
 
 def run(
@@ -122,14 +129,14 @@ def run(
         QMessageBox.warning(window, "Library in a synced folder", warning[0].upper() + warning[1:])
     if case_key:
         try:
-            window.list.select_case(window.library.resolve(case_key))
+            window.open_case(window.library.resolve(case_key))
         except (ValueError, LookupError) as error:
             print(f"lightbox: {error}", file=sys.stderr)
             return 2
-    window.show()
     if os.environ.get(STARTUP_PROBE):
-        # For the start-up benchmark: quit once the first case is on screen.
-        QTimer.singleShot(0, lambda: _startup_probe(window))
+        # For the start-up benchmark: quit once the first frame, with its case, is painted.
+        window.first_frame.connect(lambda: _startup_probe(window))
+    window.show()
     if import_paths:
         window.start_import(list(import_paths))
     if screenshot is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -49,6 +50,10 @@ from desktop.ui.workers import ImportWorker, SearchWorker
 READ_AFTER_MS = 2000
 #: Search waits for a pause in typing this long.
 SEARCH_AFTER_MS = 150
+#: A staged start lists this many cases before its first paint: more than a screen holds.
+FIRST_SCREEN_ROWS = 200
+#: A staged start completes by this long after showing, even if nothing painted.
+COMPLETE_START_MS = 1000
 
 #: Keys beyond the menus' own, for Help > Keyboard shortcuts.
 _LIST_KEYS = [
@@ -63,11 +68,22 @@ _LIST_KEYS = [
 class MainWindow(QMainWindow):
     """The reading window.
 
+    A staged start (the app's) paints the first screen of the list and the current case
+    first, and then reads the rest of the list and the sidebar counts: at 100,000 cases
+    those cost more than everything else the first frame needs.
+
     Attributes:
         library: The library this window shows (its connection lives on the GUI thread).
+
+    Signals:
+        first_frame(): once, when the first frame (with its case) has been painted.
+        ready(): once the whole list and the sidebar counts are in.
     """
 
-    def __init__(self, library: Library, settings: QSettings):
+    first_frame = Signal()
+    ready = Signal()
+
+    def __init__(self, library: Library, settings: QSettings, *, staged: bool = False):
         super().__init__()
         self.library = library
         self.settings = settings
@@ -153,10 +169,60 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._update_empty_label)
         self.bus.changed.connect(self._on_changes)
 
-        self.sidebar.set_counts(library.counts())
+        #: True once the whole list and the counts are in (at once unless staged).
+        self.is_ready = False
+        self._completing = False
+        #: A case to select once the whole list is in (it lies beyond the first screen).
+        self._pending_case: CaseId | None = None
+        if staged:
+            self.model.load_head_only(FIRST_SCREEN_ROWS)
+            self.detail.view.viewport().installEventFilter(self)
         self.model.show_filter(CaseFilter())
         self._restore_settings()
         self._update_empty_label()
+        if not staged:
+            self._complete_start()
+
+    def open_case(self, case_id: CaseId) -> bool:
+        """Shows a case, selected in the list; False if the list does not hold it. Before
+        a staged start completes, a case beyond the first screen is shown at once and
+        selected once the whole list is in."""
+        if self.list.select_case(case_id):
+            return True
+        if self.model.whole:
+            return False
+        self._pending_case = case_id
+        self._show_case(case_id)
+        return True
+
+    def _first_paint(self) -> None:
+        QTimer.singleShot(0, self._first_frame_done)  # after the rest of the frame
+
+    def _first_frame_done(self) -> None:
+        self.first_frame.emit()
+        QTimer.singleShot(0, self._complete_start)  # after whatever waits on the frame
+
+    def _complete_start(self) -> None:
+        if self._completing or self._closed:
+            return
+        self._completing = True
+        self.detail.view.viewport().removeEventFilter(self)
+        self.model.load_whole_list()
+        pending, self._pending_case = self._pending_case, None
+        if pending is not None and not self.list.select_case(pending):
+            self.list.select_row(0)
+        self._update_empty_label()
+        if self.isVisible():
+            QTimer.singleShot(0, self._count_at_start)  # two short stalls, not one long
+        else:
+            self._count_at_start()
+
+    def _count_at_start(self) -> None:
+        if self._closed:
+            return
+        self.sidebar.set_counts(self.library.counts())
+        self.is_ready = True
+        self.ready.emit()
 
     # --- building ----------------------------------------------------------------------------
 
@@ -590,12 +656,13 @@ class MainWindow(QMainWindow):
         zoom = str(settings.value("view/zoom", 0) or 0)
         self.detail.set_zoom(int(zoom) if zoom.lstrip("-").isdigit() else 0)
         key = settings.value("view/last_case")
+        opened = False
         if isinstance(key, str) and key:
             try:
-                self.list.select_case(self.library.resolve(key))
+                opened = self.open_case(self.library.resolve(key))
             except (ValueError, LookupError):
                 pass
-        if self.list.current_case() is None and self.model.rowCount():
+        if not opened and self.model.rowCount():
             self.list.select_row(0)
 
     def save_settings(self) -> None:
@@ -614,6 +681,17 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     # --- Qt overrides ----------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and watched is self.detail.view.viewport():
+            watched.removeEventFilter(self)
+            self._first_paint()
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.is_ready:
+            QTimer.singleShot(COMPLETE_START_MS, self._complete_start)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:

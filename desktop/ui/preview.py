@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop import preview_service
 from desktop.render import NoteRendering, note_theme, plain_note
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 #: A preview that takes longer is abandoned: the helper is killed and the note is shown
 #: as plain text.
@@ -31,7 +32,6 @@ class PreviewRenderer(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._next_id = 0
@@ -117,8 +117,14 @@ class PreviewRenderer(QObject):
     def _ensure_process(self) -> Connection:
         if self._process is None or not self._process.is_alive() or self._conn is None:
             self._kill()
-            parent, child = self._context.Pipe()
-            process = self._context.Process(
+            # Imported on the first preview: multiprocessing costs ~10 ms of start-up.
+            import multiprocessing
+
+            from desktop import preview_service
+
+            context = multiprocessing.get_context("spawn")
+            parent, child = context.Pipe()
+            process = context.Process(
                 target=preview_service.serve, args=(child,), daemon=True, name="note-preview"
             )
             process.start()

@@ -7,10 +7,10 @@ import dataclasses
 from functools import cache
 from typing import Literal
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleOption
 
 from desktop import paths
 from desktop.render import DARK, LIGHT, Theme
@@ -96,17 +96,57 @@ def _icon(name: str, dark: bool) -> QIcon:
     svg = (paths.resources_dir() / "icons" / f"{name}.svg").read_text(encoding="utf-8")
     if dark:
         svg = svg.replace(ICON_INK, _ICON_INK_DARK)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    result = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(QSize(size, size))
-        pixmap.fill(QColor(0, 0, 0, 0))
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(pixmap)
-    return result
+    return QIcon(_SvgIconEngine(svg.encode("utf-8")))
 
 
+class _SvgIconEngine(QIconEngine):
+    """Draws one SVG at each size (and mode) the first time a widget asks for it.
+
+    Rendering every size up front cost ~8 ms of start-up for icons mostly never shown.
+    """
+
+    def __init__(self, svg: bytes):
+        super().__init__()
+        self._svg = svg
+        self._renderer: QSvgRenderer | None = None
+        self._pixmaps: dict[tuple[int, int, QIcon.Mode], QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._svg)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        width, height = round(size.width() * scale), round(size.height() * scale)
+        key = (width, height, mode)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            if self._renderer is None:
+                self._renderer = QSvgRenderer(QByteArray(self._svg))
+            pixmap = QPixmap(QSize(width, height))
+            pixmap.fill(QColor(0, 0, 0, 0))
+            painter = QPainter(pixmap)
+            self._renderer.render(painter)
+            painter.end()
+            style = QApplication.style()
+            if mode == QIcon.Mode.Disabled and style is not None:
+                pixmap = style.generatedIconPixmap(mode, pixmap, QStyleOption())
+            pixmap.setDevicePixelRatio(scale)
+            self._pixmaps[key] = pixmap
+        return pixmap
+
+
+@cache
 def app_icon() -> QIcon:
-    return _icon("lightbox", False)
+    """The app's own icon, from the PNGs drawn for the desktop (Qt loads each when needed)."""
+    result = QIcon()
+    for path in sorted((paths.resources_dir() / "icons" / "png").glob("lightbox-*.png")):
+        result.addFile(str(path))
+    return result

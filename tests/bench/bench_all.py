@@ -13,8 +13,9 @@ measures in the same run:
 * list: the first screen and a jump to the end of the case list, against an empty QTableView
   over an in-memory model of as many rows;
 * open: showing a case in the window (detail and notes), median;
-* start-up: launch to the first case on screen, against a process that shows a bare
-  QMainWindow and quits (median of 5 each);
+* start-up: launch to the first painted frame with a case in it, against a process that
+  shows a bare QMainWindow and quits once it is painted (median of 5 each); a reference
+  row shows what Qt alone costs a window of three panes like ours;
 * memory: peak RSS of the app with the library open, a case shown and a search run, against
   the bare window's.
 
@@ -91,7 +92,7 @@ def profile(figure: str, library_path: Path, count: int, seed: int) -> str:
         code = (
             f"import sys; from desktop.cli import main; main(['--library', {str(library_path)!r}])"
         )
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_STARTUP_PROBE": "1"}
+        env = _child_env()
         with tempfile.TemporaryDirectory() as home:
             env["LIGHTBOX_HOME"] = home
             result = subprocess.run(
@@ -342,16 +343,85 @@ def gui_rows(library_path: Path, size: int) -> list[Row]:
 
 _BARE_WINDOW = """
 import sys
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv)
 window = QMainWindow()
 window.resize(1440, 900)
-window.show()
 def shown():
     print("lightbox: first case shown: True", file=sys.stderr, flush=True)
     app.quit()
-QTimer.singleShot(0, shown)
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, shown)  # after the rest of the frame, as Lightbox does
+        return False
+first_paint = FirstPaint()
+window.installEventFilter(first_paint)
+window.show()
+app.exec()
+"""
+
+#: The same kinds of widgets as Lightbox's window (sidebar tree, a 200-row table, a case
+#: in a text browser, a notes editor, splitters, a toolbar), filled with fixed text: what
+#: Qt itself costs a three-pane window, with none of Lightbox's code. A reference row only.
+_THREE_PANES = """
+import sys
+from PySide6.QtCore import QAbstractTableModel, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QApplication, QLineEdit, QMainWindow, QPlainTextEdit, QSplitter, QTableView, QTextBrowser,
+    QToolBar, QTreeWidget, QTreeWidgetItem,
+)
+app = QApplication(sys.argv)
+app.setStyle("Fusion")
+class Rows(QAbstractTableModel):
+    def rowCount(self, parent=None):
+        return 200
+    def columnCount(self, parent=None):
+        return 6
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"case {index.row()} column {index.column()}"
+        return None
+window = QMainWindow()
+window.resize(1440, 900)
+sidebar = QTreeWidget()
+sidebar.setColumnCount(2)
+for name in ("All cases", "Unread", "Bookmarked", "With notes", "Recently read", "Trash"):
+    QTreeWidgetItem(sidebar, [name, "100000"])
+table = QTableView()
+table.setModel(Rows())
+case = QTextBrowser()
+case.setHtml("<h1>A case title</h1>" + "<h2>Findings</h2><p>" + "finding " * 600 + "</p>")
+reading = QSplitter(Qt.Orientation.Horizontal)
+reading.addWidget(case)
+reading.addWidget(QPlainTextEdit())
+listing = QSplitter(Qt.Orientation.Vertical)
+listing.addWidget(table)
+listing.addWidget(reading)
+main = QSplitter(Qt.Orientation.Horizontal)
+main.addWidget(sidebar)
+main.addWidget(listing)
+window.setCentralWidget(main)
+toolbar = QToolBar()
+window.addToolBar(toolbar)
+toolbar.addWidget(QLineEdit())
+for number in range(8):
+    toolbar.addAction(QAction(f"Action {number}", window))
+def shown():
+    print("lightbox: first case shown: True", file=sys.stderr, flush=True)
+    app.quit()
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, shown)
+        return False
+first_paint = FirstPaint()
+case.viewport().installEventFilter(first_paint)
+window.show()
 app.exec()
 """
 
@@ -359,8 +429,18 @@ _PEAK = "import atexit, sys\natexit.register(lambda: print(open('/proc/self/stat
     ".split('VmHWM:')[1].split()[0], file=sys.stderr))\n"  # fmt: skip
 
 
-def _spawn(code: str | None, library_path: Path, peak: bool = False) -> tuple[float, int]:
+def _child_env() -> dict[str, str]:
+    """The environment of a timed app process: offscreen, quitting at its first frame."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_STARTUP_PROBE": "1"}
+    # Bytecode caches, as an installed app has them (pip compiles a wheel's modules): with
+    # PYTHONDONTWRITEBYTECODE set, a source checkout would compile every module at each start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(CACHE.parent / "pycache")
+    return env
+
+
+def _spawn(code: str | None, library_path: Path, peak: bool = False) -> tuple[float, int]:
+    env = _child_env()
     with tempfile.TemporaryDirectory() as home:
         env["LIGHTBOX_HOME"] = home
         if code is None:
@@ -369,8 +449,8 @@ def _spawn(code: str | None, library_path: Path, peak: bool = False) -> tuple[fl
                        str(library_path)]  # fmt: skip
         else:
             command = [sys.executable, "-c", (_PEAK if peak else "") + code]
-        # Timed from launch to the line the probe prints once the first case is on screen
-        # (teardown and background work after it are not start-up).
+        # Timed from launch to the line each process prints once its first frame is painted
+        # (with Lightbox's first case in it; teardown and work after it are not start-up).
         started = time.perf_counter()
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -395,11 +475,18 @@ def startup_rows(library_path: Path, size: int) -> list[Row]:
     from desktop.library_setup import daily_backup
 
     daily_backup(library_path)
-    _spawn(None, library_path)  # warm the page cache and Python's bytecode caches
+    for code in (None, _BARE_WINDOW, _THREE_PANES):
+        _spawn(code, library_path)  # warm the page cache and Python's bytecode caches
     ours = statistics.median(_spawn(None, library_path)[0] for _ in range(5))
     floor = statistics.median(_spawn(_BARE_WINDOW, library_path)[0] for _ in range(5))
-    return [_row(f"start-up to first case ms ({size:,})", f"{ours:.0f}", f"{floor:.0f}",
-                 ours / floor, "≤ 1.5× floor", ours <= 1.5 * floor)]  # fmt: skip
+    panes = statistics.median(_spawn(_THREE_PANES, library_path)[0] for _ in range(5))
+    reference = _row(f"  reference: three bare panes, no Lightbox code ({size:,})", f"{panes:.0f}",
+                     f"{floor:.0f}", panes / floor, "—", True)  # fmt: skip
+    return [
+        _row(f"start-up to first case ms ({size:,})", f"{ours:.0f}", f"{floor:.0f}",
+             ours / floor, "≤ 1.5× floor", ours <= 1.5 * floor),
+        reference[:5] + ("ref",) + reference[6:],
+    ]  # fmt: skip
 
 
 def memory_rows(library_path: Path, size: int) -> list[Row]:
