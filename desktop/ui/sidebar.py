@@ -51,6 +51,8 @@ class Sidebar(QTreeWidget):
         trash = QTreeWidgetItem(self, ["Trash", ""])
         trash.setIcon(0, theme.icon("cancel"))
         self._add(trash, CaseFilter("trash"))
+        # "All cases" is current from the start (as the list is): no entry to pick on show.
+        self.select_filter(CaseFilter())
         self.currentItemChanged.connect(self._current_changed)
 
     def set_counts(self, counts: SidebarCounts) -> None:

@@ -89,17 +89,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 def profile(figure: str, library_path: Path, count: int, seed: int) -> str:
     """Where the time of a missed figure goes: a pyinstrument profile, as text."""
     if figure.startswith("start-up"):
-        code = (
-            f"import sys; from desktop.cli import main; main(['--library', {str(library_path)!r}])"
-        )
+        # Profiled in the app's own process, from launch to its first painted frame.
+        code = f"""
+from pyinstrument import Profiler
+profiler = Profiler(interval=0.0005)
+profiler.start()
+from desktop.ui import app
+probe = app._startup_probe
+def stop_at_first_frame(window):
+    profiler.stop()
+    print(profiler.output_text(), flush=True)
+    probe(window)
+app._startup_probe = stop_at_first_frame
+from desktop.cli import main
+main(["--library", {str(library_path)!r}])
+"""
         env = _child_env()
         with tempfile.TemporaryDirectory() as home:
             env["LIGHTBOX_HOME"] = home
             result = subprocess.run(
-                [sys.executable, "-m", "pyinstrument", "-r", "text", "-c", code],
+                [sys.executable, "-c", code],
                 env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
             )  # fmt: skip
-        return f"--- profile: {figure}\n{result.stdout}"
+        return f"--- profile: {figure}, launch to the first frame\n{result.stdout}"
     if figure.startswith("search"):
         from pyinstrument import Profiler
 
