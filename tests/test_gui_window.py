@@ -364,3 +364,20 @@ def test_the_last_case_beyond_the_first_screen_opens_at_once(
     assert window.list.current_case() == last
     assert window.detail.case_id == last
     close_window(window)
+
+
+def test_closing_before_the_list_is_whole_keeps_the_last_case(
+    qtbot: QtBot, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
+        last = first.library.case_ids()[-1]
+        assert first.list.select_case(last)
+    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    early = make_window(*paths, staged=True)
+    qtbot.addWidget(early)
+    assert early.detail.case_id == last and early.list.current_case() is None
+    close_window(early)  # before the first frame: the last case is still the one to keep
+    reopened = make_window(*paths)
+    qtbot.addWidget(reopened)
+    assert reopened.list.current_case() == last
+    close_window(reopened)

@@ -195,9 +195,6 @@ class MainWindow(QMainWindow):
         self._show_case(case_id)
         return True
 
-    def _first_paint(self) -> None:
-        QTimer.singleShot(0, self._first_frame_done)  # after the rest of the frame
-
     def _first_frame_done(self) -> None:
         self.first_frame.emit()
         QTimer.singleShot(0, self._complete_start)  # after whatever waits on the frame
@@ -675,7 +672,8 @@ class MainWindow(QMainWindow):
         settings.setValue("window/reading_splitter", self.reading_splitter.saveState())
         settings.setValue("list/header", self.list.horizontalHeader().saveState())
         settings.setValue("view/zoom", self.detail.zoom)
-        case_id = self.list.current_case()
+        # A case shown before a staged start completed is not selected in the list yet.
+        case_id = self._pending_case or self.list.current_case()
         case = self.library.get_case(case_id) if case_id is not None else None
         settings.setValue("view/last_case", case.key if case else "")
         settings.sync()
@@ -685,7 +683,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.detail.view.viewport():
             watched.removeEventFilter(self)
-            self._first_paint()
+            QTimer.singleShot(0, self._first_frame_done)  # after the rest of the frame
         return super().eventFilter(watched, event)
 
     def showEvent(self, event: QShowEvent) -> None:
