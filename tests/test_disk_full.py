@@ -224,14 +224,14 @@ def test_cli_on_a_full_disk_says_so_in_one_line_and_loses_nothing(
     dummy = fill_disk(small_disk, leave=64 * 1024)
     env = {**os.environ, "LIGHTBOX_HOME": str(small_disk / "home")}
     args = [sys.executable, "-m", "desktop", "note", key, "--set", BIG_NOTE]
-    result = subprocess.run(
-        [*args, "--library", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def set_note() -> subprocess.CompletedProcess[str]:
+        command = [*args, "--library", str(path)]
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+
+    result = set_note()
     assert result.returncode == 2, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -243,14 +243,7 @@ def test_cli_on_a_full_disk_says_so_in_one_line_and_loses_nothing(
     assert problems == []
     assert after == before
     dummy.unlink()
-    retried = subprocess.run(
-        [*args, "--library", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    retried = set_note()
     assert retried.returncode == 0, retried.stderr
     with Library.open(path, create=False) as reopened:
         note = reopened.note(reopened.resolve(key))

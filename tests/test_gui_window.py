@@ -348,13 +348,22 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     close_window(window)
 
 
-def test_the_last_case_beyond_the_first_screen_opens_at_once(
+def read_the_last_case_then_start_staged(
     qtbot: QtBot, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> CaseId:
+    """Leaves the last case of the list as the last one read, with a first screen of 5
+    rows for the next staged start, so that case lies beyond it; returns its id."""
     with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
         last = first.library.case_ids()[-1]
         assert first.list.select_case(last)
     monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    return last
+
+
+def test_the_last_case_beyond_the_first_screen_opens_at_once(
+    qtbot: QtBot, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = read_the_last_case_then_start_staged(qtbot, paths, monkeypatch)
     window = make_window(*paths, staged=True)
     qtbot.addWidget(window)
     assert window.model.rowCount() == 5
@@ -369,10 +378,7 @@ def test_the_last_case_beyond_the_first_screen_opens_at_once(
 def test_closing_before_the_list_is_whole_keeps_the_last_case(
     qtbot: QtBot, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
-        last = first.library.case_ids()[-1]
-        assert first.list.select_case(last)
-    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    last = read_the_last_case_then_start_staged(qtbot, paths, monkeypatch)
     early = make_window(*paths, staged=True)
     qtbot.addWidget(early)
     assert early.detail.case_id == last and early.list.current_case() is None

@@ -353,32 +353,42 @@ def gui_rows(library_path: Path, size: int) -> list[Row]:
 
 # --- start-up and memory (separate processes) -----------------------------------------------
 
-_BARE_WINDOW = """
+#: The end of each floor script: show `window`, quit once `watched` has first been painted
+#: (after the rest of that frame, as Lightbox's probe does), printing the probe's line.
+_QUIT_AT_FIRST_PAINT = """
+def shown():
+    print("lightbox: first case shown: True", file=sys.stderr, flush=True)
+    app.quit()
+class FirstPaint(QObject):
+    def eventFilter(self, target, event):
+        if event.type() == QEvent.Type.Paint:
+            target.removeEventFilter(self)
+            QTimer.singleShot(0, shown)
+        return False
+first_paint = FirstPaint()
+watched.installEventFilter(first_paint)
+window.show()
+app.exec()
+"""
+
+_BARE_WINDOW = (
+    """
 import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv)
 window = QMainWindow()
 window.resize(1440, 900)
-def shown():
-    print("lightbox: first case shown: True", file=sys.stderr, flush=True)
-    app.quit()
-class FirstPaint(QObject):
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, shown)  # after the rest of the frame, as Lightbox does
-        return False
-first_paint = FirstPaint()
-window.installEventFilter(first_paint)
-window.show()
-app.exec()
+watched = window
 """
+    + _QUIT_AT_FIRST_PAINT
+)
 
 #: The same kinds of widgets as Lightbox's window (sidebar tree, a 200-row table, a case
 #: in a text browser, a notes editor, splitters, a toolbar), filled with fixed text: what
 #: Qt itself costs a three-pane window, with none of Lightbox's code. A reference row only.
-_THREE_PANES = """
+_THREE_PANES = (
+    """
 import sys
 from PySide6.QtCore import QAbstractTableModel, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -422,20 +432,10 @@ window.addToolBar(toolbar)
 toolbar.addWidget(QLineEdit())
 for number in range(8):
     toolbar.addAction(QAction(f"Action {number}", window))
-def shown():
-    print("lightbox: first case shown: True", file=sys.stderr, flush=True)
-    app.quit()
-class FirstPaint(QObject):
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, shown)
-        return False
-first_paint = FirstPaint()
-case.viewport().installEventFilter(first_paint)
-window.show()
-app.exec()
+watched = case.viewport()
 """
+    + _QUIT_AT_FIRST_PAINT
+)
 
 _PEAK = "import atexit, sys\natexit.register(lambda: print(open('/proc/self/status').read()" \
     ".split('VmHWM:')[1].split()[0], file=sys.stderr))\n"  # fmt: skip
