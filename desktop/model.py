@@ -150,21 +150,27 @@ def parse_case_key(key: str) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """The reader's Markdown note on a case."""
+    """The reader's Markdown note on a case; `uid` is its record's stable id (merges)."""
 
     case_id: CaseId
     body: str
     updated_at: dt.datetime
+    uid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class NoteVersion:
-    """An earlier text of a note, as it was saved at `saved_at`."""
+    """An earlier text of a note, as it was saved at `saved_at`.
+
+    `id` is local to this library (what `restore_note_version` takes); `uid` is the
+    record's stable id, the same in every copy of the library.
+    """
 
     id: int
     case_id: CaseId
     body: str
     saved_at: dt.datetime
+    uid: str = ""
 
 
 #: What the sidebar can select; "section" takes a section name.

@@ -11,6 +11,7 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from desktop.store import library as library_module
 from desktop.store.db import APPLICATION_ID
 from desktop.store.errors import LibraryTooNew, MigrationFailed
 from desktop.store.library import Library
-from tests.fixtures.make_fixture import Records, user_records
+from desktop.store.records import READER_TABLES
+from tests.fixtures.make_fixture import Records, reader_view, user_records
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VERSIONS = range(1, schema.SCHEMA_VERSION + 1)
@@ -85,6 +87,19 @@ def columns_of(records: Records) -> dict[str, list[str]]:
     return {table: list(data["columns"]) for table, data in records.items()}
 
 
+def case_columns_of(records: Records) -> dict[str, list[str]]:
+    """The columns of the tables that are not reader data (rebuilt by migration 5)."""
+    return {t: cols for t, cols in columns_of(records).items() if t not in READER_TABLES}
+
+
+def view_of(path: Path) -> dict[str, list[list[Any]]]:
+    conn = read_only(path)
+    try:
+        return reader_view(conn)
+    finally:
+        conn.close()
+
+
 def as_dicts(records: Records, table: str) -> list[dict[str, Any]]:
     data = records.get(table, {"columns": [], "rows": []})
     return [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
@@ -139,20 +154,31 @@ def test_fixture_upgrades_to_the_fresh_schema_with_every_record_intact(
     assert len(before["cases"]["rows"]) >= 4
     assert all(before[table]["rows"] for table in expected_tables)
 
+    view = view_of(path)
     with Library.open(path) as library:
         assert schema.user_version(library._conn) == schema.SCHEMA_VERSION
         assert library.check() == []
-        # Every record the fixture had, column by column, ids included.
-        assert records_of(path, columns_of(before)) == before
+        # Every record the fixture had: case rows column by column, ids included; the
+        # reader's data record by record, each naming the same case with the same values.
+        kept = case_columns_of(before)
+        assert records_of(path, kept) == {t: before[t] for t in kept}
+        assert view_of(path) == view
         after = records_of(path)
+        if version == schema.SCHEMA_VERSION:
+            assert after == before
+        elif version >= 2:
+            check_new_records(before, after)
         # Columns added since then hold their defaults on the old rows.
         for table, data in after.items():
+            if table in READER_TABLES and version >= 2:
+                continue  # rebuilt: see check_new_records
             added = [c for c in data["columns"] if c not in columns_of(before).get(table, [])]
             for row in as_dicts(after, table):
                 assert all(row[column] is None for column in added), (table, added)
         # New tables start empty (they hold nothing the old version could have written).
         assert all(not after[t]["rows"] for t in set(after) - set(before))
         check_search(library, after)
+        check_counts(library, after)
         conn = library._conn
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # SAFETY B5
         assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0
@@ -172,10 +198,63 @@ def test_fixture_upgrades_to_the_fresh_schema_with_every_record_intact(
     assert normalised_schema(pinned[0].path) == normalised_schema(fixture_path(version))
 
 
+#: Migration 5: where each reader table's record stamps come from in the old row.
+STAMPS_FROM = {
+    "notes": ("created_at", "updated_at"),
+    "bookmarks": ("created_at", "created_at"),
+    "reading": ("first_read_at", "last_read_at"),
+    "note_versions": ("kept_at", "kept_at"),
+}
+
+
+def check_new_records(before: Records, after: Records) -> None:
+    """Each old row of reader data became one live record, in the old order: a new uid of
+    its own (a version 4 UUID), its case's identity, its old timestamps."""
+    keys = {c["id"]: (c["source"], c["source_id"]) for c in as_dicts(before, "cases")}
+    uids = set()
+    for table, (created, updated) in STAMPS_FROM.items():
+        old = as_dicts(before, table)
+        new = as_dicts(after, table)
+        assert len(new) == len(old), table
+        for was, now in zip(old, new, strict=True):
+            assert (now["case_source"], now["case_source_id"]) == keys[was["case_id"]]
+            assert (now["created_at"], now["updated_at"]) == (was[created], was[updated])
+            assert now["deleted_at"] is None
+            assert str(uuid.UUID(now["uid"])) == now["uid"]
+            assert uuid.UUID(now["uid"]).version == 4
+            uids.add(now["uid"])
+    assert len(uids) == sum(len(after[t]["rows"]) for t in STAMPS_FROM)
+
+
+def check_counts(library: Library, records: Records) -> None:
+    """The sidebar counts live records of cases in the library and out of the trash only
+    (the schema 5 fixture also holds tombstones and records of cases it does not have)."""
+    cases = as_dicts(records, "cases")
+    shelf = {f"{c['source']}:{c['source_id']}" for c in cases if not c.get("trashed_at")}
+
+    def live(table: str) -> set[str]:
+        return {
+            f"{r['case_source']}:{r['case_source_id']}" if "case_source" in r else ""
+            for r in as_dicts(records, table)
+            if r.get("deleted_at") is None
+        }
+
+    counts = library.counts()
+    assert counts.all == len(shelf)
+    assert counts.trash == len(cases) - len(shelf)
+    assert counts.bookmarked == len(live("bookmarks") & shelf)
+    assert counts.notes == len(live("notes") & shelf)
+    assert counts.unread == len(shelf - live("reading"))
+    bookmarked = {library.rows([i])[0].summary.key for i in library.bookmarked_ids()}
+    assert bookmarked == live("bookmarks") & {f"{c['source']}:{c['source_id']}" for c in cases}
+
+
 def check_search(library: Library, records: Records) -> None:
-    """A word of each case's title finds it; a word only a note has finds the note."""
+    """A word of each case's title finds it; a word only a note has finds the note, unless
+    the note is a tombstone (or its case is not in the library): then nothing."""
     cases = as_dicts(records, "cases")
     trashed = {c["id"] for c in cases if c.get("trashed_at")}
+    ids = {f"{c['source']}:{c['source_id']}": c["id"] for c in cases}
     case_text = " ".join(str(c[column] or "") for c in cases for column in TEXT_COLUMNS)
     case_words = set(re.findall(r"\w+", case_text.casefold()))
     for case in cases:
@@ -187,16 +266,22 @@ def check_search(library: Library, records: Records) -> None:
         else:
             assert case["id"] in visible, word
     notes = as_dicts(records, "notes")
-    found_in_notes = 0
+    found_in_notes = gone = 0
     for note in notes:
         words = re.findall(r"[^\W\d_]{6,}", note["body"])
         only_here = [w for w in words if w.casefold() not in case_words]
-        if not only_here or note["case_id"] in trashed:
+        case_id = ids.get(f"{note['case_source']}:{note['case_source_id']}")
+        if not only_here or case_id in trashed:
             continue
         hits = library.search_cases(only_here[0])
-        assert [(h.case_id, h.in_note) for h in hits] == [(note["case_id"], True)], only_here[0]
+        if note["deleted_at"] is not None or case_id is None:
+            assert hits == [], only_here[0]
+            gone += 1
+            continue
+        assert [(h.case_id, h.in_note) for h in hits] == [(case_id, True)], only_here[0]
         found_in_notes += 1
     assert found_in_notes >= (1 if notes else 0)
+    assert gone >= (2 if library.count_tombstones() else 0)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -211,12 +296,15 @@ def test_reimporting_a_fixture_case_keeps_its_id_and_the_readers_data(
 
     path = copy_fixture(version, tmp_path / "lib")
     before = records_of(path)
+    view = view_of(path)
     case = parse_eurorad_text(decode_case_bytes((SAMPLE_CASES / "abdo-01.txt").read_bytes()).text)
     with Library.open(path) as library:
         stored = library.store_case(case)
         assert stored.case_id == library.resolve("lightbox:abdo-01")
         assert stored.outcome == "unchanged"
-    assert records_of(path, columns_of(before)) == before
+    kept = case_columns_of(before)
+    assert records_of(path, kept) == {t: before[t] for t in kept}
+    assert view_of(path) == view
 
 
 def fail_next_migration(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,3 +407,54 @@ def test_a_rollback_journal_library_from_a_newer_lightbox_is_left_byte_for_byte(
     with pytest.raises(LibraryTooNew):
         Library.open(path)
     assert path.read_bytes() == before
+
+
+def fail_midway_through_m005(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Makes migration 5 fail with some of its tables rebuilt ("bookmarks": the notes, their
+    search index and the note history already done) or after all of its work ("end")."""
+    if where == "end":
+        done = schema.MIGRATIONS[4]
+
+        def m005_then_fail(db: Any) -> None:
+            done(db)
+            raise RuntimeError("migration failed halfway")
+
+        monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:4], m005_then_fail])
+        return
+    real = schema.reader_table_sql
+
+    def failing(name: str, *args: Any) -> list[str]:
+        if name == where:
+            raise RuntimeError("migration failed halfway")
+        return real(name, *args)
+
+    monkeypatch.setattr(schema, "reader_table_sql", failing)
+
+
+@pytest.mark.parametrize("where", ["bookmarks", "end"])
+def test_migration_5_failing_midway_leaves_the_library_at_schema_4(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table rebuilds, the dropped search index and its triggers all roll back with it;
+    a later start (the fault gone) migrates the same data."""
+    path = copy_fixture(4, tmp_path / "lib")
+    before = records_of(path)
+    view = view_of(path)
+    shape = normalised_schema(path)
+    with monkeypatch.context() as patched:
+        fail_midway_through_m005(patched, where)
+        with pytest.raises(MigrationFailed, match="migration failed halfway"):
+            Library.open(path)
+    assert pragma(path, "user_version") == 4
+    assert normalised_schema(path) == shape
+    assert records_of(path) == before
+    conn = sqlite3.connect(path)  # FTS5's integrity check needs a writable connection
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        for table in ("cases_fts", "notes_fts"):
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+    with Library.open(path) as library:
+        assert library.check() == []
+    assert view_of(path) == view

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from desktop.importer import import_paths
 from desktop.model import CaseFilter, CaseId
 from desktop.store.changes import Changes
 from desktop.store.library import Library
+from desktop.store.records import READER_TABLES
 from tests.conftest import EURORAD_DATA, SEED_CASE
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -133,13 +133,163 @@ def test_reader_data_survives_reimport(
     assert (row.bookmarked, row.has_note, row.read) == (True, True, True)
 
 
-def test_a_case_with_reader_data_cannot_be_deleted_by_accident(filled: Library) -> None:
+def test_a_case_leaving_the_library_never_takes_the_readers_work_with_it(
+    filled: Library,
+) -> None:
+    """Reader data names its case by (source, source id), with no foreign key: deleting the
+    case row leaves the records, and the case imported again (under a new row id) has them."""
     case_id = seed_id(filled)
     filled.save_note(case_id, "mine", NOW)
-    with pytest.raises(sqlite3.IntegrityError), filled.transaction():
+    filled.set_bookmark(case_id, True, NOW)
+    filled.mark_read(case_id, NOW)
+    uid = note_uid(filled, case_id)
+    with filled.transaction():
         filled._conn.execute("DELETE FROM cases WHERE id = ?", (case_id,))
-    note = filled.note(case_id)
+    assert filled.note(case_id) is None
+    assert filled.bookmarked_ids() == []
+    assert filled.counts(NOW).notes == 0
+    assert [r[0] for r in live_records(filled, "notes")] == [("eurorad", "8455")]
+    assert import_paths(filled, [SEED_CASE]).imported == 1
+    again = seed_id(filled)
+    assert again != case_id
+    note = filled.note(again)
     assert note is not None
+    assert (note.body, note.uid) == ("mine", uid)
+    row = filled.rows([again])[0]
+    assert (row.bookmarked, row.has_note, row.read) == (True, True, True)
+    assert filled.check() == []
+
+
+def note_uid(library: Library, case_id: CaseId) -> str:
+    note = library.note(case_id)
+    assert note is not None
+    return note.uid
+
+
+def records(library: Library, table: str) -> list[tuple[tuple[str, str], str, str | None]]:
+    """(case identity, uid, deleted_at) of every record of a reader table, tombstones too."""
+    rows = library._conn.execute(
+        f"SELECT case_source, case_source_id, uid, deleted_at FROM {table} ORDER BY id"
+    )
+    return [((row[0], row[1]), row[2], row[3]) for row in rows]
+
+
+def live_records(library: Library, table: str) -> list[tuple[tuple[str, str], str, str | None]]:
+    return [record for record in records(library, table) if record[2] is None]
+
+
+def test_unbookmarking_leaves_a_tombstone_that_bookmarking_revives(filled: Library) -> None:
+    case_id = seed_id(filled)
+    filled.set_bookmark(case_id, True, NOW)
+    ((key, uid, deleted),) = records(filled, "bookmarks")
+    assert (key, deleted) == (("eurorad", "8455"), None)
+    assert filled.set_bookmark(case_id, False, NOW + dt.timedelta(minutes=1))
+    assert records(filled, "bookmarks") == [(key, uid, "2026-11-25T12:01:00.000+00:00")]
+    assert not filled.is_bookmarked(case_id)
+    assert filled.bookmarked_ids() == []
+    assert filled.case_ids(CaseFilter("bookmarked")) == []
+    assert filled.counts(NOW).bookmarked == 0
+    assert filled.rows([case_id])[0].bookmarked is False
+    assert not filled.set_bookmark(case_id, False, NOW)  # a tombstone stays one
+    assert filled.set_bookmark(case_id, True, NOW + dt.timedelta(minutes=2))
+    assert records(filled, "bookmarks") == [(key, uid, None)]
+    created, updated = filled._conn.execute(
+        "SELECT created_at, updated_at FROM bookmarks"
+    ).fetchone()
+    assert (created, updated) == ("2026-11-25T12:00:00.000+00:00", "2026-11-25T12:02:00.000+00:00")
+    assert filled.is_bookmarked(case_id)
+
+
+def test_marking_unread_leaves_a_tombstone(filled: Library) -> None:
+    case_id = seed_id(filled)
+    filled.mark_read(case_id, NOW)
+    filled.mark_read(case_id, NOW + dt.timedelta(hours=1))
+    ((_, uid, _),) = records(filled, "reading")
+    assert filled.mark_unread(case_id)
+    assert not filled.mark_unread(case_id)
+    ((_, same, deleted),) = records(filled, "reading")
+    assert same == uid and deleted is not None
+    assert filled.rows([case_id])[0].read is False
+    assert case_id in filled.case_ids(CaseFilter("unread"), now=NOW)
+    assert filled.case_ids(CaseFilter("recent"), now=NOW) == []
+    assert filled.counts(NOW).unread == 16
+    # Reading it again revives the record and counts afresh, as a first reading.
+    assert filled.mark_read(case_id, NOW + dt.timedelta(days=1)) == Changes(
+        reading=frozenset({case_id})
+    )
+    times = filled._conn.execute("SELECT times_read FROM reading").fetchone()[0]
+    assert (records(filled, "reading"), times) == ([(("eurorad", "8455"), uid, None)], 1)
+
+
+def test_clearing_a_note_leaves_a_tombstone_and_its_text_in_history(filled: Library) -> None:
+    case_id = seed_id(filled)
+    other = filled.resolve("eurorad:543")
+    filled.save_note(case_id, "the zebrafish sign", NOW)
+    uid = note_uid(filled, case_id)
+    filled.save_note(case_id, "", NOW + dt.timedelta(seconds=5))
+    ((_, same, deleted),) = records(filled, "notes")
+    assert same == uid and deleted == "2026-11-25T12:00:05.000+00:00"
+    assert filled.note(case_id) is None
+    assert [v.body for v in filled.note_versions(case_id)] == ["the zebrafish sign"]
+    assert filled.search_cases("zebrafish") == []
+    assert filled.case_ids(CaseFilter("notes")) == []
+    assert filled.counts(NOW).notes == 0
+    assert filled.rows([case_id])[0].has_note is False
+    assert filled.case_ids(sort="marks", descending=True)[0] != case_id
+    assert not filled.save_note(case_id, "   ", NOW)  # clearing a cleared note: no change
+    assert filled.check() == []
+    # Writing again revives the same record.
+    filled.save_note(case_id, "zebrafish again", NOW + dt.timedelta(minutes=1))
+    assert note_uid(filled, case_id) == uid
+    assert [h.case_id for h in filled.search_cases("zebrafish")] == [case_id]
+    filled.save_note(other, "another", NOW)
+    assert len({r[1] for r in records(filled, "notes")}) == 2
+
+
+def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) -> None:
+    case_id = seed_id(filled)
+    filled.save_note(case_id, "first", NOW)
+    filled.save_note(case_id, "second", NOW + dt.timedelta(minutes=5))
+    filled.set_bookmark(case_id, True, NOW)
+    filled.mark_read(case_id, NOW)
+    filled.trash(case_id, NOW)
+    before = {table: records(filled, table) for table in READER_TABLES}
+    assert all(len(rows) == 1 for rows in before.values())
+    filled.empty_trash()
+    for table in READER_TABLES:
+        after = records(filled, table)
+        assert [(key, uid) for key, uid, _ in after] == [(k, u) for k, u, _ in before[table]]
+        assert all(deleted is not None for _, _, deleted in after), table
+    assert filled.check() == []
+    # The case imported again does not bring back what was deleted with it.
+    import_paths(filled, [SEED_CASE])
+    again = seed_id(filled)
+    row = filled.rows([again])[0]
+    assert (row.bookmarked, row.has_note, row.read) == (False, False, False)
+    assert filled.note(again) is None and filled.note_versions(again) == []
+    # Bookmarking it again revives the old record rather than making a second one.
+    filled.set_bookmark(again, True, NOW)
+    assert [uid for _, uid, _ in records(filled, "bookmarks")] == [before["bookmarks"][0][1]]
+
+
+def test_tombstones_are_purged_only_when_asked(filled: Library) -> None:
+    case_id = seed_id(filled)
+    other = filled.resolve("eurorad:543")
+    filled.set_bookmark(case_id, True, NOW - dt.timedelta(days=40))
+    filled.set_bookmark(case_id, False, NOW - dt.timedelta(days=30))
+    filled.set_bookmark(other, True, NOW - dt.timedelta(days=3))
+    filled.set_bookmark(other, False, NOW - dt.timedelta(days=2))
+    filled.save_note(other, "kept", NOW)
+    filled.mark_read(other, NOW)
+    assert filled.count_tombstones(None, NOW) == 2
+    assert filled.count_tombstones(dt.timedelta(days=7), NOW) == 1
+    assert filled.purge_tombstones(dt.timedelta(days=7), NOW) == 1
+    assert [key for key, _, _ in records(filled, "bookmarks")] == [("eurorad", "543")]
+    assert filled.purge_tombstones(dt.timedelta(days=7), NOW) == 0
+    assert filled.purge_tombstones(None, NOW) == 1
+    assert records(filled, "bookmarks") == []
+    assert filled.note(other) is not None and filled.rows([other])[0].read
+    assert filled.check() == []
 
 
 @pytest.fixture

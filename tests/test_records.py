@@ -1,15 +1,21 @@
 """The reader-record rule (desktop/store/records.py): merges as pure functions, tested without
-a database (hypothesis)."""
+a database (hypothesis), and every table of a fresh library classified and shaped by it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desktop.store.library import Library
 from desktop.store.records import (
+    OTHER_TABLES,
+    READER_TABLES,
+    RECORD_COLUMNS,
     Record,
     current,
     instant,
@@ -175,3 +181,61 @@ def test_each_case_is_settled_by_its_newest_record(a: list[Record], b: list[Reco
         mine = [r for r in merged if r.case == case]
         assert chosen in mine
         assert instant(chosen.updated_at) == max(instant(r.updated_at) for r in mine)
+
+
+# --- the schema follows the rule ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fresh") / "library.db"
+    Library.open(path).close()
+    return path
+
+
+def test_every_table_is_classified_as_reader_data_or_not(fresh: Path) -> None:
+    """A new table must say which it is: reader data (and then follow the rule) or not."""
+    with Library.open(fresh) as library:
+        rows = library._conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    virtual = {name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
+    tables = {name for name, _ in rows if not any(name.startswith(f"{v}_") for v in virtual)}
+    assert not set(READER_TABLES) & set(OTHER_TABLES)
+    assert tables == set(READER_TABLES) | set(OTHER_TABLES), (
+        "every table of a library is listed in desktop/store/records.py: READER_TABLES"
+        " (and follows the record rule) or OTHER_TABLES (with the reason it is not)"
+    )
+
+
+@pytest.mark.parametrize("table", sorted(READER_TABLES))
+def test_every_reader_table_follows_the_record_rule(fresh: Path, table: str) -> None:
+    with Library.open(fresh) as library:
+        conn = library._conn
+        columns = {row[1]: row for row in conn.execute(f"PRAGMA table_info({table})")}
+        names = list(columns)
+        indexes = conn.execute(f"PRAGMA index_list({table})").fetchall()
+        unique_columns = [
+            [row[2] for row in conn.execute(f"PRAGMA index_info({index[1]})")]
+            for index in indexes
+            if index[2] and not index[4]  # unique, not partial
+        ]
+        partial_unique = [
+            [row[2] for row in conn.execute(f"PRAGMA index_info({index[1]})")]
+            for index in indexes
+            if index[2] and index[4]
+        ]
+        indexed = [
+            [row[2] for row in conn.execute(f"PRAGMA index_info({index[1]})")] for index in indexes
+        ]
+        foreign_keys = conn.execute(f"PRAGMA foreign_key_list({table})").fetchall()
+    assert names[: len(RECORD_COLUMNS)] == list(RECORD_COLUMNS)
+    assert columns["id"][5] == 1  # the local integer row id (pk)
+    for name in ("uid", "created_at", "updated_at", "case_source", "case_source_id"):
+        assert columns[name][3] == 1, f"{table}.{name} must be NOT NULL"
+    assert columns["deleted_at"][3] == 0, "a live record has no deleted_at"
+    assert ["uid"] in unique_columns
+    assert foreign_keys == [], "reader data never refers to a row (no foreign key, no cascade)"
+    assert any(cols[:2] == ["case_source", "case_source_id"] for cols in indexed)
+    if READER_TABLES[table] == "one-per-case":
+        assert ["case_source", "case_source_id"] in partial_unique

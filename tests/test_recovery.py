@@ -550,8 +550,12 @@ def break_search_index(path: Path) -> None:
 
 
 def break_foreign_key(path: Path) -> None:
+    """A row pointing to a missing case. No table of a library has a foreign key today
+    (reader data names its case by identity), so the damage brings its own table: the
+    check must still find any broken reference a future table could hold."""
     conn = sqlite3.connect(path)  # foreign keys are off by default outside Lightbox
-    conn.execute("INSERT INTO bookmarks (case_id, created_at) VALUES (9999, '2026-01-01')")
+    conn.execute("CREATE TABLE extra (case_id INTEGER REFERENCES cases(id))")
+    conn.execute("INSERT INTO extra (case_id) VALUES (9999)")
     conn.commit()
     conn.close()
 
@@ -572,7 +576,7 @@ def break_index(path: Path) -> None:
     ("breaker", "problem"),
     [
         (break_search_index, "search index cases_fts"),
-        (break_foreign_key, "a row of bookmarks points to a missing row of cases"),
+        (break_foreign_key, "a row of extra points to a missing row of cases"),
         (break_index, "missing from index idx_cases_section"),
     ],
     ids=["search-index", "foreign-key", "index"],

@@ -211,7 +211,10 @@ def backup_contents(path: Path) -> BackupContents:
         def count(table: str) -> int:
             if table not in tables:
                 return 0
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            # Reader data (schema 5 on) keeps tombstones: count only the live records.
+            live = " WHERE deleted_at IS NULL" if "deleted_at" in columns else ""
+            return int(conn.execute(f"SELECT count(*) FROM {table}{live}").fetchone()[0])
 
         return BackupContents(version, count("cases"), count("notes"), count("bookmarks"))
     except sqlite3.Error as error:

@@ -263,10 +263,14 @@ class Library:
         *,
         keep_version: bool = False,
     ) -> Changes:
-        """Saves the reader's note (committed when this returns); blank removes it.
+        """Saves the reader's note (committed when this returns); blank clears it (the
+        note record becomes a tombstone).
 
         The text it replaces is kept as a version (at most once a minute while typing;
-        always with `keep_version`).
+        always with `keep_version`, and when clearing).
+
+        Raises:
+            LookupError: there is no such case.
         """
         with self.transaction():
             changed = reader_data.save_note(
@@ -317,15 +321,38 @@ class Library:
         return _guard(self.path, lambda: reader_data.trashed_ids(self._conn))
 
     def empty_trash(self) -> Changes:
-        """Deletes the trashed cases and the reader's data on them, for good."""
+        """Deletes the trashed cases for good; the reader's data on them becomes tombstones
+        (kept until `purge_tombstones`)."""
         with self.transaction():
-            ids = reader_data.empty_trash(self._conn)
+            ids = reader_data.empty_trash(self._conn, _now())
         return Changes(cases=frozenset(ids))
 
     def mark_unread(self, case_id: CaseId) -> Changes:
         with self.transaction():
-            changed = reader_data.mark_unread(self._conn, case_id)
+            changed = reader_data.mark_unread(self._conn, case_id, _now())
         return Changes(reading=frozenset({case_id})) if changed else Changes()
+
+    def count_tombstones(
+        self, older_than: dt.timedelta | None = None, now: dt.datetime | None = None
+    ) -> int:
+        """How many deleted records of the reader's data `purge_tombstones` would remove."""
+        moment = now or _now()
+        return _guard(
+            self.path, lambda: reader_data.count_tombstones(self._conn, older_than, moment)
+        )
+
+    def purge_tombstones(
+        self, older_than: dt.timedelta | None = None, now: dt.datetime | None = None
+    ) -> int:
+        """Removes for good the tombstones of the reader's data deleted more than
+        `older_than` ago (all of them if None); returns how many.
+
+        Only this removes a deleted record: until then a merge with another copy of the
+        library knows the record was deleted here, rather than never made. Nothing shown
+        changes.
+        """
+        with self.transaction():
+            return reader_data.purge_tombstones(self._conn, older_than, now or _now())
 
     def search(
         self,

@@ -28,13 +28,22 @@ SORTS: dict[str, str] = {
     "published": "c.published",
     "imported": "c.imported_at",
     "read": "r.last_read_at",
-    "marks": "(b.case_id IS NOT NULL) * 2 + (n.case_id IS NOT NULL)",
+    "marks": "(b.id IS NOT NULL) * 2 + (n.id IS NOT NULL)",
 }
 
-_MARKS_JOIN = (
-    "LEFT JOIN bookmarks b ON b.case_id = c.id LEFT JOIN notes n ON n.case_id = c.id"
-    " LEFT JOIN reading r ON r.case_id = c.id"
-)
+
+def _live(table: str, alias: str) -> str:
+    """A LEFT JOIN of a case `c` to its live record in a one-per-case reader table.
+
+    By the case's identity, through the table's index of live records (tombstones are
+    never joined)."""
+    return (
+        f"LEFT JOIN {table} {alias} ON {alias}.case_source = c.source"
+        f" AND {alias}.case_source_id = c.source_id AND {alias}.deleted_at IS NULL"
+    )
+
+
+_MARKS_JOIN = f"{_live('bookmarks', 'b')} {_live('notes', 'n')} {_live('reading', 'r')}"
 _FROM = f"cases c {_MARKS_JOIN}"
 #: Sorts on the reader's data need the joins; the others read a list index.
 _JOINED_SORTS = frozenset({"read", "marks", "sex"})
@@ -42,7 +51,7 @@ _JOINED_SORTS = frozenset({"read", "marks", "sex"})
 _NEVER_NULL = frozenset({"title", "imported"})
 _ROW_COLUMNS = (
     "c.id, c.source, c.source_id, c.title, c.section, c.published, c.age, c.age_days, c.sex,"
-    " c.final_diagnosis, b.case_id IS NOT NULL, n.case_id IS NOT NULL, r.case_id IS NOT NULL"
+    " c.final_diagnosis, b.id IS NOT NULL, n.id IS NOT NULL, r.id IS NOT NULL"
 )
 #: Weight of a match in the reader's own note against one in the case text.
 _NOTE_WEIGHT = 2.0
@@ -162,19 +171,23 @@ def _select_ids(
 def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarCounts:
     """The sidebar's counts, from the indexes and the small tables of the reader's data."""
     since = _recent_since(now)
-    trashed = "(SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
 
     def count(sql: str, *params: object) -> int:
         return int(conn.execute(sql, params).fetchone()[0])
 
+    def on_shelf(table: str, condition: str = "1", *params: object) -> int:
+        """Live records of cases in the library and out of the trash."""
+        return count(
+            f"SELECT count(*) FROM {_live_cases(table, condition)}"
+            " AND c.id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)",
+            *params,
+        )
+
     total = count("SELECT count(*) FROM cases WHERE trashed_at IS NULL")
-    read = count(f"SELECT count(*) FROM reading WHERE case_id NOT IN {trashed}")
-    bookmarked = count(f"SELECT count(*) FROM bookmarks WHERE case_id NOT IN {trashed}")
-    notes = count(f"SELECT count(*) FROM notes WHERE case_id NOT IN {trashed}")
-    recent = count(
-        f"SELECT count(*) FROM reading WHERE last_read_at >= ? AND case_id NOT IN {trashed}",
-        since,
-    )
+    read = on_shelf("reading")
+    bookmarked = on_shelf("bookmarks")
+    notes = on_shelf("notes")
+    recent = on_shelf("reading", "x.last_read_at >= ?", since)
     unread = total - read
     sections = conn.execute(
         "SELECT section, count(*) FROM cases WHERE section IS NOT NULL AND trashed_at IS NULL"
@@ -229,9 +242,12 @@ def search(
     for case_id in order[:limit]:
         snippet = make_snippet(rows[case_id][1:], terms, marks, width=12)
         found[case_id] = Hit(case_id, snippet, scores.get(case_id, 0.0), in_note=False)
+    # The index holds every note, tombstones too (it mirrors the notes table); only live
+    # notes of cases in the library count.
     for row in conn.execute(
-        f"SELECT c.id, bm25(notes_fts), n.body"
-        f" FROM notes_fts JOIN cases c ON c.id = notes_fts.rowid {_MARKS_JOIN}"
+        "SELECT c.id, bm25(notes_fts), x.body FROM notes_fts"
+        " CROSS JOIN notes x ON x.id = notes_fts.rowid AND x.deleted_at IS NULL"
+        f" CROSS JOIN cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
         f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?",
         (match, *params, limit),
     ):
@@ -272,7 +288,7 @@ def _filtered_ranking(
     where, params = condition
     rows = conn.execute(
         f"SELECT c.id, -bm25(cases_fts, {BM25_WEIGHTS}), {fields}"
-        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid {_MARKS_JOIN}"
+        f" FROM cases_fts JOIN cases c ON c.id = cases_fts.rowid"
         f" WHERE cases_fts MATCH ? AND {where} ORDER BY bm25(cases_fts, {BM25_WEIGHTS})"
         f" LIMIT ?",
         (match, *params, limit),
@@ -302,25 +318,38 @@ def _where(case_filter: CaseFilter, now: dt.datetime | None) -> tuple[str, tuple
 def _kind_condition(
     case_filter: CaseFilter, now: dt.datetime | None
 ) -> tuple[str, tuple[Any, ...]]:
-    # Subqueries rather than joins, so a list can be read from an index in order.
+    # Subqueries rather than joins, so a list can be read from an index in order: each one
+    # runs once, from the (small) reader table to the case ids through the unique index on
+    # (source, source_id), and the list then tests only ids, never reading a case's row.
     kind = case_filter.kind
     if kind == "all":
         return "1", ()
     if kind == "unread":
-        return "NOT EXISTS (SELECT 1 FROM reading WHERE reading.case_id = c.id)", ()
+        return f"c.id NOT IN (SELECT c.id FROM {_live_cases('reading')})", ()
     if kind == "bookmarked":
-        return "EXISTS (SELECT 1 FROM bookmarks WHERE bookmarks.case_id = c.id)", ()
+        return f"c.id IN (SELECT c.id FROM {_live_cases('bookmarks')})", ()
     if kind == "notes":
-        return "EXISTS (SELECT 1 FROM notes WHERE notes.case_id = c.id)", ()
+        return f"c.id IN (SELECT c.id FROM {_live_cases('notes')})", ()
     if kind == "recent":
         return (
-            "EXISTS (SELECT 1 FROM reading WHERE reading.case_id = c.id"
-            " AND reading.last_read_at >= ?)",
+            f"c.id IN (SELECT c.id FROM {_live_cases('reading', 'x.last_read_at >= ?')})",
             (_recent_since(now),),
         )
     if case_filter.section is None:
         return "c.section IS NULL", ()
     return "c.section = ?", (case_filter.section,)
+
+
+#: The live records of a reader table (`x`) joined to their cases (`c`), reader table first:
+#: CROSS JOIN keeps SQLite from walking the cases instead.
+_LIVE_CASES = (
+    "{table} x CROSS JOIN cases c ON c.source = x.case_source"
+    " AND c.source_id = x.case_source_id WHERE x.deleted_at IS NULL AND {condition}"
+)
+
+
+def _live_cases(table: str, condition: str = "1") -> str:
+    return _LIVE_CASES.format(table=table, condition=condition)
 
 
 def _recent_since(now: dt.datetime | None) -> str:

@@ -1,4 +1,10 @@
-"""The reader's own data: notes, bookmarks and reading state (what was opened, and when)."""
+"""The reader's own data: notes, bookmarks and reading state (what was opened, and when).
+
+Every record follows `desktop.store.records`: it names its case by (source, source id),
+and deleting it leaves a tombstone (``deleted_at``) that only `purge_tombstones` removes.
+Callers pass case row ids; each function turns them into the case's identity here. Reads
+see live records only, of cases present in the library.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,53 @@ import datetime as dt
 import sqlite3
 
 from desktop.model import CaseId, Note, NoteVersion
+from desktop.store.records import READER_TABLES, instant, new_uid, stamp
+
+CaseKey = tuple[str, str]
+
+#: Joins a reader table aliased `x` to its case, aliased `c`, by the case's identity.
+CASE_OF = "cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
+
+
+def identity(conn: sqlite3.Connection, case_id: CaseId) -> CaseKey | None:
+    """The (source, source id) of a case row, or None if there is no such case."""
+    row = conn.execute("SELECT source, source_id FROM cases WHERE id = ?", (case_id,)).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def _require(conn: sqlite3.Connection, case_id: CaseId) -> CaseKey:
+    found = identity(conn, case_id)
+    if found is None:
+        raise LookupError(f"no case {case_id} in this library")
+    return found
+
+
+def _record(
+    conn: sqlite3.Connection, table: str, key: CaseKey, columns: str
+) -> tuple[int, str | None, tuple[object, ...]] | None:
+    """A one-per-case record of a case: (row id, deleted_at, `columns`), the live one if
+    there is one, else the newest tombstone (which a new write revives)."""
+    row = conn.execute(
+        f"SELECT id, deleted_at, {columns} FROM {table}"
+        " WHERE case_source = ? AND case_source_id = ?"
+        " ORDER BY deleted_at IS NOT NULL, updated_at DESC, id DESC LIMIT 1",
+        key,
+    ).fetchone()
+    return None if row is None else (int(row[0]), row[1], tuple(row[2:]))
 
 
 def get_note(conn: sqlite3.Connection, case_id: CaseId) -> Note | None:
+    key = identity(conn, case_id)
+    if key is None:
+        return None
     row = conn.execute(
-        "SELECT body, updated_at FROM notes WHERE case_id = ?", (case_id,)
+        "SELECT body, updated_at, uid FROM notes"
+        " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL",
+        key,
     ).fetchone()
     if row is None:
         return None
-    return Note(case_id, row[0], dt.datetime.fromisoformat(row[1]))
+    return Note(case_id, row[0], dt.datetime.fromisoformat(row[1]), row[2])
 
 
 #: While the reader types, keep at most one earlier version of a note per this interval.
@@ -29,102 +73,179 @@ def save_note(
     *,
     keep_version: bool = False,
 ) -> bool:
-    """Stores the note (a blank one removes it); returns whether anything changed.
+    """Stores the note (a blank one makes it a tombstone); returns whether anything changed.
 
     The text it replaces is kept in note_versions: always when `keep_version` is set or the
     note is cleared, otherwise at most once a minute, so autosave while typing does not
-    keep every keystroke.
+    keep every keystroke. A note written after one was cleared revives the same record.
+
+    Raises:
+        LookupError: there is no such case.
     """
-    stamp = now.isoformat(timespec="milliseconds")
-    current = conn.execute(
-        "SELECT body, updated_at FROM notes WHERE case_id = ?", (case_id,)
-    ).fetchone()
-    if current is not None and current[0] == body:
+    key = _require(conn, case_id)
+    moment = stamp(now)
+    found = _record(conn, "notes", key, "body, updated_at")
+    live = found if found is not None and found[1] is None else None
+    if live is not None and live[2][0] == body:
         return False
-    if current is None and not body.strip():
+    if live is None and not body.strip():
         return False
-    if current is not None:
+    if live is not None:
         last_kept = conn.execute(
-            "SELECT max(kept_at) FROM note_versions WHERE case_id = ?", (case_id,)
+            "SELECT max(kept_at) FROM note_versions"
+            " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL",
+            key,
         ).fetchone()[0]
-        recent = (
-            last_kept is not None and dt.datetime.fromisoformat(last_kept) > now - VERSION_EVERY
-        )
+        recent = last_kept is not None and instant(last_kept) > now - VERSION_EVERY
         if keep_version or not body.strip() or not recent:
             conn.execute(
-                "INSERT INTO note_versions (case_id, body, saved_at, kept_at) VALUES (?, ?, ?, ?)",
-                (case_id, current[0], current[1], stamp),
+                "INSERT INTO note_versions (uid, created_at, updated_at, case_source,"
+                " case_source_id, body, saved_at, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_uid(), moment, moment, *key, live[2][0], live[2][1], moment),
             )
     if not body.strip():
-        conn.execute("DELETE FROM notes WHERE case_id = ?", (case_id,))
+        assert live is not None
+        conn.execute(
+            "UPDATE notes SET deleted_at = ?, updated_at = ? WHERE id = ?",
+            (moment, moment, live[0]),
+        )
         return True
-    conn.execute(
-        "INSERT INTO notes (case_id, body, created_at, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (case_id) DO UPDATE SET body = excluded.body,"
-        " updated_at = excluded.updated_at",
-        (case_id, body, stamp, stamp),
-    )
+    if found is None:
+        conn.execute(
+            "INSERT INTO notes (uid, created_at, updated_at, case_source, case_source_id, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (new_uid(), moment, moment, *key, body),
+        )
+    else:
+        conn.execute(
+            "UPDATE notes SET body = ?, updated_at = ?, deleted_at = NULL WHERE id = ?",
+            (body, moment, found[0]),
+        )
     return True
 
 
 def note_versions(conn: sqlite3.Connection, case_id: CaseId) -> list[NoteVersion]:
     """Earlier versions of a case's note, newest first."""
+    key = identity(conn, case_id)
+    if key is None:
+        return []
     rows = conn.execute(
-        "SELECT id, body, saved_at FROM note_versions WHERE case_id = ?"
+        "SELECT id, body, saved_at, uid FROM note_versions"
+        " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL"
         " ORDER BY saved_at DESC, id DESC",
-        (case_id,),
+        key,
     )
     return [
-        NoteVersion(int(row[0]), case_id, row[1], dt.datetime.fromisoformat(row[2])) for row in rows
+        NoteVersion(int(row[0]), case_id, row[1], dt.datetime.fromisoformat(row[2]), row[3])
+        for row in rows
     ]
 
 
 def note_version(conn: sqlite3.Connection, version_id: int) -> NoteVersion | None:
+    """A live note version by its local id, if its case is in the library."""
     row = conn.execute(
-        "SELECT id, case_id, body, saved_at FROM note_versions WHERE id = ?", (version_id,)
+        f"SELECT x.id, c.id, x.body, x.saved_at, x.uid FROM note_versions x JOIN {CASE_OF}"
+        " WHERE x.id = ? AND x.deleted_at IS NULL",
+        (version_id,),
     ).fetchone()
     if row is None:
         return None
-    return NoteVersion(int(row[0]), CaseId(row[1]), row[2], dt.datetime.fromisoformat(row[3]))
+    return NoteVersion(
+        int(row[0]), CaseId(row[1]), row[2], dt.datetime.fromisoformat(row[3]), row[4]
+    )
 
 
 def is_bookmarked(conn: sqlite3.Connection, case_id: CaseId) -> bool:
-    row = conn.execute("SELECT 1 FROM bookmarks WHERE case_id = ?", (case_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT 1 FROM bookmarks x JOIN {CASE_OF} WHERE c.id = ? AND x.deleted_at IS NULL",
+        (case_id,),
+    ).fetchone()
     return row is not None
 
 
 def set_bookmark(conn: sqlite3.Connection, case_id: CaseId, on: bool, now: dt.datetime) -> bool:
-    """Bookmarks or unbookmarks a case; returns whether anything changed."""
-    if on:
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO bookmarks (case_id, created_at) VALUES (?, ?)",
-            (case_id, now.isoformat(timespec="seconds")),
+    """Bookmarks or unbookmarks a case; returns whether anything changed.
+
+    Unbookmarking leaves a tombstone; bookmarking again revives that same record.
+
+    Raises:
+        LookupError: there is no such case.
+    """
+    key = _require(conn, case_id)
+    moment = stamp(now)
+    found = _record(conn, "bookmarks", key, "uid")
+    if found is not None and (found[1] is None) == on:
+        return False
+    if found is None:
+        if not on:
+            return False
+        conn.execute(
+            "INSERT INTO bookmarks (uid, created_at, updated_at, case_source, case_source_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (new_uid(), moment, moment, *key),
         )
-    else:
-        cursor = conn.execute("DELETE FROM bookmarks WHERE case_id = ?", (case_id,))
-    return cursor.rowcount > 0
+        return True
+    conn.execute(
+        "UPDATE bookmarks SET deleted_at = ?, updated_at = ? WHERE id = ?",
+        (None if on else moment, moment, found[0]),
+    )
+    return True
 
 
 def bookmarked_ids(conn: sqlite3.Connection) -> list[CaseId]:
-    rows = conn.execute("SELECT case_id FROM bookmarks ORDER BY created_at, case_id")
+    """Bookmarked cases (the trash's too), in the order they were bookmarked."""
+    rows = conn.execute(
+        f"SELECT c.id FROM bookmarks x CROSS JOIN {CASE_OF} WHERE x.deleted_at IS NULL"
+        " ORDER BY x.updated_at, c.id"
+    )
     return [CaseId(row[0]) for row in rows]
 
 
 def mark_read(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> bool:
-    """Records that the case was read now; returns True if it was unread before."""
-    stamp = now.isoformat(timespec="seconds")
-    cursor = conn.execute(
-        "INSERT INTO reading (case_id, first_read_at, last_read_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (case_id) DO UPDATE SET last_read_at = excluded.last_read_at,"
-        " times_read = times_read + 1"
-        " RETURNING times_read",
-        (case_id, stamp, stamp),
+    """Records that the case was read now; returns True if it was unread before.
+
+    Reading a case marked unread revives its record and counts afresh from now.
+
+    Raises:
+        LookupError: there is no such case.
+    """
+    key = _require(conn, case_id)
+    moment = stamp(now)
+    read_at = now.isoformat(timespec="seconds")
+    found = _record(conn, "reading", key, "uid")
+    if found is None:
+        conn.execute(
+            "INSERT INTO reading (uid, created_at, updated_at, case_source, case_source_id,"
+            " first_read_at, last_read_at, times_read) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+            (new_uid(), moment, moment, *key, read_at, read_at),
+        )
+        return True
+    if found[1] is not None:
+        conn.execute(
+            "UPDATE reading SET deleted_at = NULL, updated_at = ?, first_read_at = ?,"
+            " last_read_at = ?, times_read = 1 WHERE id = ?",
+            (moment, read_at, read_at, found[0]),
+        )
+        return True
+    conn.execute(
+        "UPDATE reading SET updated_at = ?, last_read_at = ?, times_read = times_read + 1"
+        " WHERE id = ?",
+        (moment, read_at, found[0]),
     )
-    return bool(cursor.fetchone()[0] == 1)
+    return False
 
 
-def mark_unread(conn: sqlite3.Connection, case_id: CaseId) -> bool:
-    cursor = conn.execute("DELETE FROM reading WHERE case_id = ?", (case_id,))
+def mark_unread(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> bool:
+    """Makes the case's reading record a tombstone; returns whether it was read."""
+    key = identity(conn, case_id)
+    if key is None:
+        return False
+    moment = stamp(now)
+    cursor = conn.execute(
+        "UPDATE reading SET deleted_at = ?, updated_at = ?"
+        " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL",
+        (moment, moment, *key),
+    )
     return cursor.rowcount > 0
 
 
@@ -149,13 +270,60 @@ def trashed_ids(conn: sqlite3.Connection) -> list[CaseId]:
     return [CaseId(row[0]) for row in rows]
 
 
-def empty_trash(conn: sqlite3.Connection) -> list[CaseId]:
-    """Deletes the trashed cases and the reader's data on them, for good."""
+def empty_trash(conn: sqlite3.Connection, now: dt.datetime) -> list[CaseId]:
+    """Deletes the trashed cases for good; the reader's data on them becomes tombstones.
+
+    The records stay (until `purge_tombstones`), so a merge with another copy of the
+    library sees them deleted rather than never made.
+    """
     ids = trashed_ids(conn)
-    for table in ("note_versions", "notes", "bookmarks", "reading"):
+    moment = stamp(now)
+    for table in READER_TABLES:
         conn.execute(
-            f"DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases"
-            " WHERE trashed_at IS NOT NULL)"
+            f"UPDATE {table} SET deleted_at = ?, updated_at = ?"
+            " WHERE deleted_at IS NULL AND (case_source, case_source_id) IN"
+            " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)",
+            (moment, moment),
         )
     conn.execute("DELETE FROM cases WHERE trashed_at IS NOT NULL")
     return ids
+
+
+def _tombstones(
+    conn: sqlite3.Connection, older_than: dt.timedelta | None, now: dt.datetime
+) -> dict[str, list[int]]:
+    """The row ids of tombstones deleted more than `older_than` ago (all if None), by table.
+
+    Compared as instants in Python, so a timestamp written in another ISO form (another
+    machine's, say) is judged by its moment, not its spelling.
+    """
+    cutoff = None if older_than is None else now - older_than
+    found: dict[str, list[int]] = {}
+    for table in READER_TABLES:
+        rows = conn.execute(f"SELECT id, deleted_at FROM {table} WHERE deleted_at IS NOT NULL")
+        found[table] = [int(row[0]) for row in rows if cutoff is None or instant(row[1]) <= cutoff]
+    return found
+
+
+def count_tombstones(
+    conn: sqlite3.Connection, older_than: dt.timedelta | None, now: dt.datetime
+) -> int:
+    """How many tombstones `purge_tombstones` would remove."""
+    return sum(len(ids) for ids in _tombstones(conn, older_than, now).values())
+
+
+def purge_tombstones(
+    conn: sqlite3.Connection, older_than: dt.timedelta | None, now: dt.datetime
+) -> int:
+    """Removes tombstones for good (those deleted more than `older_than` ago; all if None).
+
+    Returns:
+        How many records were removed.
+    """
+    removed = 0
+    for table, ids in _tombstones(conn, older_than, now).items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            removed += conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk).rowcount
+    return removed

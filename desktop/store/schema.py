@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from desktop.store.db import transaction
 from desktop.store.errors import LibraryTooNew
+from desktop.store.records import READER_TABLES, UUID_SQL, reader_table_sql
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -185,12 +186,96 @@ def m004_list_indexes(db: sqlite_utils.Database) -> None:
         )
 
 
+#: m005: each reader table's own columns, and how its old rows fill the new table:
+#: (own column definitions, own column names, SELECT list for created_at, updated_at and
+#: the own columns, over the old row `old`).
+_M005_TABLES: dict[str, tuple[str, str, str]] = {
+    "notes": (
+        "body TEXT NOT NULL",
+        "body",
+        "old.created_at, old.updated_at, old.body",
+    ),
+    # note_versions names its case, not its note's uid: a case's note history outlives the
+    # note record (a cleared note is a tombstone a purge may remove; a merge may settle the
+    # case on another machine's note uid), and the history is read by case.
+    "note_versions": (
+        "body TEXT NOT NULL, saved_at TEXT NOT NULL, kept_at TEXT NOT NULL",
+        "body, saved_at, kept_at",
+        "old.kept_at, old.kept_at, old.body, old.saved_at, old.kept_at",
+    ),
+    "bookmarks": ("", "", "old.created_at, old.created_at"),
+    "reading": (
+        "first_read_at TEXT NOT NULL, last_read_at TEXT NOT NULL,"
+        " times_read INTEGER NOT NULL DEFAULT 1",
+        "first_read_at, last_read_at, times_read",
+        "old.first_read_at, old.last_read_at, old.first_read_at, old.last_read_at, old.times_read",
+    ),
+}
+
+
+def m005_mergeable_records(db: sqlite_utils.Database) -> None:
+    """Reader data as records that can merge (the rule: `desktop.store.records`).
+
+    Each reader table is rebuilt: the old one renamed aside, the new one made under the
+    final name, the old rows copied in (in their old order) with a new uid each and their
+    case named by (source, source id), then the old one dropped. Timestamps carry over: a
+    note's own; a bookmark's made time for both; a reading's first and last reading; a note
+    version's keeping time for both. A row whose case row is missing (possible only if
+    foreign keys were off when it was written) is kept, under the source '' and its old
+    case row id, never dropped. No reader table refers to `cases` any more: a case leaving
+    the library cannot take the reader's work with it. The notes' search index is made
+    again, keyed by the notes' new local row id.
+
+    Runs in the migration's transaction with foreign keys on. Nothing refers to the reader
+    tables and they no longer refer to anything, so `foreign_key_check` stays empty
+    (SAFETY B5).
+    """
+    conn = db.conn
+    # The index is keyed by case_id: it is made again below, after the notes.
+    for trigger in ("insert", "delete", "update"):
+        conn.execute(f"DROP TRIGGER notes_fts_{trigger}")
+    conn.execute("DROP TABLE notes_fts")
+    for table, (columns, own, values) in _M005_TABLES.items():
+        old = f"{table}_v4"
+        conn.execute(f"ALTER TABLE {table} RENAME TO {old}")
+        for (index,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+            " AND sql IS NOT NULL",
+            (old,),
+        ).fetchall():
+            conn.execute(f"DROP INDEX {index}")
+        for statement in reader_table_sql(table, columns, READER_TABLES[table]):
+            conn.execute(statement)
+        conn.execute(
+            f"INSERT INTO {table} (uid, case_source, case_source_id, created_at, updated_at"
+            f"{', ' + own if own else ''})"
+            f" SELECT {UUID_SQL}, coalesce(c.source, ''),"
+            f" coalesce(c.source_id, CAST(old.case_id AS TEXT)), {values}"
+            f" FROM {old} old LEFT JOIN cases c ON c.id = old.case_id ORDER BY old.rowid"
+        )
+        conn.execute(f"DROP TABLE {old}")
+    conn.execute("CREATE INDEX reading_last_read ON reading(last_read_at)")
+    conn.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes',"
+        " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+    )
+    index = "INSERT INTO notes_fts(rowid, body) VALUES (new.id, new.body);"
+    unindex = "INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    conn.execute(f"CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN {index} END")
+    conn.execute(f"CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN {unindex} END")
+    conn.execute(
+        f"CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN {unindex} {index} END"
+    )
+    conn.execute("INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')")
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
     m002_reader_data,
     m003_history_and_trash,
     m004_list_indexes,
+    m005_mergeable_records,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
