@@ -254,7 +254,12 @@ def m005_mergeable_records(db: sqlite_utils.Database) -> None:
             f" FROM {old} old LEFT JOIN cases c ON c.id = old.case_id ORDER BY old.rowid"
         )
         conn.execute(f"DROP TABLE {old}")
-    conn.execute("CREATE INDEX reading_last_read ON reading(last_read_at)")
+    # "Recently read" reads live readings by time, with their case's identity, from this
+    # index alone.
+    conn.execute(
+        "CREATE INDEX reading_last_read ON reading(last_read_at, case_source, case_source_id)"
+        " WHERE deleted_at IS NULL"
+    )
     conn.execute(
         "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes',"
         " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
