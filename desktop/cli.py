@@ -8,6 +8,7 @@ unknown case, or a library that cannot be used — always one line on stderr, ne
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -112,6 +113,18 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
         "empty-trash", parents=[common], help="delete trashed cases and their notes for good"
     )
     emptying.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purging = commands.add_parser(
+        "purge-deleted",
+        parents=[common],
+        help="remove deleted notes, bookmarks and readings (tombstones) for good",
+    )
+    purging.add_argument(
+        "--older-than",
+        type=_days,
+        metavar="DAYS",
+        help="only those deleted more than DAYS days ago (default: all)",
+    )
+    purging.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     commands.add_parser("backup", parents=[common], help="back up the library now")
     restoring = commands.add_parser("restore", parents=[common], help="restore a backup")
     restoring.add_argument("file", type=Path, metavar="FILE")
@@ -308,6 +321,23 @@ def _empty_trash(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge_deleted(library: Library, args: argparse.Namespace) -> int:
+    """Removes tombstones: after this, a merge with an older copy of the library (a bundle,
+    another machine) can no longer tell that those records were deleted here."""
+    older_than = None if args.older_than is None else dt.timedelta(days=args.older_than)
+    now = dt.datetime.now(dt.UTC)
+    count = library.count_tombstones(older_than, now)
+    if count and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("purge-deleted removes records for good: confirm with --yes")
+        answer = input(f"Remove {count} deleted record(s) for good? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            return 0
+    purged = library.purge_tombstones(older_than, now)
+    print(f"Purged {purged} deleted record(s).")
+    return 0
+
+
 def _backup(library: Library, _args: argparse.Namespace) -> int:
     print(library.backup("manual"))
     return 0
@@ -339,7 +369,7 @@ def _resolve(library: Library, key: str) -> CaseId:
 
 _COMMAND_NAMES = frozenset(
     {"import", "list", "search", "show", "note", "bookmark", "bookmarks", "trash", "untrash",
-     "empty-trash", "backup", "restore", "check"}
+     "empty-trash", "purge-deleted", "backup", "restore", "check"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
@@ -349,6 +379,7 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "trash": _trash,
     "untrash": _untrash,
     "empty-trash": _empty_trash,
+    "purge-deleted": _purge_deleted,
     "backup": _backup,
     "restore": _restore,
     "check": _check,
@@ -444,6 +475,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 

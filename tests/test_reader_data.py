@@ -295,3 +295,36 @@ def test_tombstones_are_purged_only_when_asked(filled: Library) -> None:
 @pytest.fixture
 def seed_case_text() -> str:
     return SEED_CASE.read_text("utf-8")
+
+
+def test_purge_deleted_command(
+    filled: Library, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.cli import main
+
+    today = dt.datetime.now(dt.UTC)
+    case_id = seed_id(filled)
+    other = filled.resolve("eurorad:543")
+    filled.set_bookmark(case_id, True, today - dt.timedelta(days=40))
+    filled.set_bookmark(case_id, False, today - dt.timedelta(days=30))
+    filled.save_note(other, "short-lived", today - dt.timedelta(days=2))
+    filled.save_note(other, "", today - dt.timedelta(days=1))
+    library = str(filled.path)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["purge-deleted", "--library", library]) == 2
+    out, err = capsys.readouterr()
+    assert "confirm with --yes" in err and len(err.strip().splitlines()) == 1
+    assert filled.count_tombstones() == 2
+    assert main(["purge-deleted", "--library", library, "--older-than", "7", "--yes"]) == 0
+    assert capsys.readouterr().out == "Purged 1 deleted record(s).\n"
+    assert records(filled, "bookmarks") == []
+    assert len(records(filled, "notes")) == 1
+    assert main(["purge-deleted", "--library", library, "--older-than", "-1"]) == 2
+    capsys.readouterr()
+    assert main(["purge-deleted", "--library", library, "--yes"]) == 0
+    assert capsys.readouterr().out == "Purged 1 deleted record(s).\n"
+    assert filled.count_tombstones() == 0
+    assert [v.body for v in filled.note_versions(other)] == ["short-lived"]
+    # Nothing left to purge: no question asked, even without --yes.
+    assert main(["purge-deleted", "--library", library]) == 0
+    assert capsys.readouterr().out == "Purged 0 deleted record(s).\n"
