@@ -10,6 +10,9 @@ from tests.tools import tool
 
 NON_UI = [
     "desktop.model",
+    "desktop.sections",
+    "desktop.positions",
+    "desktop.case_dict",
     "desktop.formats.decoding",
     "desktop.formats.eurorad_text",
     "desktop.store.library",

@@ -16,7 +16,7 @@ SHOW_KEYS = [
     "id", "source", "source_id", "title", "published", "section", "case_type", "authors",
     "affiliations", "patient", "areas_of_interest", "imaging_techniques", "clinical_history",
     "imaging_findings", "discussion", "differential_diagnosis", "final_diagnosis", "references",
-    "doi", "issn", "license", "figures",
+    "doi", "issn", "license", "figures", "sections",
 ]  # fmt: skip
 
 

@@ -10,15 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from desktop.case_dict import (
+    authors_from_data,
+    authors_to_data,
+    figures_from_data,
+    figures_to_data,
+)
 from desktop.model import (
-    Author,
     Case,
     CaseId,
     CaseSummary,
     DiscussionPart,
-    Figure,
     Patient,
 )
+from desktop.sections import canonical_case
 from desktop.store.errors import DuplicateDoi
 from desktop.store.schema import FTS_COLUMNS
 
@@ -54,8 +59,9 @@ def store_case(
 ) -> StoredCase:
     """Inserts a case, or updates the one with the same (source, source id) in place.
 
-    Must run inside a transaction. Everything the reader made stays keyed to the case id,
-    which an update keeps. The write is one statement, so a refusal changes nothing.
+    Must run inside a transaction. The case is stored canonical (`desktop.sections`).
+    Everything the reader made stays keyed to the case's identity, which an update keeps.
+    The write is one statement, so a refusal changes nothing.
 
     Args:
         before_update: Called just before an existing case's text is changed (the importer
@@ -64,6 +70,9 @@ def store_case(
     Raises:
         DuplicateDoi: the DOI already belongs to a case with another identity.
     """
+    # Stored text is canonical, so the index, snippets and highlights read the very text
+    # the sections give, and offsets into it survive changes to the rules for new text.
+    case = canonical_case(case)
     values = _case_values(case)
     digest = content_hash(values)
     row = conn.execute(
@@ -180,9 +189,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "published": case.published.isoformat() if case.published else None,
         "section": case.section,
         "case_type": case.case_type,
-        "authors": dump(
-            [{"name": a.name, "affiliations": list(a.affiliations)} for a in case.authors]
-        ),
+        "authors": dump(authors_to_data(case.authors)),
         "affiliations": dump(list(case.affiliations)),
         "age": case.patient.age,
         "age_days": case.patient.age_days,
@@ -201,9 +208,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "reference_list": dump(list(case.references)),
         "issn": case.issn,
         "license": case.license,
-        "figures": dump(
-            [{"label": f.label, "legend": f.legend, "image": f.image} for f in case.figures]
-        ),
+        "figures": dump(figures_to_data(case.figures)),
     }
 
 
@@ -218,7 +223,7 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
         section=row["section"],
         case_type=row["case_type"],
-        authors=tuple(Author(a["name"], tuple(a["affiliations"])) for a in load("authors")),
+        authors=authors_from_data(load("authors")),
         affiliations=tuple(load("affiliations")),
         patient=Patient(age=row["age"], age_days=row["age_days"], sex=row["sex"]),
         areas_of_interest=tuple(load("areas_of_interest")),
@@ -234,7 +239,7 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         doi=row["doi"],
         issn=row["issn"],
         license=row["license"],
-        figures=tuple(Figure(f["label"], f["legend"], f["image"]) for f in load("figures")),
+        figures=figures_from_data(load("figures")),
     )
 
 
