@@ -234,3 +234,24 @@ def test_show_json_prints_sections_in_reading_order(tmp_path: Path) -> None:
     data = json.loads(shown.stdout)
     assert [s["key"] for s in data["sections"]] == [s.key for s in case_sections(case)]
     assert case_from_dict(data) == canonical_case(case)
+
+
+def test_a_case_stored_before_text_was_canonical_reimports_as_unchanged(
+    library: Library,
+) -> None:
+    """Libraries made before this rule hold raw text; the same file again is "unchanged"."""
+    raw = full_case()
+    stored = library.store_case(raw, T0)
+    with library.transaction():  # as an older Lightbox stored it: raw text, raw digest
+        library._conn.execute(
+            "UPDATE cases SET clinical_history = ?, content_hash = 'old' WHERE id = ?",
+            (raw.clinical_history, stored.case_id),
+        )
+    with library.transaction():
+        again = library.store_case(raw, T0 + dt.timedelta(days=1))
+    assert again.outcome == "unchanged"
+    case = library.get_case(stored.case_id)
+    assert case is not None and case.clinical_history == "First line.\n\nSecond line.\n\nThird."
+    with library.transaction():
+        edited = library.store_case(dataclasses.replace(raw, final_diagnosis="Other"), T0)
+    assert edited.outcome == "updated"

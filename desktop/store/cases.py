@@ -93,9 +93,17 @@ def store_case(
         case_id = CaseId(row[0])
         if row[1] == digest:
             return StoredCase(case_id, "unchanged")
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        if _stored_before_canonical(conn, case_id, digest):
+            # Same case, stored before cases were kept canonical: bring its text and digest
+            # up to date quietly; to the reader nothing changed.
+            conn.execute(
+                f"UPDATE cases SET {assignments}, content_hash = ? WHERE id = ?",
+                (*values.values(), digest, case_id),
+            )
+            return StoredCase(case_id, "unchanged")
         if before_update is not None:
             before_update()
-        assignments = ", ".join(f"{column} = ?" for column in values)
         conn.execute(
             f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
             (*values.values(), digest, stamp, case_id),
@@ -108,6 +116,12 @@ def store_case(
             raise
         raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}") from None
     return StoredCase(case_id, "updated")
+
+
+def _stored_before_canonical(conn: sqlite3.Connection, case_id: CaseId, digest: str) -> bool:
+    """Whether the stored case, made canonical, is the incoming one (same digest)."""
+    stored = get_case(conn, case_id)
+    return stored is not None and content_hash(_case_values(canonical_case(stored))) == digest
 
 
 def index_pending(conn: sqlite3.Connection) -> int:
