@@ -306,7 +306,7 @@ def test_the_notes_panel_keeps_the_text_on_a_full_disk_and_saves_it_later(
     library = window.library
     case_id = library.resolve("lightbox:neuro-01")
     assert window.list.select_case(case_id)
-    window._read_timer.stop()
+    window.reading.stop()
     before = digest(library)
     limit_pages(library)
     window.notes.editor.setFocus()

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.model import CaseId
 from desktop.ui import main_window as main_window_module
+from desktop.ui import startup as startup_module
 from desktop.ui.dialogs import ImportReportDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
@@ -70,9 +71,9 @@ def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.focus_search()
     window.search.clear()
     QTest.keyClicks(window.search, text)
-    with qtbot.waitSignal(window._searcher.finished, timeout=5000):
-        window._search_timer.timeout.emit()
-        window._search_timer.stop()
+    with qtbot.waitSignal(window.search_bar.worker.finished, timeout=5000):
+        window.search_bar.timer.timeout.emit()
+        window.search_bar.timer.stop()
     qtbot.waitUntil(lambda: window.model.searching, timeout=2000)
 
 
@@ -93,14 +94,14 @@ def test_search_narrows_the_list_and_highlights(qtbot: QtBot, window: MainWindow
 def test_an_empty_search_says_so(qtbot: QtBot, window: MainWindow) -> None:
     search_for(qtbot, window, "xyzzyplugh")
     assert window.model.rowCount() == 0
-    assert window.empty.isVisible()
-    assert window.empty.text() == "No case matches “xyzzyplugh”."
+    assert window.list.empty.isVisible()
+    assert window.list.empty.text() == "No case matches “xyzzyplugh”."
 
 
 def test_a_stale_search_never_replaces_a_newer_one(qtbot: QtBot, window: MainWindow) -> None:
     search_for(qtbot, window, "subdural")
     newest = window.search_hits()
-    window._search_finished(window._search_generation - 1, [])
+    window.search_bar._finished(window.search_bar.generation - 1, [])
     assert window.search_hits() == newest
 
 
@@ -185,9 +186,9 @@ def test_a_case_becomes_read_after_two_seconds(window: MainWindow) -> None:
     row = window.model.row_of(case_id)
     assert row is not None
     assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole).bold()
-    assert window._read_timer.interval() == 2000
-    assert window._read_timer.isActive()
-    window._read_timer.timeout.emit()
+    assert window.reading.timer.interval() == 2000
+    assert window.reading.timer.isActive()
+    window.reading.timer.timeout.emit()
     assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole) is None
     assert window.library.rows([case_id])[0].read
 
@@ -211,11 +212,11 @@ def test_importing_a_folder_reports_the_broken_file(
     before = window.library.count_cases()
     worker = window.start_import([folder])
     assert worker is not None
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    report = window.last_import
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    report = window.imports.last_report
     assert (report.imported, len(report.failed)) == (2, 1)
     assert report.failed[0][0] == str(folder / "broken.txt")
-    dialog = window.report_dialog
+    dialog = window.imports.report_dialog
     assert isinstance(dialog, ImportReportDialog)
     assert str(folder / "broken.txt") in dialog.details.toPlainText()
     assert "not a case file" in dialog.details.toPlainText()
@@ -291,9 +292,9 @@ def test_files_dropped_on_the_window_are_imported(
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    assert window.last_import.imported == 1
-    window.report_dialog.close()
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    assert window.imports.last_report.imported == 1
+    window.imports.report_dialog.close()
     assert window.library.resolve("eurorad:549")
 
 
@@ -309,11 +310,11 @@ def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_pa
     before = window.library.count_cases()
     worker = window.start_import([folder])
     assert worker is not None
-    qtbot.waitUntil(lambda: window.progress.maximum() == 400, timeout=5000)
-    window.cancel_import.click()
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    report = window.last_import
-    window.report_dialog.close()
+    qtbot.waitUntil(lambda: window.imports.progress.maximum() == 400, timeout=5000)
+    window.imports.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    report = window.imports.last_report
+    window.imports.report_dialog.close()
     assert report.cancelled
     assert report.imported < 400
     assert window.library.count_cases() == before + report.imported
@@ -325,7 +326,7 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     paths: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)
     window = make_window(*paths, SAMPLE_CASES, SEED_CASE, staged=True)
     qtbot.addWidget(window)
     whole = window.library.case_ids()
@@ -356,7 +357,7 @@ def read_the_last_case_then_start_staged(
     with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
         last = first.library.case_ids()[-1]
         assert first.list.select_case(last)
-    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)
     return last
 
 

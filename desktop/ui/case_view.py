@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 
 from desktop.model import Case, CaseId
 from desktop.render import case_html
+from desktop.store import Changes, Library
 from desktop.ui import theme
+from desktop.ui.change_bus import ChangeBus
 from desktop.ui.inert import InertBrowser
 
 #: Links the reader may open in the system browser (never anything local).
@@ -130,9 +132,11 @@ class DetailPane(QWidget):
 
     Signals:
         bookmark_toggled(object, bool): the reader clicked the star for this case.
+        case_opened(object): the Case now shown (or None), read by `open_case`.
     """
 
     bookmark_toggled = Signal(object, bool)
+    case_opened = Signal(object)
 
     MIN_ZOOM, MAX_ZOOM = -4, 10
 
@@ -240,6 +244,29 @@ class DetailPane(QWidget):
         self.view.show_html(self.html)
         if keep_position:
             self.view.verticalScrollBar().setValue(scroll)
+
+    # --- drawn from the library, redrawn from the change bus --------------------------------
+
+    def subscribe(self, library: Library, bus: ChangeBus) -> None:
+        """Reads cases from `library`; redraws from every change announced on `bus`."""
+        self._library = library
+        bus.changed.connect(self.on_changes)
+
+    def open_case(self, case_id: CaseId | None) -> None:
+        """Shows a case as the library holds it now (None: no case)."""
+        case = self._library.get_case(case_id) if case_id is not None else None
+        bookmarked = case_id is not None and self._library.is_bookmarked(case_id)
+        self.show_case(case_id, case, bookmarked=bookmarked, highlight=self._highlight)
+        self.case_opened.emit(case)
+
+    def on_changes(self, changes: Changes, _initiator: object) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
+        if changes.whole_library or case_id in changes.cases:
+            self.open_case(case_id)
+        elif case_id in changes.bookmarks:
+            self.set_bookmarked(self._library.is_bookmarked(case_id))
 
     def _star_toggled(self, on: bool) -> None:
         self.star.setIcon(theme.icon("star-filled" if on else "star"))
