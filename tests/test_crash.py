@@ -36,6 +36,7 @@ from desktop.importer import import_paths
 from desktop.store.library import Library
 from tests.conftest import ROOT, SAMPLE_CASES, SEED_CASE
 from tests.safety_kinds import KIND_BY_NAME, KINDS, Digest, Record, oracle, parse_record
+from tests.tools import if_shared
 
 #: Trials of the store writer: the default suite, and `pytest -m slow`.
 TRIALS = 20
@@ -73,7 +74,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed library with the sample cases and the seed case (copied fresh per trial)."""
     path = tmp_path_factory.mktemp("template") / "library.db"
     with Library.open(path) as library:
-        report = import_paths(library, [SAMPLE_CASES, SEED_CASE])
+        report = import_paths(library, [SAMPLE_CASES, *if_shared(SEED_CASE)])
         assert not report.failed
     return path
 

@@ -47,6 +47,9 @@ def test_files_named_on_the_command_line_are_imported(tmp_path: Path) -> None:
     """`lightbox FILE...` (a desktop entry's %F) opens the window and imports the files."""
     from desktop.store.library import Library
     from tests.conftest import SEED_CASE
+    from tests.tools import shared_path
+
+    shared_path(SEED_CASE)
 
     env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
     library = tmp_path / "lib.db"

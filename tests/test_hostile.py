@@ -34,6 +34,7 @@ from desktop.importer import ImportReport, import_paths
 from desktop.render import LIGHT, case_html
 from desktop.store.library import Library
 from tests.conftest import ROOT, SEED_CASE
+from tests.tools import needs_shared
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 LIBRARY_FILES = frozenset({"library.db", "library.db-wal", "library.db-shm"})
@@ -484,6 +485,7 @@ def traversal_targets(sandbox: Sandbox, name: str) -> list[Path]:
     ]
 
 
+@needs_shared(SEED_CASE)
 def test_zip_entries_pointing_outside_are_refused_and_nothing_is_written(
     sandbox: Sandbox,
 ) -> None:
@@ -543,6 +545,7 @@ def test_zip_with_a_lying_size_header_is_cut_off_at_the_claim(sandbox: Sandbox) 
         (200, "zip would unpack to 200 MB (at most 100 MB)"),
     ],
 )
+@needs_shared(SEED_CASE)
 def test_zip_bombs_are_refused_before_a_byte_is_inflated(
     sandbox: Sandbox, megabytes: int, reason: str
 ) -> None:
@@ -575,6 +578,7 @@ def test_zip_of_many_small_high_ratio_entries_stays_bounded(sandbox: Sandbox) ->
     }
 
 
+@needs_shared(SEED_CASE)
 def test_other_refused_archives(sandbox: Sandbox) -> None:
     seed = SEED_CASE.read_bytes()
     too_many = zip_with(sandbox.inputs / "many.zip", [(f"{n}.txt", b"x") for n in range(1001)])
@@ -602,6 +606,7 @@ def test_other_refused_archives(sandbox: Sandbox) -> None:
 # --- folders ------------------------------------------------------------------------------------
 
 
+@needs_shared(SEED_CASE)
 def test_symlink_loops_terminate_and_only_real_files_import(sandbox: Sandbox) -> None:
     folder = sandbox.inputs / "loops"
     (folder / "a").mkdir(parents=True)
@@ -642,6 +647,7 @@ def test_a_folder_of_10000_files_imports_completely(sandbox: Sandbox) -> None:
     assert (again.imported, again.unchanged, again.failed) == (0, 10_000, [])
 
 
+@needs_shared(SEED_CASE)
 def test_a_hostile_folder_mixing_everything(sandbox: Sandbox) -> None:
     """All the small hostile files at once, plus a FIFO and an unreadable file: one report."""
     for item in HOSTILE.iterdir():
