@@ -21,6 +21,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
 from tests.gui_helpers import close_window, make_window, shown_window
+from tests.tools import if_shared, needs_shared
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def paths(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def window(qtbot: QtBot, paths: tuple[Path, Path]) -> Iterator[MainWindow]:
-    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as win:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, *if_shared(SEED_CASE)) as win:
         yield win
 
 
@@ -40,6 +41,7 @@ def select(window: MainWindow, key: str) -> CaseId:
     return case_id
 
 
+@needs_shared(SEED_CASE)
 def test_selecting_a_case_shows_it(window: MainWindow) -> None:
     case_id = select(window, "eurorad:8455")
     assert window.detail.case_id == case_id
@@ -201,6 +203,7 @@ def test_selection_is_kept_by_id_across_a_reload(window: MainWindow) -> None:
     assert window.list.current_case() == case_id
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_importing_a_folder_reports_the_broken_file(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
@@ -252,6 +255,7 @@ def test_slash_focuses_search_but_types_in_notes(window: MainWindow) -> None:
     assert window.notes.editor.toPlainText() == "a/b"
 
 
+@needs_shared(SEED_CASE)
 def test_zoom_and_find_in_case(window: MainWindow) -> None:
     select(window, "eurorad:8455")
     size = window.detail.view.document().defaultFont().pointSizeF()
@@ -277,6 +281,7 @@ def test_a_pathological_note_never_blocks_typing(qtbot: QtBot, window: MainWindo
     assert window.notes.flush()
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_files_dropped_on_the_window_are_imported(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
@@ -298,6 +303,7 @@ def test_files_dropped_on_the_window_are_imported(
     assert window.library.resolve("eurorad:549")
 
 
+@needs_shared(SEED_CASE)
 def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
@@ -327,7 +333,7 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)
-    window = make_window(*paths, SAMPLE_CASES, SEED_CASE, staged=True)
+    window = make_window(*paths, SAMPLE_CASES, *if_shared(SEED_CASE), staged=True)
     qtbot.addWidget(window)
     whole = window.library.case_ids()
     # Before the first paint: the head of the list, its first case shown, no counts yet.
@@ -354,7 +360,7 @@ def read_the_last_case_then_start_staged(
 ) -> CaseId:
     """Leaves the last case of the list as the last one read, with a first screen of 5
     rows for the next staged start, so that case lies beyond it; returns its id."""
-    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, *if_shared(SEED_CASE)) as first:
         last = first.library.case_ids()[-1]
         assert first.list.select_case(last)
     monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)

@@ -13,13 +13,14 @@ from desktop.model import CaseFilter, CaseId
 from desktop.store.changes import Changes
 from desktop.store.library import Library
 from tests.conftest import EURORAD_DATA, SEED_CASE
+from tests.tools import shared_path
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def filled(library: Library) -> Library:
-    report = import_paths(library, [SEED_CASE, EURORAD_DATA / "cases"])
+    report = import_paths(library, [shared_path(SEED_CASE), shared_path(EURORAD_DATA / "cases")])
     assert report.imported == 16
     return library
 
@@ -144,4 +145,4 @@ def test_a_case_with_reader_data_cannot_be_deleted_by_accident(filled: Library) 
 
 @pytest.fixture
 def seed_case_text() -> str:
-    return SEED_CASE.read_text("utf-8")
+    return shared_path(SEED_CASE).read_text("utf-8")

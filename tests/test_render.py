@@ -30,6 +30,7 @@ from desktop.render import (
     note_html,
 )
 from tests.conftest import SEED_CASE
+from tests.tools import shared_path
 
 ZWSP = "\u200b"
 NBSP = "\xa0"
@@ -130,7 +131,7 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def seed() -> Case:
-    return parse_eurorad_text(decode_case_bytes(SEED_CASE.read_bytes()).text)
+    return parse_eurorad_text(decode_case_bytes(shared_path(SEED_CASE).read_bytes()).text)
 
 
 def full_case(**changes: Any) -> Case:
