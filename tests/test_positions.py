@@ -22,6 +22,7 @@ from desktop.positions import PositionMap, TextRun
 from desktop.render import LIGHT, render_case
 from desktop.sections import SectionKey, case_sections
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
+from tests.tools import if_shared
 
 ZWSP = "\u200b"
 
@@ -112,11 +113,11 @@ def check_case(case: Case) -> None:
 
 def _real_case_files() -> list[Path]:
     """The sample cases, and the real ones when ../shared is beside the project."""
-    files = sorted(SAMPLE_CASES.glob("*.txt"))
-    files += [SEED_CASE] if SEED_CASE.exists() else []
-    real = EURORAD_DATA / "cases"
-    files += sorted(real.glob("*")) if real.is_dir() else []
-    return files
+    return [
+        *sorted(SAMPLE_CASES.glob("*.txt")),
+        *if_shared(SEED_CASE),
+        *(sorted((EURORAD_DATA / "cases").glob("*")) if if_shared(EURORAD_DATA) else []),
+    ]
 
 
 @pytest.mark.usefixtures("qapp")

@@ -28,6 +28,7 @@ from desktop.sections import (
 from desktop.store.library import Library
 from tests.conftest import EURORAD_DATA, ROOT, SAMPLE_CASES, SEED_CASE
 from tests.test_positions import CASES
+from tests.tools import needs_shared
 
 T0 = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
@@ -141,27 +142,25 @@ def test_the_search_index_holds_exactly_the_sections_text(library: Library) -> N
 # --- One serialisation ----------------------------------------------------------------
 
 
-def _real_files() -> list[Path]:
-    files = sorted(SAMPLE_CASES.glob("*.txt"))
-    if SEED_CASE.exists():
-        files.append(SEED_CASE)
-    if (EURORAD_DATA / "cases").is_dir():
-        files += sorted((EURORAD_DATA / "cases").glob("*"))
-        files += sorted((EURORAD_DATA / "page-variants").glob("eurorad_*.txt"))
-    return files
+def test_every_sample_case_round_trips_through_its_dict(library: Library) -> None:
+    check_round_trips(library, sorted(SAMPLE_CASES.glob("*.txt")))
 
 
-def test_every_sample_and_real_case_round_trips_through_its_dict(library: Library) -> None:
-    files = _real_files()
-    assert len(files) >= 26
+@needs_shared(SEED_CASE, EURORAD_DATA)
+def test_every_real_case_round_trips_through_its_dict(library: Library) -> None:
+    files = [SEED_CASE, *sorted((EURORAD_DATA / "cases").glob("*"))]
+    check_round_trips(library, files + sorted((EURORAD_DATA / "page-variants").glob("*_*.txt")))
+
+
+def check_round_trips(library: Library, files: list[Path]) -> None:
+    """Stored, serialised, read back: the same case, for every file."""
+    assert files
     for path in files:
         stored = library.store_case(parse(path), T0)
         case = library.get_case(stored.case_id)
         assert case is not None
         data = case_to_dict(case)
         assert case_from_dict(json.loads(json.dumps(data))) == case, path.name
-    if not SEED_CASE.exists():
-        pytest.skip("real cases need ../shared beside the project folder; only samples ran")
 
 
 @settings(max_examples=150, deadline=None)
