@@ -251,7 +251,9 @@ def _show(library: Library, key: str, *, as_json: bool) -> int:
     if case is None:
         raise UsageError(f"no case {key} in {library.path}")
     if as_json:
-        _print_json(case_json(case))
+        from desktop.case_dict import case_to_dict
+
+        _print_json(case_to_dict(case))
     else:
         print(case_text(case))
     return 0
@@ -386,40 +388,10 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
 }
 
 
-def case_json(case: Case) -> dict[str, Any]:
-    """The `show --json` object: exactly these keys, text with blank lines between paragraphs."""
-    return {
-        "id": case.key,
-        "source": case.source,
-        "source_id": case.source_id,
-        "title": case.title,
-        "published": case.published.isoformat() if case.published else None,
-        "section": case.section,
-        "case_type": case.case_type,
-        "authors": [{"name": a.name, "affiliations": list(a.affiliations)} for a in case.authors],
-        "affiliations": list(case.affiliations),
-        "patient": {
-            "age": case.patient.age,
-            "age_days": case.patient.age_days,
-            "sex": case.patient.sex,
-        },
-        "areas_of_interest": list(case.areas_of_interest),
-        "imaging_techniques": list(case.imaging_techniques),
-        "clinical_history": case.clinical_history,
-        "imaging_findings": case.imaging_findings,
-        "discussion": case.discussion_text,
-        "differential_diagnosis": list(case.differential_diagnosis),
-        "final_diagnosis": case.final_diagnosis,
-        "references": list(case.references),
-        "doi": case.doi,
-        "issn": case.issn,
-        "license": case.license,
-        "figures": [{"label": f.label, "legend": f.legend, "image": f.image} for f in case.figures],
-    }
-
-
 def case_text(case: Case) -> str:
-    """A case as plain text for the terminal."""
+    """A case as plain text for the terminal, section by section."""
+    from desktop.sections import HEADINGS, case_sections
+
     facts = [
         case.section,
         ", ".join(p for p in (case.patient.age, case.patient.sex) if p),
@@ -429,17 +401,24 @@ def case_text(case: Case) -> str:
     lines = [case.title, " · ".join(f for f in facts if f), ""]
     if case.authors:
         lines += [", ".join(a.name for a in case.authors), ""]
-    sections = (
-        ("Clinical History", case.clinical_history),
-        ("Imaging Findings", case.imaging_findings),
-        ("Discussion", case.discussion_text),
-        ("Differential Diagnosis", "\n".join(f"- {d}" for d in case.differential_diagnosis)),
-        ("Final Diagnosis", case.final_diagnosis),
-        ("References", "\n".join(case.references)),
-    )
-    for heading, text in sections:
-        if text:
-            lines += [heading.upper(), text, ""]
+    kind = "title"
+    for section in case_sections(case):
+        if section.kind == "title":
+            continue
+        if section.kind != kind:
+            if kind != "title":
+                lines.append("")
+            kind = section.kind
+            lines.append(HEADINGS[kind].upper())
+        if kind == "discussion" and "." in section.key:
+            lines += ["", section.heading] if lines[-1] != "DISCUSSION" else [section.heading]
+        if kind == "differential":
+            lines.append(f"- {section.text}")
+        elif kind == "reference":
+            lines.append(section.text)
+        else:  # a blank line between paragraphs, as the case files have them
+            lines.append(section.text.replace("\n", "\n\n"))
+    lines.append("")
     info = [f"{k}: {v}" for k, v in (("DOI", case.doi), ("License", case.license)) if v]
     lines += info
     return "\n".join(lines).rstrip()

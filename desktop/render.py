@@ -13,7 +13,9 @@ the HTML never asks for one in the first place:
   escaped plain text with a message.
 
 Long unbroken tokens get zero-width spaces (Qt's line breaker is superlinear in token length:
-a 1 MB token takes close to a minute), and element depth is bounded for the same reason.
+a 1 MB token takes close to a minute), and element depth is bounded for the same reason. In a
+case page each section paragraph is a block of its own and every inserted break is counted,
+so `render_case` can return a `PositionMap` between the page and the sections' text.
 
 Everything here is pure Python (no Qt), so `note_html` can run in a worker process: it takes
 a str and returns a picklable frozen dataclass.
@@ -25,6 +27,7 @@ import dataclasses
 import datetime as dt
 import functools
 import html
+import itertools
 import math
 import re
 import types
@@ -35,6 +38,8 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 from desktop.model import Author, Case
+from desktop.positions import PositionMap, TextRun, utf16_length
+from desktop.sections import HEADINGS, SectionKey, canonical_line, case_sections, replace_unsafe
 
 __all__ = [
     "DARK",
@@ -46,9 +51,11 @@ __all__ = [
     "NOTE_URL_SCHEMES",
     "SOFT_BREAK_EVERY",
     "NoteRendering",
+    "RenderedCase",
     "Theme",
     "case_html",
     "note_html",
+    "render_case",
 ]
 
 #: Notes longer than this (in characters) are shown as plain text, never given to Markdown.
@@ -75,9 +82,6 @@ NOTE_URL_SCHEMES: frozenset[str] = frozenset({"lightbox"})
 
 _ZWSP = "\u200b"
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-#: C0 controls (except tab, newline, carriage return) and lone surrogates: Qt and nh3 either
-#: choke on them or show garbage, and Markdown uses \x02/\x03 as internal placeholders.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LONG_RUN = re.compile(rf"\S{{{SOFT_BREAK_EVERY + 1},}}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -158,6 +162,14 @@ class NoteRendering:
 # --- Case pages -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedCase:
+    """A case page: the HTML document and the map from its positions to section offsets."""
+
+    html: str
+    positions: PositionMap
+
+
 def case_html(
     case: Case,
     *,
@@ -165,7 +177,22 @@ def case_html(
     highlight: Sequence[str] = (),
     show_diagnosis: bool = True,
 ) -> str:
-    """One case as a full HTML document; every piece of case text is escaped.
+    """One case as a full HTML document (`render_case` without the position map)."""
+    return render_case(case, theme=theme, highlight=highlight, show_diagnosis=show_diagnosis).html
+
+
+def render_case(
+    case: Case,
+    *,
+    theme: Theme,
+    highlight: Sequence[str] = (),
+    show_diagnosis: bool = True,
+) -> RenderedCase:
+    """One case as a full HTML document, every piece of case text escaped, with its map.
+
+    The sections come from `desktop.sections`; each paragraph is a block of its own, so
+    the page holds each section's canonical text exactly, plus the zero-width spaces the
+    map accounts for.
 
     Args:
         case: The case to show.
@@ -174,68 +201,153 @@ def case_html(
             accent-insensitive) with ``<span class="hit">``.
         show_diagnosis: False hides the final diagnosis and the differential list (quiz mode).
     """
-    terms = _fold_terms(highlight)
-
-    def inline(text: str) -> str:
-        return _inline(text, terms)
-
-    def paragraphs(text: str) -> str:
-        return "".join(f"<p>{_lines(block, terms)}</p>" for block in _split_paragraphs(text))
-
-    parts: list[str] = [f"<h1>{inline(case.title)}</h1>"]
-    chips = _chips(case)  # never empty: the case key is always there
-    parts.append(
-        '<p class="chips">'
-        # Qt ignores padding on inline elements: non-breaking spaces pad the chip instead.
-        + " &#160;".join(f'<span class="chip">&#160;{inline(c)}&#160;</span>' for c in chips)
-        + "</p>"
+    page = _Page(_fold_terms(highlight))
+    sections = case_sections(case, answers=show_diagnosis)
+    for section in sections:
+        if section.kind == "title":
+            page.run_block("<h1>", "</h1>", section.key, 0, section.text)
+    chips = [page.fragment(chip) for chip in _chips(case)]  # never empty: the key is there
+    # Qt ignores padding on inline elements: non-breaking spaces pad the chip instead.
+    page.block(
+        '<p class="chips">',
+        "</p>",
+        _join(
+            [_wrap('<span class="chip">&#160;', chip, "&#160;</span>", "\xa0") for chip in chips],
+            (" &#160;", " \xa0"),
+        ),
     )
-    byline = _byline(case.authors, inline)
-    if byline:
-        parts.append(f'<p class="meta">{byline}</p>')
+    byline = _byline(case.authors, page)
+    if byline[1]:
+        page.block('<p class="meta">', "</p>", byline)
     # Only number affiliations when authors refer to them (old exports have one block).
     numbered = any(a.affiliations for a in case.authors)
     for number, affiliation in enumerate(case.affiliations, start=1):
-        if not affiliation.strip():
+        text = page.fragment(affiliation)
+        if not text[1]:
             continue
-        mark = f"<sup>{number}</sup>&#160;" if numbered else ""
-        parts.append(f'<p class="meta affiliation">{mark}{inline(affiliation)}</p>')
+        if numbered:
+            text = (f"<sup>{number}</sup>&#160;{text[0]}", f"{number}\xa0{text[1]}")
+        page.block('<p class="meta affiliation">', "</p>", text)
 
-    def section(anchor: str, heading: str, body: str) -> None:
-        if body:
+    opened: set[str] = set()
+    for section in sections:
+        kind = section.kind
+        if kind == "title":
+            continue
+        if kind not in opened:
+            opened.add(kind)
+            page.close_list()
+            anchor = _ANCHORS[kind]
             # Both forms: QTextBrowser.scrollToAnchor() looks up <a name>, id costs nothing.
-            parts.append(f'<h2 id="{anchor}"><a name="{anchor}"></a>{heading}</h2>{body}')
+            page.block(
+                f'<h2 id="{anchor}"><a name="{anchor}"></a>',
+                "</h2>",
+                (html.escape(HEADINGS[kind]), HEADINGS[kind]),
+            )
+        if kind == "discussion" and section.key != "discussion":
+            page.block("<h3>", "</h3>", page.fragment(section.heading))
+        if kind in _LIST_KINDS:
+            page.open_list(_LIST_KINDS[kind])
+            page.run_block("<li>", "</li>", section.key, 0, section.text)
+            continue
+        offset = 0
+        for paragraph in section.paragraphs:
+            page.run_block("<p>", "</p>", section.key, offset, paragraph)
+            offset += len(paragraph) + 1
+    page.close_list()
+    footer = _footer(case, page)
+    if footer[1]:
+        page.block("<hr>", "", ("", ""))
+        page.block('<p class="footer">', "</p>", footer)
+    body = "\n".join(page.parts)
+    return RenderedCase(
+        html=_document(canonical_line(case.title), body, theme),
+        positions=PositionMap(page.runs, page.position),
+    )
 
-    section("history", "Clinical History", paragraphs(case.clinical_history))
-    section("findings", "Imaging Findings", paragraphs(case.imaging_findings))
-    discussion: list[str] = []
-    for part in case.discussion:
-        if part.heading and part.heading.strip():
-            discussion.append(f"<h3>{inline(part.heading)}</h3>")
-        discussion.append(paragraphs(part.text))
-    section("discussion", "Discussion", "".join(discussion))
-    if show_diagnosis:
-        items = [f"<li>{_lines(d, terms)}</li>" for d in case.differential_diagnosis if d.strip()]
-        section("differential", "Differential Diagnosis", _list("ul", items))
-        section("diagnosis", "Final Diagnosis", paragraphs(case.final_diagnosis))
-    refs = [f"<li>{_lines(r, terms)}</li>" for r in case.references if r.strip()]
-    section("references", "References", _list("ol", refs))
-    footer = _footer(case, inline)
-    if footer:
-        parts.append(f'<hr><p class="footer">{footer}</p>')
-    return _document(_clean(case.title), "\n".join(parts), theme)
+
+#: The anchor of each section kind's heading (the UI scrolls to these).
+_ANCHORS = {
+    "clinical_history": "history",
+    "imaging_findings": "findings",
+    "discussion": "discussion",
+    "differential": "differential",
+    "final_diagnosis": "diagnosis",
+    "reference": "references",
+}
+#: Section kinds shown as list items, and the list they go in.
+_LIST_KINDS = {"differential": "ul", "reference": "ol"}
+
+#: A piece of a page: its HTML and the text Qt makes of it.
+_Fragment = tuple[str, str]
 
 
-def _list(tag: str, items: list[str]) -> str:
-    return f"<{tag}>{''.join(items)}</{tag}>" if items else ""
+def _join(fragments: Sequence[_Fragment], separator: _Fragment) -> _Fragment:
+    return (
+        separator[0].join(f[0] for f in fragments),
+        separator[1].join(f[1] for f in fragments),
+    )
+
+
+def _wrap(opening: str, fragment: _Fragment, closing: str, pad: str) -> _Fragment:
+    return (f"{opening}{fragment[0]}{closing}", f"{pad}{fragment[1]}{pad}")
+
+
+class _Page:
+    """Builds a case page block by block, counting positions as Qt will.
+
+    Every block adds the UTF-16 length of its text plus one (the step to the next block);
+    list tags open no block of their own.
+    """
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.terms = terms
+        self.parts: list[str] = []
+        self.runs: list[TextRun] = []
+        self.position = 0
+        self._list: str | None = None
+
+    def fragment(self, text: str) -> _Fragment:
+        """Metadata shown on the page (a chip, a name): one canonical line, escaped."""
+        line = canonical_line(text)
+        return _inline(line, self.terms), _soft_break(line)
+
+    def block(self, opening: str, closing: str, content: _Fragment) -> None:
+        self.parts.append(f"{opening}{content[0]}{closing}")
+        self.position += utf16_length(content[1]) + 1
+
+    def run_block(
+        self, opening: str, closing: str, key: SectionKey, offset: int, text: str
+    ) -> None:
+        """A block holding one paragraph of a section, recorded in the position map."""
+        breaks = _break_points(text)
+        shown = _insert_breaks(text, breaks)
+        astral = tuple(i for i, char in enumerate(text) if ord(char) > 0xFFFF)
+        length = utf16_length(shown)
+        self.runs.append(
+            TextRun(key, offset, len(text), self.position, length, astral, tuple(breaks))
+        )
+        self.parts.append(f"{opening}{_highlighted(shown, self.terms)}{closing}")
+        self.position += length + 1
+
+    def open_list(self, tag: str) -> None:
+        if self._list != tag:
+            self.close_list()
+            self.parts.append(f"<{tag}>")
+            self._list = tag
+
+    def close_list(self) -> None:
+        if self._list is not None:
+            self.parts.append(f"</{self._list}>")
+            self._list = None
 
 
 def _chips(case: Case) -> list[str]:
     chips: list[str] = []
-    if case.section and case.section.strip():
-        chips.append(case.section.strip())
+    if case.section and canonical_line(case.section):
+        chips.append(case.section)
     patient = " · ".join(
-        p.strip() for p in (case.patient.age, case.patient.sex) if p is not None and p.strip()
+        canonical_line(p) for p in (case.patient.age, case.patient.sex) if p and canonical_line(p)
     )
     if patient:
         chips.append(patient)
@@ -250,31 +362,35 @@ def _format_date(day: dt.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _byline(authors: Iterable[Author], inline: _Inline) -> str:
-    names: list[str] = []
+def _byline(authors: Iterable[Author], page: _Page) -> _Fragment:
+    names: list[_Fragment] = []
     for author in authors:
-        if not author.name.strip():
+        name = page.fragment(author.name)
+        if not name[1]:
             continue
         marks = ",".join(str(n) for n in author.affiliations)
-        names.append(inline(author.name) + (f"<sup>{marks}</sup>" if marks else ""))
-    return ", ".join(names)
+        if marks:
+            name = (f"{name[0]}<sup>{marks}</sup>", f"{name[1]}{marks}")
+        names.append(name)
+    return _join(names, (", ", ", "))
 
 
-def _footer(case: Case, inline: _Inline) -> str:
-    items: list[str] = []
-    if case.doi and case.doi.strip():
-        doi = _normalise_doi(case.doi)
+def _footer(case: Case, page: _Page) -> _Fragment:
+    items: list[_Fragment] = []
+    doi = _normalise_doi(canonical_line(case.doi or ""))
+    if doi:
+        text = page.fragment(doi)
         if _DOI.fullmatch(doi):
             # The one link a case page may hold: fixed origin, DOI percent-encoded.
             href = html.escape("https://doi.org/" + quote(doi, safe="/"), quote=True)
-            items.append(f'DOI <a href="{href}">{inline(doi)}</a>')
+            items.append((f'DOI <a href="{href}">{text[0]}</a>', f"DOI {text[1]}"))
         else:
-            items.append(f"DOI {inline(doi)}")
-    if case.issn and case.issn.strip():
-        items.append(f"ISSN {inline(case.issn.strip())}")
-    if case.license and case.license.strip():
-        items.append(f"Licence: {inline(case.license.strip())}")
-    return " &#160;·&#160; ".join(items)
+            items.append((f"DOI {text[0]}", f"DOI {text[1]}"))
+    for label, value in (("ISSN ", case.issn), ("Licence: ", case.license)):
+        text = page.fragment(value or "")
+        if text[1]:
+            items.append((f"{label}{text[0]}", f"{label}{text[1]}"))
+    return _join(items, (" &#160;·&#160; ", " \xa0·\xa0 "))
 
 
 def _normalise_doi(doi: str) -> str:
@@ -291,28 +407,28 @@ def _normalise_doi(doi: str) -> str:
 def _clean(text: str) -> str:
     """Replaces characters Qt/nh3/Markdown mishandle with U+FFFD; newlines normalised."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _UNSAFE_CHARS.sub("\ufffd", text)
+    return replace_unsafe(text)
+
+
+def _break_points(text: str) -> list[int]:
+    """Where zero-width spaces go: every SOFT_BREAK_EVERY chars inside over-long runs of
+    non-space characters (indices of the character each one goes before)."""
+    points: list[int] = []
+    for match in _LONG_RUN.finditer(text):
+        points.extend(range(match.start() + SOFT_BREAK_EVERY, match.end(), SOFT_BREAK_EVERY))
+    return points
+
+
+def _insert_breaks(text: str, points: Sequence[int]) -> str:
+    if not points:
+        return text
+    bounds = [0, *points, len(text)]
+    return _ZWSP.join(text[a:b] for a, b in itertools.pairwise(bounds))
 
 
 def _soft_break(text: str) -> str:
     """Puts a zero-width space every SOFT_BREAK_EVERY chars inside over-long non-space runs."""
-
-    def breaks(match: re.Match[str]) -> str:
-        run = match.group()
-        step = SOFT_BREAK_EVERY
-        return _ZWSP.join(run[i : i + step] for i in range(0, len(run), step))
-
-    return _LONG_RUN.sub(breaks, text)
-
-
-def _split_paragraphs(text: str) -> list[str]:
-    blocks = _PARAGRAPH_BREAK.split(_clean(text).strip())
-    return [b.strip() for b in blocks if b.strip()]
-
-
-def _lines(block: str, terms: Sequence[str]) -> str:
-    # A single newline inside a paragraph is kept as a line break.
-    return "<br>".join(_inline(line, terms) for line in block.split("\n"))
+    return _insert_breaks(text, _break_points(text))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -367,7 +483,11 @@ def _hit_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
 
 def _inline(text: str, terms: Sequence[str]) -> str:
     """Case text to HTML: cleaned, soft-broken, split at hits, then each piece escaped."""
-    text = _soft_break(_clean(text))
+    return _highlighted(_soft_break(_clean(text)), terms)
+
+
+def _highlighted(text: str, terms: Sequence[str]) -> str:
+    """Text to HTML, escaped, with the words the terms match marked as hits."""
     out: list[str] = []
     position = 0
     for start, end in _hit_spans(text, terms):

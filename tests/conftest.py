@@ -6,15 +6,20 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+from tests.tools import EURORAD_DATA, ROOT, SEED_CASE, SHARED
 
 # Before any QApplication exists: GUI tests run headless everywhere.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Hypothesis fails an example that takes over 200 ms by default: a timing assertion that a
+# loaded machine trips. No deadline anywhere, unless a test sets one itself.
+settings.register_profile("lightbox", deadline=None)
+settings.load_profile("lightbox")
 
-ROOT = Path(__file__).resolve().parents[1]
-#: Real cases written by others, read in place (never copied into the project).
-SHARED = ROOT.parent / "shared"
-SEED_CASE = SHARED / "seed" / "000_bfbcad2912d90428.txt"
-EURORAD_DATA = SHARED / "data" / "eurorad"
+#: The real cases in ../shared (tests/tools.py: how a test that reads them skips without
+#: them; MedPix and MIRC are there too) and our own sample cases, for the tests to import.
+__all__ = ["EURORAD_DATA", "ROOT", "SAMPLE_CASES", "SEED_CASE", "SHARED"]
 SAMPLE_CASES = ROOT / "cases"
 
 

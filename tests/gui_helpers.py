@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from desktop.importer import import_paths
-from desktop.store.library import Library
+from desktop.store import Library
 from desktop.ui.app import application
 from desktop.ui.main_window import MainWindow
 

@@ -10,6 +10,9 @@ from tests.tools import tool
 
 NON_UI = [
     "desktop.model",
+    "desktop.sections",
+    "desktop.positions",
+    "desktop.case_dict",
     "desktop.formats.decoding",
     "desktop.formats.eurorad_text",
     "desktop.store.library",
@@ -37,3 +40,15 @@ def test_import_contracts() -> None:
         [tool("lint-imports")], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_ui_reaches_storage_only_through_the_store_package() -> None:
+    """The contract that keeps sqlite3 and the store's modules out of desktop.ui is in force
+    (lint-imports above proves it holds)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    ui = [c for c in contracts if c.get("source_modules") == ["desktop.ui"]]
+    assert len(ui) == 1
+    assert {"sqlite3", "desktop.store.*"} <= set(ui[0]["forbidden_modules"])

@@ -11,12 +11,13 @@ import pytest
 
 from desktop.cli import main
 from tests.conftest import EURORAD_DATA, ROOT, SAMPLE_CASES, SEED_CASE
+from tests.tools import needs_shared, shared_path
 
 SHOW_KEYS = [
     "id", "source", "source_id", "title", "published", "section", "case_type", "authors",
     "affiliations", "patient", "areas_of_interest", "imaging_techniques", "clinical_history",
     "imaging_findings", "discussion", "differential_diagnosis", "final_diagnosis", "references",
-    "doi", "issn", "license", "figures",
+    "doi", "issn", "license", "figures", "sections",
 ]  # fmt: skip
 
 
@@ -29,6 +30,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def lib(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     path = tmp_path / "cli.db"
+    shared_path(SEED_CASE)
+    shared_path(EURORAD_DATA / "cases")
     status, _, _ = run(
         capsys, "import", "--library", str(path), str(SEED_CASE), str(EURORAD_DATA / "cases")
     )
@@ -36,6 +39,7 @@ def lib(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return str(path)
 
 
+@needs_shared(SEED_CASE)
 def test_import_prints_the_report_and_fails_with_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -34,6 +34,7 @@ from desktop.ui.main_window import MainWindow
 from tests.conftest import ROOT, SAMPLE_CASES, SEED_CASE
 from tests.gui_helpers import close_window, make_window
 from tests.safety_kinds import KINDS, Digest, Kind, case_keys, digest, oracle
+from tests.tools import if_shared
 
 #: The largest max_page_count SQLite accepts: "no limit" for our purposes.
 NO_LIMIT = 2**31 - 2
@@ -63,7 +64,7 @@ def write_some_of_everything(library: Library) -> None:
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[Library]:
     with Library.open(tmp_path / "library.db") as opened:
-        assert not import_paths(opened, [SAMPLE_CASES, SEED_CASE]).failed
+        assert not import_paths(opened, [SAMPLE_CASES, *if_shared(SEED_CASE)]).failed
         write_some_of_everything(opened)
         yield opened
 
@@ -306,7 +307,7 @@ def test_the_notes_panel_keeps_the_text_on_a_full_disk_and_saves_it_later(
     library = window.library
     case_id = library.resolve("lightbox:neuro-01")
     assert window.list.select_case(case_id)
-    window._read_timer.stop()
+    window.reading.stop()
     before = digest(library)
     limit_pages(library)
     window.notes.editor.setFocus()

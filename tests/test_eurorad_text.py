@@ -13,6 +13,7 @@ from desktop.formats.errors import CaseFormatError
 from desktop.formats.eurorad_text import parse_eurorad_text, render_eurorad_text
 from desktop.model import Author, Case, DiscussionPart, Patient
 from tests.conftest import EURORAD_DATA, SEED_CASE
+from tests.tools import needs_shared, shared_files, shared_path
 
 
 def parse_file(path: Path) -> Case:
@@ -29,7 +30,7 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def seed() -> Case:
-    return parse_file(SEED_CASE)
+    return parse_file(shared_path(SEED_CASE))
 
 
 def test_seed_header(seed: Case) -> None:
@@ -83,14 +84,16 @@ def test_seed_body(seed: Case) -> None:
 
 # --- the shared real cases against their truth files ----------------------------------------
 
-REAL_CASES = sorted((EURORAD_DATA / "cases").glob("*.txt"))
+REAL_CASES = shared_files(EURORAD_DATA / "cases", "*.txt")
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_real_cases_are_there() -> None:
     assert len(REAL_CASES) == 15
 
 
 @pytest.mark.parametrize("path", REAL_CASES, ids=lambda p: p.stem)
+@needs_shared(EURORAD_DATA / "truth")
 def test_real_case_matches_truth(path: Path) -> None:
     case = parse_file(path)
     truth = json.loads((EURORAD_DATA / "truth" / f"{path.stem}.json").read_text("utf-8"))
@@ -112,6 +115,7 @@ def test_real_case_matches_truth(path: Path) -> None:
     assert case.final_diagnosis == truth["diagnosis"]
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_glued_subheadings_become_structure() -> None:
     case = parse_file(EURORAD_DATA / "cases" / "eurorad_10939.txt")
     headings = [part.heading for part in case.discussion]
@@ -126,6 +130,7 @@ def test_glued_subheadings_become_structure() -> None:
     assert case.discussion[-1].text.startswith("This case highlights the importance")
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_subheading_lines_become_structure() -> None:
     case = parse_file(EURORAD_DATA / "cases" / "eurorad_18822.txt")
     assert [part.heading for part in case.discussion] == [
@@ -135,6 +140,7 @@ def test_subheading_lines_become_structure() -> None:
     ]
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_findings_with_blank_lines_stay_findings() -> None:
     case = parse_file(EURORAD_DATA / "cases" / "eurorad_15140.txt")
     assert case.imaging_findings.count("\n\n") == 3
@@ -142,6 +148,7 @@ def test_findings_with_blank_lines_stay_findings() -> None:
     assert case.discussion_text.startswith("Posterior mediastinal tumours")
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_hard_wrapped_lines_are_joined() -> None:
     case = parse_file(EURORAD_DATA / "cases" / "eurorad_6551.txt")
     assert "in whitch the existence of an anomalous" in case.imaging_findings
@@ -153,6 +160,7 @@ def test_hard_wrapped_lines_are_joined() -> None:
 VARIANTS = EURORAD_DATA / "page-variants"
 
 
+@needs_shared(VARIANTS)
 def test_variant_new_site_unlabelled() -> None:
     case = parse_file(VARIANTS / "eurorad_8455_newsite.txt")
     assert (case.source_id, case.published) == ("8455", dt.date(2011, 8, 7))
@@ -165,6 +173,7 @@ def test_variant_new_site_unlabelled() -> None:
 
 
 @pytest.mark.parametrize("name", ["eurorad_17122_newsite_labels", "eurorad_17122_newsite_nolabels"])
+@needs_shared(VARIANTS)
 def test_variant_17122_labelled_and_not(name: str) -> None:
     case = parse_file(VARIANTS / f"{name}.txt")
     assert (case.source_id, case.published) == ("17122", dt.date(2021, 1, 13))
@@ -187,6 +196,7 @@ def test_variant_17122_labelled_and_not(name: str) -> None:
     assert case.imaging_findings.count("\n\n") == 3
 
 
+@needs_shared(VARIANTS)
 def test_variant_labelled_with_titles() -> None:
     case = parse_file(VARIANTS / "eurorad_12282_newsite_labels.txt")
     assert (case.source_id, case.published) == ("12282", dt.date(2015, 5, 9))
@@ -209,6 +219,7 @@ def test_variant_labelled_with_titles() -> None:
     assert case.discussion_text.startswith("Thymic epithelial tumours are mostly located")
 
 
+@needs_shared(VARIANTS)
 def test_variant_old_site() -> None:
     case = parse_file(VARIANTS / "eurorad_10974_oldsite.txt")
     assert (case.source_id, case.published) == ("10974", dt.date(2013, 8, 21))

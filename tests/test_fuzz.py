@@ -30,8 +30,9 @@ from desktop.render import DARK, LIGHT, case_html, note_html
 from desktop.store.cases import fts_query
 from desktop.store.library import Library
 from tests.conftest import SEED_CASE
+from tests.tools import needs_shared, shared_bytes, shared_path
 
-SEED = SEED_CASE.read_bytes()
+SEED = shared_bytes(SEED_CASE)
 FUZZ = settings(max_examples=200, deadline=None)
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -171,10 +172,12 @@ def test_decode_then_parse_any_bytes(data: bytes) -> None:
 
 @FUZZ
 @given(mutated_seed())
+@needs_shared(SEED_CASE)
 def test_decode_then_parse_mutated_seed(data: bytes) -> None:
     decode_and_parse(data)
 
 
+@needs_shared(SEED_CASE)
 def test_the_unmutated_seed_parses() -> None:
     """The mutation strategy's starting point is a case (so mutants are near misses)."""
     case = parse_eurorad_text(decode_case_bytes(SEED).text)
@@ -266,7 +269,7 @@ def test_fts_query_quotes_every_term(text: str, prefix_last: bool) -> None:
 @pytest.fixture
 def seeded(library: Library) -> Iterator[Library]:
     """The `library` fixture with the seed case and a note full of FTS syntax in it."""
-    report = import_paths(library, [SEED_CASE])
+    report = import_paths(library, [shared_path(SEED_CASE)])
     assert report.imported == 1
     case_id = library.resolve("eurorad:8455")
     library.save_note(case_id, 'NEAR(calcinosis "cutis") OR title:* AND ^x {a b}: NOT -y')
@@ -307,6 +310,7 @@ def test_searching_a_real_library_never_raises(seeded: Library, text: str) -> No
         ('"neonatal calcinosis', True),  # an unclosed quote closes at the end
     ],
 )
+@needs_shared(SEED_CASE)
 def test_fts_operators_are_words_not_operators(library: Library, text: str, found: bool) -> None:
     # The seed alone: search also covers notes, and `seeded`'s note holds these words.
     import_paths(library, [SEED_CASE])

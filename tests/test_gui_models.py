@@ -14,8 +14,10 @@ from desktop.store.library import Library
 from desktop.ui.app import application
 from desktop.ui.case_list import CaseTableModel
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES
+from tests.tools import needs_shared
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_case_table_model(qtmodeltester: ModelTester, qtbot: QtBot, tmp_path: Path) -> None:
     application("light")
     with Library.open(tmp_path / "m.db") as library:

@@ -40,7 +40,7 @@ def test_delete_moves_to_trash_and_back(window: MainWindow) -> None:
     window.sidebar.select_filter(CaseFilter("trash"))
     assert window.model.ids() == [case_id]
     window.list.select_case(case_id)
-    window.untrash_current()
+    window.case_actions.untrash_current()
     assert window.library.trashed_ids() == []
     note = window.library.note(case_id)
     assert note is not None
@@ -63,9 +63,9 @@ def test_empty_trash_asks_first(window: MainWindow, monkeypatch: pytest.MonkeyPa
     window.library.trash(case_id)
     answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "warning", lambda *_args, **_kwargs: answers.pop(0))
-    window.empty_trash()
+    window.case_actions.empty_trash()
     assert window.library.trashed_ids() == [case_id]
-    window.empty_trash()
+    window.case_actions.empty_trash()
     assert window.library.trashed_ids() == []
     assert window.library.count_cases() == 25
 
@@ -73,17 +73,17 @@ def test_empty_trash_asks_first(window: MainWindow, monkeypatch: pytest.MonkeyPa
 def test_back_up_and_restore_in_the_window(window: MainWindow) -> None:
     case_id = window.library.resolve("lightbox:neuro-03")
     window.library.save_note(case_id, "before the backup")
-    window.backup_now()
+    window.backups.backup_now()
     backups = list_backups(window.library.path)
     assert len(backups) == 1
     window.library.save_note(case_id, "after the backup")
     window.library.set_bookmark(case_id, True)
-    dialog = RestoreDialog(window.library.path, window)
+    dialog = RestoreDialog(window.library, window)
     assert dialog.table.rowCount() == 1
     assert dialog.table.item(0, 1).text() == "manual"
     assert dialog.table.item(0, 2).text() == "26"
     assert dialog.table.item(0, 3).text() == "1"
-    assert window.restore_from(backups[0].path)
+    assert window.backups.restore_from(backups[0].path)
     note = window.library.note(case_id)
     assert note is not None
     assert note.body == "before the backup"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SEED_CASE
+from tests.tools import needs_shared
 
 
 def test_screenshot_command(tmp_path: Path) -> None:
@@ -43,10 +44,10 @@ def test_screenshot_of_an_unknown_case_fails_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@needs_shared(SEED_CASE)
 def test_files_named_on_the_command_line_are_imported(tmp_path: Path) -> None:
     """`lightbox FILE...` (a desktop entry's %F) opens the window and imports the files."""
     from desktop.store.library import Library
-    from tests.conftest import SEED_CASE
 
     env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
     library = tmp_path / "lib.db"

@@ -15,11 +15,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop.model import CaseId
 from desktop.ui import main_window as main_window_module
+from desktop.ui import startup as startup_module
 from desktop.ui.dialogs import ImportReportDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
 from tests.gui_helpers import close_window, make_window, shown_window
+from tests.tools import if_shared, needs_shared
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def paths(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def window(qtbot: QtBot, paths: tuple[Path, Path]) -> Iterator[MainWindow]:
-    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as win:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, *if_shared(SEED_CASE)) as win:
         yield win
 
 
@@ -39,6 +41,7 @@ def select(window: MainWindow, key: str) -> CaseId:
     return case_id
 
 
+@needs_shared(SEED_CASE)
 def test_selecting_a_case_shows_it(window: MainWindow) -> None:
     case_id = select(window, "eurorad:8455")
     assert window.detail.case_id == case_id
@@ -70,9 +73,9 @@ def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.focus_search()
     window.search.clear()
     QTest.keyClicks(window.search, text)
-    with qtbot.waitSignal(window._searcher.finished, timeout=5000):
-        window._search_timer.timeout.emit()
-        window._search_timer.stop()
+    with qtbot.waitSignal(window.search_bar.worker.finished, timeout=5000):
+        window.search_bar.timer.timeout.emit()
+        window.search_bar.timer.stop()
     qtbot.waitUntil(lambda: window.model.searching, timeout=2000)
 
 
@@ -93,14 +96,14 @@ def test_search_narrows_the_list_and_highlights(qtbot: QtBot, window: MainWindow
 def test_an_empty_search_says_so(qtbot: QtBot, window: MainWindow) -> None:
     search_for(qtbot, window, "xyzzyplugh")
     assert window.model.rowCount() == 0
-    assert window.empty.isVisible()
-    assert window.empty.text() == "No case matches “xyzzyplugh”."
+    assert window.list.empty.isVisible()
+    assert window.list.empty.text() == "No case matches “xyzzyplugh”."
 
 
 def test_a_stale_search_never_replaces_a_newer_one(qtbot: QtBot, window: MainWindow) -> None:
     search_for(qtbot, window, "subdural")
     newest = window.search_hits()
-    window._search_finished(window._search_generation - 1, [])
+    window.search_bar._finished(window.search_bar.generation - 1, [])
     assert window.search_hits() == newest
 
 
@@ -185,9 +188,9 @@ def test_a_case_becomes_read_after_two_seconds(window: MainWindow) -> None:
     row = window.model.row_of(case_id)
     assert row is not None
     assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole).bold()
-    assert window._read_timer.interval() == 2000
-    assert window._read_timer.isActive()
-    window._read_timer.timeout.emit()
+    assert window.reading.timer.interval() == 2000
+    assert window.reading.timer.isActive()
+    window.reading.timer.timeout.emit()
     assert window.model.data(window.model.index(row, 0), Qt.ItemDataRole.FontRole) is None
     assert window.library.rows([case_id])[0].read
 
@@ -200,6 +203,7 @@ def test_selection_is_kept_by_id_across_a_reload(window: MainWindow) -> None:
     assert window.list.current_case() == case_id
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_importing_a_folder_reports_the_broken_file(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
@@ -211,11 +215,11 @@ def test_importing_a_folder_reports_the_broken_file(
     before = window.library.count_cases()
     worker = window.start_import([folder])
     assert worker is not None
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    report = window.last_import
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    report = window.imports.last_report
     assert (report.imported, len(report.failed)) == (2, 1)
     assert report.failed[0][0] == str(folder / "broken.txt")
-    dialog = window.report_dialog
+    dialog = window.imports.report_dialog
     assert isinstance(dialog, ImportReportDialog)
     assert str(folder / "broken.txt") in dialog.details.toPlainText()
     assert "not a case file" in dialog.details.toPlainText()
@@ -251,6 +255,7 @@ def test_slash_focuses_search_but_types_in_notes(window: MainWindow) -> None:
     assert window.notes.editor.toPlainText() == "a/b"
 
 
+@needs_shared(SEED_CASE)
 def test_zoom_and_find_in_case(window: MainWindow) -> None:
     select(window, "eurorad:8455")
     size = window.detail.view.document().defaultFont().pointSizeF()
@@ -276,6 +281,7 @@ def test_a_pathological_note_never_blocks_typing(qtbot: QtBot, window: MainWindo
     assert window.notes.flush()
 
 
+@needs_shared(EURORAD_DATA / "cases")
 def test_files_dropped_on_the_window_are_imported(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
@@ -291,12 +297,13 @@ def test_files_dropped_on_the_window_are_imported(
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    assert window.last_import.imported == 1
-    window.report_dialog.close()
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    assert window.imports.last_report.imported == 1
+    window.imports.report_dialog.close()
     assert window.library.resolve("eurorad:549")
 
 
+@needs_shared(SEED_CASE)
 def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
@@ -309,11 +316,11 @@ def test_cancel_keeps_what_was_imported(qtbot: QtBot, window: MainWindow, tmp_pa
     before = window.library.count_cases()
     worker = window.start_import([folder])
     assert worker is not None
-    qtbot.waitUntil(lambda: window.progress.maximum() == 400, timeout=5000)
-    window.cancel_import.click()
-    qtbot.waitUntil(lambda: window._importer is None, timeout=15000)
-    report = window.last_import
-    window.report_dialog.close()
+    qtbot.waitUntil(lambda: window.imports.progress.maximum() == 400, timeout=5000)
+    window.imports.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    report = window.imports.last_report
+    window.imports.report_dialog.close()
     assert report.cancelled
     assert report.imported < 400
     assert window.library.count_cases() == before + report.imported
@@ -325,8 +332,8 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     paths: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
-    window = make_window(*paths, SAMPLE_CASES, SEED_CASE, staged=True)
+    monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)
+    window = make_window(*paths, SAMPLE_CASES, *if_shared(SEED_CASE), staged=True)
     qtbot.addWidget(window)
     whole = window.library.case_ids()
     # Before the first paint: the head of the list, its first case shown, no counts yet.
@@ -353,10 +360,10 @@ def read_the_last_case_then_start_staged(
 ) -> CaseId:
     """Leaves the last case of the list as the last one read, with a first screen of 5
     rows for the next staged start, so that case lies beyond it; returns its id."""
-    with shown_window(qtbot, *paths, SAMPLE_CASES, SEED_CASE) as first:
+    with shown_window(qtbot, *paths, SAMPLE_CASES, *if_shared(SEED_CASE)) as first:
         last = first.library.case_ids()[-1]
         assert first.list.select_case(last)
-    monkeypatch.setattr(main_window_module, "FIRST_SCREEN_ROWS", 5)
+    monkeypatch.setattr(startup_module, "FIRST_SCREEN_ROWS", 5)
     return last
 
 

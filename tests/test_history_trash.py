@@ -10,13 +10,14 @@ from desktop.importer import import_paths
 from desktop.model import CaseFilter
 from desktop.store.library import Library
 from tests.conftest import SEED_CASE
+from tests.tools import shared_path
 
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def seeded(library: Library) -> Library:
-    import_paths(library, [SEED_CASE])
+    import_paths(library, [shared_path(SEED_CASE)])
     return library
 
 

@@ -6,7 +6,9 @@ here runs with a fresh folder as the working directory and as LIGHTBOX_HOME, and
 under tmp_path (and wherever a hostile path pointed) are snapshotted before and after: the
 only files an import may change are the library's own (library.db, -wal, -shm).
 
-Time bounds are generous guards against hangs, not benchmarks. Memory is measured as the
+Time bounds are generous, and asserted only in the `timed` variants that `pytest -m slow` runs
+(tests/tools.py TIMED): the default suite never fails on a slow machine, and pytest-timeout
+still ends a hang. Import throughput is measured in tests/bench. Memory is measured as the
 peak RSS of a child Python process that runs only the import (VmHWM on Linux, ru_maxrss
 elsewhere), so the test runner's own peak does not blur the figure.
 """
@@ -26,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +37,7 @@ from desktop.importer import ImportReport, import_paths
 from desktop.render import LIGHT, case_html
 from desktop.store.library import Library
 from tests.conftest import ROOT, SEED_CASE
+from tests.tools import TIMED, needs_shared
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 LIBRARY_FILES = frozenset({"library.db", "library.db-wal", "library.db-shm"})
@@ -88,6 +92,8 @@ class Sandbox:
     root: Path
     home: Path
     library: Library
+    #: Assert IMPORT_SECONDS on each import (the `timed` variants, under `pytest -m slow`).
+    timed: bool = False
 
     @property
     def inputs(self) -> Path:
@@ -116,7 +122,8 @@ class Sandbox:
             if p != library_dir and not (p.parent == library_dir and p.name in LIBRARY_FILES)
         }
         assert not outside, f"the import wrote outside the library: {sorted(map(str, outside))}"
-        assert elapsed < IMPORT_SECONDS, f"import took {elapsed:.1f} s"
+        if self.timed:
+            assert elapsed < IMPORT_SECONDS, f"import took {elapsed:.1f} s"
         return report, elapsed
 
 
@@ -228,7 +235,8 @@ def import_in_child(sandbox: Sandbox, *paths: Path, timeout: float = 60) -> Chil
         f"child import of {[p.name for p in paths]}: {result.seconds:.3f} s, "
         f"peak RSS {result.peak_mb:.0f} MB (+{result.growth_mb:.0f} MB during the import)"
     )
-    assert result.seconds < IMPORT_SECONDS
+    if sandbox.timed:
+        assert result.seconds < IMPORT_SECONDS
     assert result.peak_mb < CHILD_PEAK_MB
     return result
 
@@ -376,9 +384,11 @@ def test_one_10_mb_line_is_refused(sandbox: Sandbox) -> None:
     assert "file too large (10.0 MB" in only_failure(report)[1]
 
 
+@TIMED
 def test_one_line_just_under_the_size_limit_imports_in_bounded_time_and_memory(
-    sandbox: Sandbox,
+    sandbox: Sandbox, timed: bool
 ) -> None:
+    sandbox.timed = timed
     findings = "Radiograph showed consolidation number " + " ".join(f"w{n}" for n in range(600_000))
     text = SMALL_CASE.format(n=990011, title="One huge line", findings=findings)
     path = sandbox.inputs / "huge-line.txt"
@@ -390,7 +400,8 @@ def test_one_line_just_under_the_size_limit_imports_in_bounded_time_and_memory(
     assert case is not None and case.imaging_findings == findings
     started = time.monotonic()
     page = case_html(case, theme=LIGHT, highlight=("w59999",))
-    assert time.monotonic() - started < 5
+    if timed:
+        assert time.monotonic() - started < 5
     assert page.count('<span class="hit">') == 11  # w59999 and w599990..w599999
 
 
@@ -436,7 +447,9 @@ _CHILD_RENDER = textwrap.dedent(
 )
 
 
-def test_10000_nested_tags_import_and_render_quickly(sandbox: Sandbox) -> None:
+@TIMED
+def test_10000_nested_tags_import_and_render_quickly(sandbox: Sandbox, timed: bool) -> None:
+    sandbox.timed = timed
     path = sandbox.inputs / "nested.txt"
     path.write_text(nested_case_text(), encoding="utf-8")
     report, _ = sandbox.import_checked([path])
@@ -459,7 +472,8 @@ def test_10000_nested_tags_import_and_render_quickly(sandbox: Sandbox) -> None:
     assert done.returncode == 0, done.stderr
     timing = json.loads(done.stdout)
     print(f"10,000 nested tags: {timing['case_html']:.3f} s case_html, {timing['qt']:.3f} s Qt")
-    assert timing["case_html"] + timing["qt"] < 5
+    if timed:
+        assert timing["case_html"] + timing["qt"] < 5
     assert timing["plain"].startswith("Nested tags <b><i><i>")  # shown as text
 
 
@@ -484,6 +498,7 @@ def traversal_targets(sandbox: Sandbox, name: str) -> list[Path]:
     ]
 
 
+@needs_shared(SEED_CASE)
 def test_zip_entries_pointing_outside_are_refused_and_nothing_is_written(
     sandbox: Sandbox,
 ) -> None:
@@ -543,8 +558,9 @@ def test_zip_with_a_lying_size_header_is_cut_off_at_the_claim(sandbox: Sandbox) 
         (200, "zip would unpack to 200 MB (at most 100 MB)"),
     ],
 )
+@needs_shared(SEED_CASE)
 def test_zip_bombs_are_refused_before_a_byte_is_inflated(
-    sandbox: Sandbox, megabytes: int, reason: str
+    sandbox: Sandbox, megabytes: int, reason: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = sandbox.inputs / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -555,10 +571,20 @@ def test_zip_bombs_are_refused_before_a_byte_is_inflated(
                 entry.write(block)
     [info] = [i for i in zipfile.ZipFile(path).infolist() if i.filename == "bomb.txt"]
     assert info.file_size > 100 * info.compress_size
-    report, elapsed = sandbox.import_checked([path])
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def recording_open(
+        archive: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: Any, **kwargs: Any
+    ) -> Any:
+        opened.append(name if isinstance(name, str) else name.filename)
+        return real_open(archive, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
+    report, _ = sandbox.import_checked([path])
     assert only_failure(report) == (str(path), report.failed[0][1])
     assert report.failed[0][1].startswith(reason)
-    assert elapsed < 1  # refused from the central directory alone
+    assert opened == []  # refused from the central directory alone: no entry was opened
     assert sandbox.library.count_cases() == 0
 
 
@@ -575,6 +601,7 @@ def test_zip_of_many_small_high_ratio_entries_stays_bounded(sandbox: Sandbox) ->
     }
 
 
+@needs_shared(SEED_CASE)
 def test_other_refused_archives(sandbox: Sandbox) -> None:
     seed = SEED_CASE.read_bytes()
     too_many = zip_with(sandbox.inputs / "many.zip", [(f"{n}.txt", b"x") for n in range(1001)])
@@ -602,6 +629,7 @@ def test_other_refused_archives(sandbox: Sandbox) -> None:
 # --- folders ------------------------------------------------------------------------------------
 
 
+@needs_shared(SEED_CASE)
 def test_symlink_loops_terminate_and_only_real_files_import(sandbox: Sandbox) -> None:
     folder = sandbox.inputs / "loops"
     (folder / "a").mkdir(parents=True)
@@ -636,12 +664,12 @@ def test_a_folder_of_10000_files_imports_completely(sandbox: Sandbox) -> None:
     assert (report.failed, report.skipped, report.warnings) == ([], [], [])
     assert len(report.changes.cases) == 10_000
     assert sandbox.library.count_cases() == 10_000
-    assert elapsed < 120
     again, elapsed = sandbox.import_checked([folder])
     print(f"10,000 files re-imported (unchanged) in {elapsed:.2f} s")
     assert (again.imported, again.unchanged, again.failed) == (0, 10_000, [])
 
 
+@needs_shared(SEED_CASE)
 def test_a_hostile_folder_mixing_everything(sandbox: Sandbox) -> None:
     """All the small hostile files at once, plus a FIFO and an unreadable file: one report."""
     for item in HOSTILE.iterdir():
@@ -682,7 +710,9 @@ _CHILD_SEARCH = textwrap.dedent(
 SEARCH_SECONDS = 5
 
 
-def test_search_in_a_case_repeating_one_word_is_bounded(sandbox: Sandbox) -> None:
+@TIMED
+def test_search_in_a_case_repeating_one_word_is_bounded(sandbox: Sandbox, timed: bool) -> None:
+    sandbox.timed = timed
     findings = "Radiograph showed " + "showed " * 100_000  # 700 KB: well inside the 5 MB limit
     path = sandbox.inputs / "repeated.txt"
     path.write_text(SMALL_CASE.format(n=990040, title="Repeated", findings=findings), "utf-8")
@@ -695,9 +725,11 @@ def test_search_in_a_case_repeating_one_word_is_bounded(sandbox: Sandbox) -> Non
         env={**os.environ, "LIGHTBOX_HOME": str(sandbox.home)},
         capture_output=True,
         text=True,
-        timeout=SEARCH_SECONDS,
+        timeout=SEARCH_SECONDS if timed else 120,  # untimed: only a hang is killed
         check=False,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["hits"] == 1 and result["seconds"] < SEARCH_SECONDS
+    assert result["hits"] == 1
+    if timed:
+        assert result["seconds"] < SEARCH_SECONDS

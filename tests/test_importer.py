@@ -14,10 +14,12 @@ from desktop import importer
 from desktop.importer import import_paths
 from desktop.store.library import Library
 from tests.conftest import EURORAD_DATA, SEED_CASE
+from tests.tools import needs_shared
 
 REAL = EURORAD_DATA / "cases"
 
 
+@needs_shared(REAL)
 def test_folder_import_then_again_is_unchanged(library: Library) -> None:
     first = import_paths(library, [REAL])
     assert (first.imported, first.updated, first.unchanged, first.failed) == (15, 0, 0, [])
@@ -29,6 +31,7 @@ def test_folder_import_then_again_is_unchanged(library: Library) -> None:
     assert library.count_cases() == 15
 
 
+@needs_shared(SEED_CASE)
 def test_one_bad_file_is_reported_and_the_rest_goes_on(library: Library, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     nested = folder / "deeper" / "still"
@@ -47,6 +50,7 @@ def test_one_bad_file_is_reported_and_the_rest_goes_on(library: Library, tmp_pat
     assert library.resolve("eurorad:8455")
 
 
+@needs_shared(SEED_CASE)
 def test_edited_file_updates_the_same_case(library: Library, tmp_path: Path) -> None:
     path = tmp_path / "case.txt"
     shutil.copy(SEED_CASE, path)
@@ -63,6 +67,7 @@ def test_edited_file_updates_the_same_case(library: Library, tmp_path: Path) -> 
     assert case.imaging_findings.endswith("Both limbs.")
 
 
+@needs_shared(SEED_CASE, EURORAD_DATA / "page-variants")
 def test_the_same_case_twice_in_one_run_is_flagged(library: Library, tmp_path: Path) -> None:
     shutil.copy(SEED_CASE, tmp_path / "a.txt")
     shutil.copy(EURORAD_DATA / "page-variants" / "eurorad_8455_newsite.txt", tmp_path / "b.txt")
@@ -73,6 +78,7 @@ def test_the_same_case_twice_in_one_run_is_flagged(library: Library, tmp_path: P
     assert "imported earlier in this run" in report.warnings[0][1]
 
 
+@needs_shared(SEED_CASE)
 def test_windows_1252_file_is_imported_with_a_warning(library: Library, tmp_path: Path) -> None:
     path = tmp_path / "cp1252.txt"
     text = SEED_CASE.read_text("utf-8").replace("1–3", "1-3").replace("2–3", "2-3")
@@ -86,6 +92,7 @@ def test_windows_1252_file_is_imported_with_a_warning(library: Library, tmp_path
     assert case.title == "Iatrogénic neonatal calcinosis cutis"
 
 
+@needs_shared(REAL)
 def test_zip_import(library: Library, tmp_path: Path) -> None:
     archive = tmp_path / "cases.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -115,6 +122,7 @@ def make_zip(path: Path, entries: dict[str, bytes]) -> Path:
         ({"bomb.txt": bytes(20_000_000)}, "zip bomb"),
     ],
 )
+@needs_shared(SEED_CASE)
 def test_hostile_zips_are_refused_before_any_write(
     library: Library, tmp_path: Path, entries: dict[str, bytes], reason: str
 ) -> None:
@@ -174,6 +182,7 @@ def test_symlinks_in_folders_are_not_followed(library: Library, tmp_path: Path) 
     assert len(report.skipped) == 2
 
 
+@needs_shared(REAL)
 def test_progress_and_cancel(library: Library) -> None:
     seen: list[tuple[int, str]] = []
     report = import_paths(
@@ -188,6 +197,7 @@ def test_progress_and_cancel(library: Library) -> None:
     assert library.count_cases() == report.imported == 4
 
 
+@needs_shared(SEED_CASE, REAL)
 def test_failures_within_a_batch_do_not_undo_others(library: Library, tmp_path: Path) -> None:
     shutil.copy(SEED_CASE, tmp_path / "a.txt")
     impostor = SEED_CASE.read_text("utf-8").replace("CASE 8455", "CASE 1")
@@ -201,6 +211,7 @@ def test_failures_within_a_batch_do_not_undo_others(library: Library, tmp_path: 
     assert library.count_cases() == 2
 
 
+@needs_shared(SEED_CASE, REAL)
 def test_an_import_that_changes_cases_backs_up_first(library: Library, tmp_path: Path) -> None:
     from desktop.store.backup import backup_contents, list_backups
 

@@ -127,9 +127,9 @@ def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.focus_search()
     window.search.clear()
     QTest.keyClicks(window.search, text)
-    with qtbot.waitSignal(window._searcher.finished, timeout=10_000):
-        window._search_timer.timeout.emit()
-        window._search_timer.stop()
+    with qtbot.waitSignal(window.search_bar.worker.finished, timeout=10_000):
+        window.search_bar.timer.timeout.emit()
+        window.search_bar.timer.stop()
 
 
 def wait_for_preview(qtbot: QtBot, window: MainWindow, marker: str) -> None:
@@ -160,9 +160,9 @@ def test_import_show_preview_and_search_use_no_network(
     try:
         # Import, through the window's own background worker.
         assert window.start_import([SCRIPT_CASE, live]) is not None
-        qtbot.waitUntil(lambda: window._importer is None, timeout=20_000)
-        assert (window.last_import.imported, window.last_import.failed) == (2, [])
-        dialog = window.report_dialog
+        qtbot.waitUntil(lambda: not window.imports.running, timeout=20_000)
+        assert (window.imports.last_report.imported, window.imports.last_report.failed) == (2, [])
+        dialog = window.imports.report_dialog
         if isinstance(dialog, ImportReportDialog):
             dialog.close()
 

@@ -13,13 +13,14 @@ from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.records import READER_TABLES
 from tests.conftest import EURORAD_DATA, SEED_CASE
+from tests.tools import shared_path
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def filled(library: Library) -> Library:
-    report = import_paths(library, [SEED_CASE, EURORAD_DATA / "cases"])
+    report = import_paths(library, [shared_path(SEED_CASE), shared_path(EURORAD_DATA / "cases")])
     assert report.imported == 16
     return library
 
@@ -149,7 +150,7 @@ def test_a_case_leaving_the_library_never_takes_the_readers_work_with_it(
     assert filled.bookmarked_ids() == []
     assert filled.counts(NOW).notes == 0
     assert [r[0] for r in live_records(filled, "notes")] == [("eurorad", "8455")]
-    assert import_paths(filled, [SEED_CASE]).imported == 1
+    assert import_paths(filled, [shared_path(SEED_CASE)]).imported == 1
     again = seed_id(filled)
     assert again != case_id
     note = filled.note(again)
@@ -262,7 +263,7 @@ def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) ->
         assert all(deleted is not None for _, _, deleted in after), table
     assert filled.check() == []
     # The case imported again does not bring back what was deleted with it.
-    import_paths(filled, [SEED_CASE])
+    import_paths(filled, [shared_path(SEED_CASE)])
     again = seed_id(filled)
     row = filled.rows([again])[0]
     assert (row.bookmarked, row.has_note, row.read) == (False, False, False)
@@ -294,7 +295,7 @@ def test_tombstones_are_purged_only_when_asked(filled: Library) -> None:
 
 @pytest.fixture
 def seed_case_text() -> str:
-    return SEED_CASE.read_text("utf-8")
+    return shared_path(SEED_CASE).read_text("utf-8")
 
 
 def test_purge_deleted_command(

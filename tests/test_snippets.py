@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.store.snippets import Term, make_snippet, query_terms
+from tests.tools import TIMED
 
 MARKS = ("«", "»")
 
@@ -36,11 +37,13 @@ def test_prefix_accents_and_fields() -> None:
     assert make_snippet(fields, query_terms("absent"), MARKS) == ""
 
 
-def test_a_word_repeated_a_hundred_thousand_times_is_quick() -> None:
+@TIMED
+def test_a_word_repeated_a_hundred_thousand_times_is_quick(timed: bool) -> None:
     text = "showed " * 100_000
     started = time.monotonic()
     snippet = make_snippet([text], query_terms("showed"), MARKS)
-    assert time.monotonic() - started < 2.0
+    if timed:
+        assert time.monotonic() - started < 2.0
     assert snippet.startswith("«showed»")
 
 

@@ -1,1 +1,37 @@
-"""The library store: SQLite through sqlite-utils, no Qt. `Library` is its entry point."""
+"""The library store: SQLite through sqlite-utils, no Qt. `Library` is its entry point.
+
+The window imports only this package: the `Library` object, the values it takes and returns,
+and the errors it raises. Its submodules are the store's insides (an import-linter contract
+keeps them, and `sqlite3`, out of `desktop.ui`).
+"""
+
+from desktop.store.backup import Backup, BackupContents
+from desktop.store.changes import Changes
+from desktop.store.errors import (
+    DuplicateDoi,
+    Interrupted,
+    LibraryCorrupt,
+    LibraryError,
+    LibraryTooNew,
+    MigrationFailed,
+    NotALibrary,
+    StorageUnavailable,
+)
+from desktop.store.library import Library
+from desktop.store.listing import Hit
+
+__all__ = [
+    "Backup",
+    "BackupContents",
+    "Changes",
+    "DuplicateDoi",
+    "Hit",
+    "Interrupted",
+    "Library",
+    "LibraryCorrupt",
+    "LibraryError",
+    "LibraryTooNew",
+    "MigrationFailed",
+    "NotALibrary",
+    "StorageUnavailable",
+]

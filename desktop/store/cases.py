@@ -10,15 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from desktop.case_dict import (
+    authors_from_data,
+    authors_to_data,
+    figures_from_data,
+    figures_to_data,
+)
 from desktop.model import (
-    Author,
     Case,
     CaseId,
     CaseSummary,
     DiscussionPart,
-    Figure,
     Patient,
 )
+from desktop.sections import canonical_case
 from desktop.store.errors import DuplicateDoi
 from desktop.store.schema import FTS_COLUMNS
 
@@ -54,8 +59,9 @@ def store_case(
 ) -> StoredCase:
     """Inserts a case, or updates the one with the same (source, source id) in place.
 
-    Must run inside a transaction. Everything the reader made stays keyed to the case id,
-    which an update keeps. The write is one statement, so a refusal changes nothing.
+    Must run inside a transaction. The case is stored canonical (`desktop.sections`).
+    Everything the reader made stays keyed to the case's identity, which an update keeps.
+    The write is one statement, so a refusal changes nothing.
 
     Args:
         before_update: Called just before an existing case's text is changed (the importer
@@ -64,6 +70,9 @@ def store_case(
     Raises:
         DuplicateDoi: the DOI already belongs to a case with another identity.
     """
+    # Stored text is canonical, so the index, snippets and highlights read the very text
+    # the sections give, and offsets into it survive changes to the rules for new text.
+    case = canonical_case(case)
     values = _case_values(case)
     digest = content_hash(values)
     row = conn.execute(
@@ -84,9 +93,17 @@ def store_case(
         case_id = CaseId(row[0])
         if row[1] == digest:
             return StoredCase(case_id, "unchanged")
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        if _stored_before_canonical(conn, case_id, digest):
+            # Same case, stored before cases were kept canonical: bring its text and digest
+            # up to date quietly; to the reader nothing changed.
+            conn.execute(
+                f"UPDATE cases SET {assignments}, content_hash = ? WHERE id = ?",
+                (*values.values(), digest, case_id),
+            )
+            return StoredCase(case_id, "unchanged")
         if before_update is not None:
             before_update()
-        assignments = ", ".join(f"{column} = ?" for column in values)
         conn.execute(
             f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
             (*values.values(), digest, stamp, case_id),
@@ -99,6 +116,12 @@ def store_case(
             raise
         raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}") from None
     return StoredCase(case_id, "updated")
+
+
+def _stored_before_canonical(conn: sqlite3.Connection, case_id: CaseId, digest: str) -> bool:
+    """Whether the stored case, made canonical, is the incoming one (same digest)."""
+    stored = get_case(conn, case_id)
+    return stored is not None and content_hash(_case_values(canonical_case(stored))) == digest
 
 
 def index_pending(conn: sqlite3.Connection) -> int:
@@ -180,9 +203,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "published": case.published.isoformat() if case.published else None,
         "section": case.section,
         "case_type": case.case_type,
-        "authors": dump(
-            [{"name": a.name, "affiliations": list(a.affiliations)} for a in case.authors]
-        ),
+        "authors": dump(authors_to_data(case.authors)),
         "affiliations": dump(list(case.affiliations)),
         "age": case.patient.age,
         "age_days": case.patient.age_days,
@@ -201,9 +222,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "reference_list": dump(list(case.references)),
         "issn": case.issn,
         "license": case.license,
-        "figures": dump(
-            [{"label": f.label, "legend": f.legend, "image": f.image} for f in case.figures]
-        ),
+        "figures": dump(figures_to_data(case.figures)),
     }
 
 
@@ -218,7 +237,7 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
         section=row["section"],
         case_type=row["case_type"],
-        authors=tuple(Author(a["name"], tuple(a["affiliations"])) for a in load("authors")),
+        authors=authors_from_data(load("authors")),
         affiliations=tuple(load("affiliations")),
         patient=Patient(age=row["age"], age_days=row["age_days"], sex=row["sex"]),
         areas_of_interest=tuple(load("areas_of_interest")),
@@ -234,7 +253,7 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         doi=row["doi"],
         issn=row["issn"],
         license=row["license"],
-        figures=tuple(Figure(f["label"], f["legend"], f["image"]) for f in load("figures")),
+        figures=figures_from_data(load("figures")),
     )
 
 

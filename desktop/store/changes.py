@@ -16,15 +16,20 @@ class Changes:
         notes: Cases whose note changed.
         bookmarks: Cases bookmarked or unbookmarked.
         reading: Cases whose read state changed.
+        whole_library: Anything may have changed (a restore, an import that stopped part
+            way): every view redraws from the library, whatever the id sets say.
     """
 
     cases: frozenset[CaseId] = field(default_factory=frozenset)
     notes: frozenset[CaseId] = field(default_factory=frozenset)
     bookmarks: frozenset[CaseId] = field(default_factory=frozenset)
     reading: frozenset[CaseId] = field(default_factory=frozenset)
+    whole_library: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.notes or self.bookmarks or self.reading)
+        return bool(
+            self.whole_library or self.cases or self.notes or self.bookmarks or self.reading
+        )
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -32,6 +37,7 @@ class Changes:
             notes=self.notes | other.notes,
             bookmarks=self.bookmarks | other.bookmarks,
             reading=self.reading | other.reading,
+            whole_library=self.whole_library or other.whole_library,
         )
 
     @property

@@ -34,6 +34,10 @@ class DuplicateDoi(LibraryError):
     """A DOI already belongs to another case."""
 
 
+class Interrupted(Exception):
+    """A query stopped by `Library.interrupt()` (a newer one made it stale): not a failure."""
+
+
 def classify(error: sqlite3.Error, path: Path) -> LibraryError | None:
     """Maps an sqlite3 error to a LibraryError, or None when it is a bug to propagate."""
     name = getattr(error, "sqlite_errorname", "")

@@ -21,10 +21,17 @@ from desktop.model import (
     parse_case_key,
 )
 from desktop.store import backup, cases, listing, reader_data
+from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
 from desktop.store.db import connect, transaction
-from desktop.store.errors import LibraryError, LibraryTooNew, MigrationFailed, classify
+from desktop.store.errors import (
+    Interrupted,
+    LibraryError,
+    LibraryTooNew,
+    MigrationFailed,
+    classify,
+)
 from desktop.store.listing import Hit
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -374,6 +381,49 @@ class Library:
             return [SearchHit(rows[h.case_id].summary, h.snippet, h.score) for h in hits]
 
         return _guard(self.path, run)
+
+    # --- for the window (it reaches storage only through this object) ----------------------
+
+    def for_thread(self) -> Library:
+        """Another connection to this library, for a worker thread (a connection is never
+        shared between threads); call it on that thread. The library is not checked again.
+
+        Raises:
+            LibraryError: the library cannot be opened (moved, deleted, unreadable).
+        """
+        return Library.open(self.path, create=False, quick_check=False)
+
+    def search_cases_interruptible(
+        self, query: str, case_filter: CaseFilter | None = None, *, limit: int = 200
+    ) -> list[Hit]:
+        """`search_cases`, for search as you type.
+
+        Raises:
+            Interrupted: `interrupt()` stopped it (a newer query made it stale); not a failure.
+            LibraryError: the search could not be run; the message says why.
+        """
+        try:
+            return self.search_cases(query, case_filter, limit=limit)
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", "") == "SQLITE_INTERRUPT":
+                raise Interrupted(str(error)) from error
+            raise
+
+    def backups(self) -> list[Backup]:
+        """The library's backups, newest first."""
+        return backup.list_backups(self.path)
+
+    def backup_contents(self, source: Path) -> BackupContents:
+        """What a backup holds, read without changing it.
+
+        Raises:
+            LibraryError: the file is not a readable Lightbox library.
+        """
+        return backup.backup_contents(source)
+
+    def restore(self, source: Path) -> Changes:
+        """`restore_from`, announcing that the whole library may have changed."""
+        return self.restore_from(source) | Changes(whole_library=True)
 
 
 def _now() -> dt.datetime:

@@ -21,7 +21,7 @@ from desktop.library_setup import (
     open_library,
     recover_from_backup,
 )
-from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
+from desktop.store import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.ui import theme
 from desktop.ui.main_window import MainWindow
 

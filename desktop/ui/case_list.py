@@ -1,5 +1,6 @@
 """The case list: a table model over the ordered ids of one query, rows loaded a page at a time,
-and the view with keyboard navigation and selection kept by case id."""
+and the view with keyboard navigation, selection kept by case id, a word when it is empty, and
+its own redraw from the change bus."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
 
 from desktop.model import CaseFilter, CaseId, ListRow
-from desktop.store.library import Library
-from desktop.store.listing import Hit
+from desktop.store import Changes, Hit, Library
+from desktop.ui.change_bus import ChangeBus
 from desktop.ui.roles import Roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -153,6 +154,9 @@ class CaseTableModel(QAbstractTableModel):
 
     def ids(self) -> list[CaseId]:
         return list(self._ids)
+
+    def library_is_empty(self) -> bool:
+        return self._library.count_cases() == 0
 
     # --- Qt model interface ----------------------------------------------------------------
 
@@ -323,9 +327,49 @@ class CaseListView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        #: Says why the list is empty (no cases, none here, no match), over the viewport.
+        self.empty = QLabel(self.viewport())
+        self.empty.setObjectName("emptyList")
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        #: The search whose hits are listed (for the word shown when there are none).
+        self.query = ""
         model.modelAboutToBeReset.connect(self._remember_current)
         model.modelReset.connect(self._restore_current)
+        model.modelReset.connect(self.update_empty_label)
         self.selectionModel().currentRowChanged.connect(self._current_row_changed)
+
+    def subscribe(self, bus: ChangeBus) -> None:
+        """Redraws the list from every change announced on `bus`."""
+        bus.changed.connect(self.on_changes)
+
+    def on_changes(self, changes: Changes, _initiator: object) -> None:
+        """Lists afresh when cases came, went or changed; else redraws the rows touched."""
+        if changes.whole_library or changes.cases:
+            self._model.reload()
+        else:
+            self._model.refresh_cases(changes.touched)
+
+    def update_empty_label(self) -> None:
+        if self._model.rowCount():
+            self.empty.hide()
+            return
+        query = self.query.strip()
+        if query and self._model.searching:
+            self.empty.setText(f"No case matches “{query}”.")
+        elif self._model.library_is_empty():
+            self.empty.setText(
+                "No cases yet.\nImport case files with File > Import, or drop them here."
+            )
+        else:
+            self.empty.setText("No cases here.")
+        self.empty.resize(self.viewport().size())
+        self.empty.show()
+
+    @property
+    def case_model(self) -> CaseTableModel:
+        return self._model
 
     def current_case(self) -> CaseId | None:
         index = self.currentIndex()
@@ -384,6 +428,10 @@ class CaseListView(QTableView):
         )
 
     # --- Qt overrides ----------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.empty.resize(self.viewport().size())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextDocument
+import logging
+
+from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -16,9 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import Case, CaseId
-from desktop.render import case_html
+from desktop.positions import PositionMap
+from desktop.render import render_case
+from desktop.sections import SectionKey
+from desktop.store import Changes, Library
 from desktop.ui import theme
+from desktop.ui.change_bus import ChangeBus
 from desktop.ui.inert import InertBrowser
+
+_log = logging.getLogger(__name__)
+#: The renderer's soft breaks in long tokens: never part of what the reader copies.
+_SOFT_BREAK = "\u200b"
 
 #: Links the reader may open in the system browser (never anything local).
 OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
@@ -44,6 +54,14 @@ class CaseView(InertBrowser):
         super().__init__(parent)
         self.setObjectName("caseView")
         self.anchorClicked.connect(self._open_link)
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        # Copy what the reader sees, without the zero-width breaks put into long tokens.
+        data = QMimeData()
+        data.setText(
+            self.textCursor().selectedText().replace("\u2029", "\n").replace(_SOFT_BREAK, "")
+        )
+        return data
 
     def _open_link(self, url: QUrl) -> None:
         if url.scheme() == "" and url.hasFragment() and not url.path():
@@ -130,9 +148,11 @@ class DetailPane(QWidget):
 
     Signals:
         bookmark_toggled(object, bool): the reader clicked the star for this case.
+        case_opened(object): the Case now shown (or None), read by `open_case`.
     """
 
     bookmark_toggled = Signal(object, bool)
+    case_opened = Signal(object)
 
     MIN_ZOOM, MAX_ZOOM = -4, 10
 
@@ -141,6 +161,9 @@ class DetailPane(QWidget):
         self._zoom = 0
         #: The HTML last shown (what the reader sees, before Qt's own rewriting).
         self.html = ""
+        #: Document positions <-> (section, offset) for the page shown; None when no case
+        #: is shown or the document Qt built does not match the map (never guess then).
+        self.positions: PositionMap | None = None
         self.view = CaseView(self)
         self.find_bar = FindBar(self.view, self)
         self.star = QToolButton(self)
@@ -230,16 +253,71 @@ class DetailPane(QWidget):
         scroll = self.view.verticalScrollBar().value()
         if self._case is None:
             self.html = ""
+            self.positions = None
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
             return
         size = max(self.font().pointSizeF(), 9.0) + self._zoom
-        self.html = case_html(
-            self._case, theme=theme.document_theme(size), highlight=self._highlight
-        )
+        page = render_case(self._case, theme=theme.document_theme(size), highlight=self._highlight)
+        self.html = page.html
         self.view.show_html(self.html)
+        shown = self.view.document().characterCount()
+        self.positions = page.positions if shown == page.positions.character_count else None
+        if self.positions is None:
+            _log.error(
+                "case %s: the page has %d positions, its map %d; passages are not mapped",
+                self._case.key,
+                shown,
+                page.positions.character_count,
+            )
         if keep_position:
             self.view.verticalScrollBar().setValue(scroll)
+
+    def selected_passages(self) -> list[tuple[SectionKey, int, int]]:
+        """The selection as (section, start, end) per section it covers (offsets in the
+        section's canonical text); empty when nothing in a section is selected."""
+        cursor = self.view.textCursor()
+        if self.positions is None or not cursor.hasSelection():
+            return []
+        return self.positions.to_sections(cursor.selectionStart(), cursor.selectionEnd())
+
+    def show_passage(self, key: str, start: int, end: int) -> bool:
+        """Selects a passage of a section and scrolls to it; False if it is not shown."""
+        if self.positions is None:
+            return False
+        first = self.positions.to_document(key, start)
+        last = self.positions.to_document(key, end)
+        if first is None or last is None:
+            return False
+        cursor = QTextCursor(self.view.document())
+        cursor.setPosition(first)
+        cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
+        self.view.setTextCursor(cursor)
+        self.view.ensureCursorVisible()
+        return True
+
+    # --- drawn from the library, redrawn from the change bus --------------------------------
+
+    def subscribe(self, library: Library, bus: ChangeBus) -> None:
+        """Reads cases from `library`; redraws from every change announced on `bus`."""
+        self._library = library
+        bus.changed.connect(self.on_changes)
+
+    def open_case(self, case_id: CaseId | None) -> None:
+        """Shows a case as the library holds it now (None: no case)."""
+        case = self._library.get_case(case_id) if case_id is not None else None
+        bookmarked = case_id is not None and self._library.is_bookmarked(case_id)
+        self.show_case(case_id, case, bookmarked=bookmarked, highlight=self._highlight)
+        self.case_opened.emit(case)
+
+    def on_changes(self, changes: Changes, _initiator: object) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
+        if changes.whole_library or case_id in changes.cases:
+            self.open_case(case_id)
+        elif case_id in changes.bookmarks:
+            self.set_bookmarked(self._library.is_bookmarked(case_id))
 
     def _star_toggled(self, on: bool) -> None:
         self.star.setIcon(theme.icon("star-filled" if on else "star"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.store.changes import Changes
+from desktop.store import Changes
 
 
 class ChangeBus(QObject):

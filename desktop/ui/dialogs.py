@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -21,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import NoteVersion
-from desktop.store.backup import Backup, backup_contents, list_backups
-from desktop.store.errors import LibraryError
+from desktop.store import Backup, Library, LibraryError
 
 if TYPE_CHECKING:
     from desktop.importer import ImportReport
@@ -82,7 +80,7 @@ class ShortcutsDialog(QDialog):
 class RestoreDialog(QDialog):
     """File > Restore from Backup: each backup with its date and what it holds."""
 
-    def __init__(self, library_path: Path, parent: QWidget | None = None):
+    def __init__(self, library: Library, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Restore from backup")
         intro = QLabel(
@@ -99,9 +97,9 @@ class RestoreDialog(QDialog):
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setShowGrid(False)
         self.backups: list[Backup] = []
-        for item in list_backups(library_path):
+        for item in library.backups():
             try:
-                contents = backup_contents(item.path)
+                contents = library.backup_contents(item.path)
             except LibraryError:
                 continue  # an unreadable file is not offered
             row = self.table.rowCount()

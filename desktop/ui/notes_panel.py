@@ -1,11 +1,12 @@
-"""The notes panel: the reader's Markdown note on the current case, saved as they type, with a
-live preview rendered in a helper process."""
+"""The notes panel: the reader's Markdown note on the current case, saved as they type (through
+the operations runner), with a live preview rendered in a helper process; it reloads itself
+when something else changed the note."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,12 +20,12 @@ from PySide6.QtWidgets import (
 
 from desktop.model import CaseId
 from desktop.render import NoteRendering
-from desktop.store.changes import Changes
-from desktop.store.errors import LibraryError
-from desktop.store.library import Library
+from desktop.store import Changes, Library, LibraryError
 from desktop.ui import theme
+from desktop.ui.change_bus import ChangeBus
 from desktop.ui.dialogs import NoteHistoryDialog
 from desktop.ui.inert import InertBrowser
+from desktop.ui.operations import Operations
 from desktop.ui.preview import PreviewRenderer
 
 #: Unsaved typing is written at most this long after the first unsaved key, however long
@@ -38,17 +39,14 @@ RETRY_MS = 3000
 
 class NotesPanel(QWidget):
     """Edits one case's note. There is no Save button: the note is saved shortly after
-    each change, when another case is shown, and when the window closes.
-
-    Signals:
-        saved(Changes): a save changed the library.
+    each change, when another case is shown, and when the window closes. A save that fails
+    (a full disk, a lock) keeps the text in the editor, says so, and is retried.
     """
 
-    saved = Signal(object)
-
-    def __init__(self, library: Library, parent: QWidget | None = None):
+    def __init__(self, library: Library, operations: Operations, parent: QWidget | None = None):
         super().__init__(parent)
         self._library = library
+        self._operations = operations
         self._case_id: CaseId | None = None
         self._saved_text = ""
         self._last_edited: dt.datetime | None = None
@@ -141,19 +139,24 @@ class NotesPanel(QWidget):
         if not self.dirty or self._case_id is None:
             return True
         text = self.editor.toPlainText()
-        try:
-            changes = self._library.save_note(self._case_id, text)
-        except LibraryError as error:
-            self._error = str(error)
-            self._update_status()
-            self._save_timer.start(RETRY_MS)
+        case_id = self._case_id
+        failures: list[Exception] = []
+        changes = self._operations.run(
+            lambda: self._library.save_note(case_id, text),
+            initiator=self,
+            on_failure=failures.append,
+        )
+        if changes is None:
+            if failures:  # the library's (a full disk, a lock): it may pass, so try again
+                self._show_error(failures[0])
+                self._save_timer.start(RETRY_MS)
+            else:  # a bug, reported as one: trying again would only fail the same way
+                self._show_error(RuntimeError("a bug in Lightbox stopped the save"))
             return False
         self._saved_text = text
         self._error = None
         self._last_edited = dt.datetime.now(dt.UTC)
         self._update_status()
-        if changes:
-            self.saved.emit(changes)
         return True
 
     def show_history(self) -> None:
@@ -168,19 +171,24 @@ class NotesPanel(QWidget):
             self.restore_version(version.id)
 
     def restore_version(self, version_id: int) -> None:
-        try:
-            changes = self._library.restore_note_version(version_id)
-        except (LibraryError, LookupError) as error:
-            self._error = str(error)
-            self._update_status()
-            return
-        self.show_case(self._case_id)
-        if changes:
-            self.saved.emit(changes)
+        changes = self._operations.run(
+            lambda: self._library.restore_note_version(version_id),
+            initiator=self,
+            on_failure=self._show_error,
+            expected=(LibraryError, LookupError),  # a version gone is no bug
+        )
+        if changes is not None:
+            self.show_case(self._case_id)
 
-    def reload_if_changed(self, changes: Changes) -> None:
+    def subscribe(self, bus: ChangeBus) -> None:
+        """Reloads the note when another part of the app changed it (see `on_changes`)."""
+        bus.changed.connect(self.on_changes)
+
+    def on_changes(self, changes: Changes, initiator: object) -> None:
         """Another part of the app changed this note: show it unless the reader is typing."""
-        if self._case_id in changes.notes and not self.dirty:
+        if initiator is self or self._case_id is None:
+            return
+        if (changes.whole_library or self._case_id in changes.notes) and not self.dirty:
             self.show_case(self._case_id)
 
     def shutdown(self) -> None:
@@ -191,6 +199,10 @@ class NotesPanel(QWidget):
         self._request_preview()
 
     # --- internals -------------------------------------------------------------------------
+
+    def _show_error(self, error: Exception) -> None:
+        self._error = str(error)
+        self._update_status()
 
     def _text_changed(self) -> None:
         if not self._save_timer.isActive():

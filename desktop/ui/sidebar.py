@@ -1,4 +1,5 @@
-"""The sidebar: the reader's views of the library, each with its count, then the sections."""
+"""The sidebar: the reader's views of the library, each with its count, then the sections;
+it recounts itself from the change bus."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop.model import CaseFilter, SidebarCounts
+from desktop.store import Changes, Library
 from desktop.ui import theme
+from desktop.ui.change_bus import ChangeBus
 from desktop.ui.roles import Roles
 
 #: (label, icon, filter kind) of the fixed entries, in order.
@@ -82,6 +85,18 @@ class Sidebar(QTreeWidget):
             item.setText(1, str(value))
         self.blockSignals(True)
         self.select_filter(current if current in self._items else CaseFilter())
+        self.blockSignals(False)
+
+    def subscribe(self, library: Library, bus: ChangeBus) -> None:
+        """Recounts from `library` after every change announced on `bus`."""
+        self._library = library
+        bus.changed.connect(self.on_changes)
+
+    def on_changes(self, _changes: Changes, _initiator: object) -> None:
+        # Any change may move a count; recounting is one cheap query. The list follows its
+        # own redraw, so the entry picked stays picked without a signal.
+        self.blockSignals(True)
+        self.set_counts(self._library.counts())
         self.blockSignals(False)
 
     def select_filter(self, case_filter: CaseFilter) -> None:

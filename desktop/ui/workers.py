@@ -1,12 +1,12 @@
 """Work that must not run on the GUI thread: search as you type, and imports.
 
-Each worker owns a connection of its own, made on its own thread (a connection is never
-shared between threads); WAL lets them read while the GUI thread writes.
+Each worker owns a connection of its own (`Library.for_thread`), made on its own thread (a
+connection is never shared between threads); WAL lets them read while the GUI thread writes.
+A worker never dies silently: whatever stops its work is handed back as the result.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -14,8 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop.model import CaseFilter
-from desktop.store.errors import LibraryError
-from desktop.store.library import Library
+from desktop.store import Interrupted, Library
 
 #: How long an import batch may hold the write lock when run from the app.
 APP_BATCH_SECONDS = 0.25
@@ -27,15 +26,17 @@ class SearchWorker(QObject):
     """Runs the newest search on its own thread; an older one still running is interrupted.
 
     Signals:
-        finished(int, object): the request's generation and its hits (list[Hit]), or a
-            LibraryError. Callers drop results whose generation is not their latest.
+        finished(int, object): the request's generation and its hits (list[Hit]), or the
+            exception that stopped it (a LibraryError, or a bug). Callers drop results whose
+            generation is not their latest. A search stopped because a newer one came is
+            never reported.
     """
 
     finished = Signal(int, object)
 
-    def __init__(self, library_path: Path, parent: QObject | None = None):
+    def __init__(self, library: Library, parent: QObject | None = None):
         super().__init__(parent)
-        self._path = library_path
+        self._source = library
         self._condition = threading.Condition()
         self._request: tuple[int, str, CaseFilter] | None = None
         self._stopping = False
@@ -60,36 +61,49 @@ class SearchWorker(QObject):
             library.interrupt()
         self._thread.join(timeout=5)
 
+    def _next_request(self) -> tuple[int, str, CaseFilter] | None:
+        with self._condition:
+            while self._request is None and not self._stopping:
+                self._condition.wait()
+            if self._stopping:
+                return None
+            request, self._request = self._request, None
+            return request
+
     def _run(self) -> None:
         try:
-            # The window's own connection checked the file (or checks it on a thread).
-            library = Library.open(self._path, create=False, quick_check=False)
-        except LibraryError as error:
-            self.finished.emit(-1, error)
-            return
-        with self._condition:
-            self._library = library
-        try:
-            while True:
-                with self._condition:
-                    while self._request is None and not self._stopping:
-                        self._condition.wait()
-                    if self._stopping:
-                        return
-                    assert self._request is not None
-                    generation, query, case_filter = self._request
-                    self._request = None
+            try:
+                self._open()  # ready before the first keystroke
+            except Exception:
+                pass  # the first search opens it again, and shows why if it still cannot
+            while (request := self._next_request()) is not None:
+                generation, query, case_filter = request
                 try:
-                    hits: object = library.search_cases(query, case_filter)
-                except sqlite3.OperationalError:
-                    continue  # interrupted for a newer query
-                except LibraryError as error:
-                    hits = error
-                self.finished.emit(generation, hits)
+                    result: object = self._search(query, case_filter)
+                except Interrupted:
+                    with self._condition:
+                        if self._request is None and not self._stopping:
+                            self._request = request  # stopped for no newer query: run it again
+                    continue
+                except Exception as error:  # shown under the search box, never swallowed
+                    result = error
+                self.finished.emit(generation, result)
         finally:
             with self._condition:
-                self._library = None
-            library.close()
+                library, self._library = self._library, None
+            if library is not None:
+                library.close()
+
+    def _search(self, query: str, case_filter: CaseFilter) -> object:
+        return self._open().search_cases_interruptible(query, case_filter)
+
+    def _open(self) -> Library:
+        """This thread's connection, opened on first use (and again after a failed open)."""
+        if self._library is None:
+            library = self._source.for_thread()
+            with self._condition:
+                self._library = library
+        return self._library
 
 
 class ImportWorker(QObject):
@@ -97,15 +111,16 @@ class ImportWorker(QObject):
 
     Signals:
         progress(int, int, str): files done, files in all, the current file.
-        finished(object): the ImportReport, or the LibraryError that stopped the import.
+        finished(object): the ImportReport, or the exception that stopped the import (a
+            LibraryError, or a bug); emitted exactly once, whatever happens.
     """
 
     progress = Signal(int, int, str)
     finished = Signal(object)
 
-    def __init__(self, library_path: Path, paths: list[Path], parent: QObject | None = None):
+    def __init__(self, library: Library, paths: list[Path], parent: QObject | None = None):
         super().__init__(parent)
-        self._library_path = library_path
+        self._library = library
         self._paths = paths
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lightbox-import", daemon=True)
@@ -126,7 +141,7 @@ class ImportWorker(QObject):
     def _run(self) -> None:
         from desktop.importer import ImportReport, count_case_files, import_paths
 
-        result: ImportReport | LibraryError
+        result: ImportReport | Exception
         try:
             total = count_case_files(self._paths)
             self.progress.emit(0, total, "")
@@ -139,7 +154,7 @@ class ImportWorker(QObject):
                     last = now
                     self.progress.emit(done, total, name)
 
-            with Library.open(self._library_path, create=False, quick_check=False) as library:
+            with self._library.for_thread() as library:
                 result = import_paths(
                     library,
                     self._paths,
@@ -147,6 +162,6 @@ class ImportWorker(QObject):
                     cancelled=self._cancel.is_set,
                     batch_seconds=APP_BATCH_SECONDS,
                 )
-        except LibraryError as error:
+        except Exception as error:  # shown by the window, never swallowed
             result = error
         self.finished.emit(result)

@@ -1,0 +1,101 @@
+"""The reader's commands on cases: bookmark, read or unread, trash, restore from the trash and
+empty it; each runs through the operations runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.model import CaseId
+from desktop.store import Changes, Library
+from desktop.ui.case_list import CaseListView, CaseTableModel
+from desktop.ui.operations import Operations
+from desktop.ui.reading import ReadingTracker
+from desktop.ui.sidebar import Sidebar
+
+
+class CaseActions(QObject):
+    """Runs the reader's commands on the current case (or the one named)."""
+
+    def __init__(
+        self,
+        library: Library,
+        operations: Operations,
+        view: CaseListView,
+        sidebar: Sidebar,
+        reading: ReadingTracker,
+    ):
+        super().__init__(view)
+        self._library = library
+        self._operations = operations
+        self._view = view
+        self._model: CaseTableModel = view.case_model
+        self._sidebar = sidebar
+        self._reading = reading
+
+    def toggle_bookmark(self) -> None:
+        case_id = self._view.current_case()
+        if case_id is not None:
+            self.set_bookmark(case_id, not self._library.is_bookmarked(case_id))
+
+    def set_bookmark(self, case_id: CaseId, on: bool) -> None:
+        self._operations.run(lambda: self._library.set_bookmark(case_id, on))
+
+    def set_read(self, case_id: CaseId, read: bool) -> None:
+        if read:
+            self._operations.run(lambda: self._library.mark_read(case_id))
+        else:
+            self._reading.stop()
+            self._operations.run(lambda: self._library.mark_unread(case_id))
+
+    def mark_current_unread(self) -> None:
+        case_id = self._view.current_case()
+        if case_id is not None:
+            self.set_read(case_id, False)
+
+    def trash_current(self) -> None:
+        """Moves the current case, with the reader's notes and marks, to the Trash."""
+        case_id = self._view.current_case()
+        if case_id is None or self._sidebar.current_filter().kind == "trash":
+            return
+        if self._remove_from_view(case_id, lambda: self._library.trash(case_id)):
+            self._operations.tell(
+                "Moved to the Trash, with your notes and marks. "
+                "Edit > Restore from Trash undoes it.",
+                8000,
+            )
+
+    def untrash_current(self) -> None:
+        case_id = self._view.current_case()
+        if case_id is None or self._sidebar.current_filter().kind != "trash":
+            return
+        self._remove_from_view(case_id, lambda: self._library.untrash(case_id))
+
+    def empty_trash(self) -> None:
+        count = len(self._library.trashed_ids())
+        if not count:
+            self._operations.tell("The Trash is empty.", 4000)
+            return
+        answer = QMessageBox.warning(
+            self._view.window(),
+            "Empty the Trash?",
+            f"Delete {count} case(s) in the Trash, and your notes, bookmarks and history on "
+            "them, for good? Backups taken before now still hold them.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._operations.save_edits()
+            self._operations.run(self._library.empty_trash)
+
+    def _remove_from_view(self, case_id: CaseId, change: Callable[[], Changes]) -> bool:
+        """Runs a change that takes the case out of this list, then selects its neighbour."""
+        row = self._model.row_of(case_id) or 0
+        self._operations.save_edits()
+        if self._operations.run(change) is None:
+            return False
+        if self._view.current_case() is None and self._model.rowCount():
+            self._view.select_row(min(row, self._model.rowCount() - 1))
+        return True

@@ -1,0 +1,172 @@
+"""Search as you type: the search box (with a line under it saying why a search failed), the
+worker that runs it, and what the list shows: the sidebar entry, or the hits within it."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import traceback
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.model import CaseFilter
+from desktop.store import Hit, Library, LibraryError
+from desktop.ui import theme
+from desktop.ui.case_list import CaseListView
+from desktop.ui.case_view import DetailPane
+from desktop.ui.operations import describe
+from desktop.ui.sidebar import Sidebar
+from desktop.ui.workers import SearchWorker
+
+#: Search waits for a pause in typing this long.
+SEARCH_AFTER_MS = 150
+
+
+class SearchBar(QWidget):
+    """The search box and everything behind it.
+
+    A search runs on the worker's thread; a newer query interrupts an older one, whose result
+    (if it still comes) is dropped by its generation. A search that fails for any other reason
+    says why under the box and leaves the list as it was: an empty list would claim that
+    nothing matched.
+
+    Attributes:
+        field: The search box.
+        error: The line under it, shown only while the last search failed (cut to the
+            box's width with an ellipsis; the whole reason is `error_text` and its tooltip).
+        error_text: Why the last search failed, whole ("" when it did not).
+        timer: Starts the search when typing pauses.
+        worker: Runs searches off the GUI thread.
+        generation: The number of the newest search; results of older ones are dropped.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        view: CaseListView,
+        sidebar: Sidebar,
+        detail: DetailPane,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._model = view.case_model
+        self._view = view
+        self._sidebar = sidebar
+        self._detail = detail
+        self.field = QLineEdit(self)
+        self.field.setObjectName("searchBox")
+        self.field.setPlaceholderText("Search cases and notes   (Ctrl+L or /)")
+        self.field.setClearButtonEnabled(True)
+        self.field.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.field.setMinimumWidth(320)
+        self.error = QLabel(self)
+        self.error.setObjectName("searchError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # the reason may quote the query
+        # As wide as the box, never wider: a long reason is cut, and whole in its tooltip.
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.error.setContentsMargins(9, 0, 0, 0)  # under the box's text, not its frame
+        self.error.hide()
+        self.error_text = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.field)
+        layout.addWidget(self.error)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SEARCH_AFTER_MS)
+        self.timer.timeout.connect(self.run_search)
+        self.generation = 0
+        self.worker = SearchWorker(library, self)
+        self.worker.finished.connect(self._finished)
+        self.field.textChanged.connect(lambda _text: self.timer.start())
+        sidebar.filter_selected.connect(self.filter_selected)
+
+    def terms(self) -> tuple[str, ...]:
+        """The words of the query, for highlighting in the case."""
+        return tuple(re.findall(r"\w+", self.field.text()))
+
+    def hits(self) -> list[Hit]:
+        """The hits on show (empty outside a search)."""
+        return self._model.hits
+
+    def focus(self) -> None:
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
+
+    def run_search(self) -> None:
+        """Searches for the text in the box now (within the sidebar's entry)."""
+        query = self.field.text()
+        self.generation += 1
+        self._view.query = query
+        if not query.strip() or not self.terms():
+            self._show_error(None)
+            self._model.show_filter(self._sidebar.current_filter())
+            self._view.set_two_line_rows(False)
+            self._detail.set_highlight(())
+            self._view.update_empty_label()
+            return
+        self.worker.search(self.generation, query, self._sidebar.current_filter())
+
+    def filter_selected(self, case_filter: CaseFilter) -> None:
+        """The reader picked a sidebar entry: list it, and search within it if searching."""
+        sort = ("read", True) if case_filter.kind == "recent" else None
+        self._model.show_filter(case_filter, sort)  # until the hits arrive, if searching
+        if self.field.text().strip():
+            self.timer.start(0)
+        self._view.set_two_line_rows(False)
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.worker.shutdown()
+
+    def _finished(self, generation: int, result: object) -> None:
+        if generation != self.generation:
+            return  # a newer query was typed since: its results are the ones to show
+        if isinstance(result, BaseException):
+            if not isinstance(result, LibraryError):  # a bug: its traceback goes to stderr
+                traceback.print_exception(result, file=sys.stderr)
+            self._show_error(result)
+            return
+        assert isinstance(result, list)
+        self._show_error(None)
+        self._view.set_two_line_rows(True)
+        self._model.show_hits(result)
+        self._detail.set_highlight(self.terms())
+        if self._view.current_case() is None and self._model.rowCount():
+            self._view.select_row(0)
+        self._view.update_empty_label()
+
+    def _show_error(self, error: BaseException | None) -> None:
+        if error is None:
+            self.error_text = ""
+            self.error.hide()
+            self.error.clear()
+            return
+        bug = "" if isinstance(error, LibraryError) else " (a bug in Lightbox)"
+        self.error_text = f"Search failed{bug}: {describe(error)}"
+        self.error.setToolTip(f"<p>{html.escape(self.error_text)}</p>")  # never markup
+        self.error.setProperty("dark", theme.is_dark())
+        self.error.style().unpolish(self.error)
+        self.error.style().polish(self.error)
+        self.error.show()
+        self._fit_error()
+
+    def _fit_error(self) -> None:
+        width = self.error.contentsRect().width()
+        self.error.setText(
+            self.error.fontMetrics().elidedText(
+                self.error_text, Qt.TextElideMode.ElideRight, max(width, 0)
+            )
+        )
+
+    # --- Qt overrides ----------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.error_text:
+            self._fit_error()
