@@ -93,3 +93,19 @@ def test_emptying_the_trash_keeps_other_cases_data(seeded: Library) -> None:
     note = seeded.note(keep)
     assert note is not None
     assert note.body == "kept"
+
+
+def test_restoring_a_version_of_a_cleared_note_revives_the_same_record(seeded: Library) -> None:
+    case_id = seeded.resolve("eurorad:8455")
+    seeded.save_note(case_id, "worth keeping", T0)
+    note = seeded.note(case_id)
+    assert note is not None and note.uid
+    seeded.save_note(case_id, "", T0 + dt.timedelta(minutes=1))
+    assert seeded.note(case_id) is None
+    (version,) = seeded.note_versions(case_id)
+    assert version.body == "worth keeping" and version.uid and version.uid != note.uid
+    seeded.restore_note_version(version.id, T0 + dt.timedelta(minutes=2))
+    revived = seeded.note(case_id)
+    assert revived is not None
+    assert (revived.body, revived.uid) == ("worth keeping", note.uid)
+    assert len({v.uid for v in seeded.note_versions(case_id)}) == len(seeded.note_versions(case_id))

@@ -86,11 +86,12 @@ def save_note(
     moment = stamp(now)
     found = _record(conn, "notes", key, "body, updated_at")
     live = found if found is not None and found[1] is None else None
-    if live is not None and live[2][0] == body:
-        return False
-    if live is None and not body.strip():
-        return False
-    if live is not None:
+    if live is None:
+        if not body.strip():
+            return False
+    else:
+        if live[2][0] == body:
+            return False
         last_kept = conn.execute(
             "SELECT max(kept_at) FROM note_versions"
             " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL",
@@ -103,13 +104,12 @@ def save_note(
                 " case_source_id, body, saved_at, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (new_uid(), moment, moment, *key, live[2][0], live[2][1], moment),
             )
-    if not body.strip():
-        assert live is not None
-        conn.execute(
-            "UPDATE notes SET deleted_at = ?, updated_at = ? WHERE id = ?",
-            (moment, moment, live[0]),
-        )
-        return True
+        if not body.strip():
+            conn.execute(
+                "UPDATE notes SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                (moment, moment, live[0]),
+            )
+            return True
     if found is None:
         conn.execute(
             "INSERT INTO notes (uid, created_at, updated_at, case_source, case_source_id, body)"
