@@ -279,7 +279,13 @@ def search(
     if ranked.strategy == "newest":
         # Nothing was ranked: keep the newest-first order, notes first.
         return sorted(found.values(), key=lambda hit: (not hit.in_note, -hit.case_id))[:limit]
-    return sorted(found.values(), key=lambda hit: (-hit.score, hit.case_id))[:limit]
+    # Equal scores keep the ranking's own order (the unranked tail of a broad search
+    # scores 0 and comes newest first); hits found only in notes follow, newest first.
+    place = {case_id: index for index, case_id in enumerate(order)}
+    return sorted(
+        found.values(),
+        key=lambda hit: (-hit.score, place.get(hit.case_id, len(place)), -hit.case_id),
+    )[:limit]
 
 
 def _rows_in(
