@@ -166,6 +166,8 @@ def test_fixture_upgrades_to_the_fresh_schema_with_every_record_intact(
         after = records_of(path)
         if version == schema.SCHEMA_VERSION:
             assert after == before
+        elif version >= 5:  # reader records already: migrations since add tables only
+            assert {table: after[table] for table in before} == before
         elif version >= 2:
             check_new_records(before, after)
         # Columns added since then hold their defaults on the old rows.
