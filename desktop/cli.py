@@ -22,6 +22,10 @@ from desktop.store.library import Library
 
 EXIT_FAILURES = 1
 EXIT_ERROR = 2
+#: The largest --limit `search` takes (a library of 100,000 cases fits).
+MAX_SEARCH_LIMIT = 100_000
+#: The largest version number `versions --restore` takes (SQLite integers are 64-bit).
+MAX_VERSION = 2**63 - 1
 
 
 class UsageError(Exception):
@@ -91,7 +95,13 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
 
     searching = commands.add_parser("search", parents=[common], help="full-text search")
     searching.add_argument("query")
-    searching.add_argument("--limit", type=_positive_int, default=20, metavar="N")
+    searching.add_argument(
+        "--limit",
+        type=_bounded_int(MAX_SEARCH_LIMIT),
+        default=20,
+        metavar="N",
+        help=f"at most N hits (1 to {MAX_SEARCH_LIMIT:,})",
+    )
     searching.add_argument("--json", action="store_true", help="print a JSON array")
 
     showing = commands.add_parser("show", parents=[common], help="show one case")
@@ -101,6 +111,16 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     noting = commands.add_parser("note", parents=[common], help="print or replace a note")
     noting.add_argument("id", metavar="ID")
     noting.add_argument("--set", metavar="TEXT", help="replace the note ('-': standard input)")
+    versioning = commands.add_parser(
+        "versions", parents=[common], help="list a case's earlier texts, or restore one"
+    )
+    versioning.add_argument("id", metavar="ID")
+    versioning.add_argument(
+        "--restore",
+        type=_bounded_int(MAX_VERSION),
+        metavar="N",
+        help="make version N the current text (the current one is kept as a new version)",
+    )
     marking = commands.add_parser("bookmark", parents=[common], help="bookmark a case")
     marking.add_argument("id", metavar="ID")
     marking.add_argument("--off", action="store_true", help="remove the bookmark")
@@ -242,6 +262,8 @@ def _import(library: Library, paths: list[Path]) -> int:
         print(f"FAILED {path}: {reason}")
     for path, message in report.warnings:
         print(f"warning: {path}: {message}")
+    for _path, message in report.shrunk:
+        print(message)  # it names the case; the earlier text is a version of it
     print(report.summary())
     return EXIT_FAILURES if report.failed else 0
 
@@ -260,6 +282,13 @@ def _show(library: Library, key: str, *, as_json: bool) -> int:
 
 
 def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
+    from desktop.store.cases import cut_query, query_cut_notice
+
+    notice = query_cut_notice(query)
+    shown = query
+    if notice is not None:
+        print(f"lightbox: note: {notice}", file=sys.stderr)
+        shown = cut_query(query)[0].strip()
     hits = library.search(query, limit)
     if as_json:
         _print_json(
@@ -270,7 +299,7 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         )
         return 0
     if not hits:
-        print(f"No case matches {query!r}.")
+        print(f"No case matches {shown!r}.")
     for hit in hits:
         print(_summary_line(hit.summary))
         print(f"    {hit.snippet}")
@@ -284,9 +313,66 @@ def _note(library: Library, args: argparse.Namespace) -> int:
         if note is not None:
             print(note.body)
         return 0
-    text = sys.stdin.read() if args.set == "-" else args.set
+    text = _note_text(args.set)
     # Only once this returns has the note been committed (and synced to disk).
     library.save_note(case_id, text, keep_version=True)
+    return 0
+
+
+def _note_text(given: str) -> str:
+    """The note's new text: the argument, or standard input for '-'; refused (nothing
+    saved) unless it is valid UTF-8."""
+    if given == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        # Arguments that are not UTF-8 arrive with each bad byte as a lone surrogate.
+        data = given.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        where = "standard input" if given == "-" else "--set"
+        raise UsageError(
+            f"the note from {where} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset"
+            f" {error.start}); nothing was saved"
+        ) from None
+
+
+def _versions(library: Library, args: argparse.Namespace) -> int:
+    """Lists a case's earlier texts (what re-imports replaced), or restores one."""
+    case_id = _resolve(library, args.id)
+    if args.restore is not None:
+        try:
+            changes = library.restore_case_version(case_id, args.restore)
+        except LookupError as error:
+            raise UsageError(str(error).strip("'\"")) from None
+        if not changes:
+            print(f"Version {args.restore} is already the current text of {args.id}.")
+            return 0
+        newest = library.case_versions(case_id)[-1].number
+        print(
+            f"Restored version {args.restore} of {args.id}; the text it replaced is"
+            f" version {newest}. Your notes and marks are unchanged."
+        )
+        return 0
+    current = library.get_case(case_id)
+    if current is None:
+        raise UsageError(f"no case {args.id} in {library.path}")
+    from desktop.store.versions import text_size
+
+    found = library.case_versions(case_id)
+    print(f"{current.key}  {current.title}")
+    print(f"current  {text_size(current):,} characters")
+    if not found:
+        print("No earlier versions: no import has changed this case's text.")
+        return 0
+    for version in reversed(found):
+        print(
+            f"{version.number:<7}  {version.size:,} characters, stored"
+            f" {version.stored_at:%Y-%m-%d %H:%M}, replaced {version.replaced_at:%Y-%m-%d %H:%M}"
+            f" UTC by {version.replaced_by}"
+        )
+        said = version.differences(current)
+        print(f"         {'; '.join(said) if said else 'same text as the current one'}")
     return 0
 
 
@@ -370,12 +456,13 @@ def _resolve(library: Library, key: str) -> CaseId:
 
 
 _COMMAND_NAMES = frozenset(
-    {"import", "list", "search", "show", "note", "bookmark", "bookmarks", "trash", "untrash",
-     "empty-trash", "purge-deleted", "backup", "restore", "check"}
+    {"import", "list", "search", "show", "note", "versions", "bookmark", "bookmarks", "trash",
+     "untrash", "empty-trash", "purge-deleted", "backup", "restore", "check"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "note": _note,
+    "versions": _versions,
     "bookmark": _bookmark,
     "bookmarks": _bookmarks,
     "trash": _trash,
@@ -455,6 +542,18 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _bounded_int(maximum: int) -> Callable[[str], int]:
+    """An argument type: a whole number from 1 to `maximum`."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}")
+        return value
+
+    return parse
 
 
 def _days(text: str) -> int:

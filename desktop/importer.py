@@ -53,6 +53,9 @@ class ImportReport:
         unchanged: Cases already there with identical text.
         failed: (path, reason) for each file that could not be imported.
         warnings: (path, message) for files imported with something to check.
+        shrunk: (path, message) for each update that dropped more than a third of its
+            case's text, or lacked fields the case had (kept from it): the message names
+            the case, what was kept, and the version holding the earlier text.
         skipped: Files in folders or archives that are not case files.
         cancelled: True if the import stopped early on request.
         backup: The backup taken before the first existing case was changed, if any.
@@ -63,6 +66,7 @@ class ImportReport:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    shrunk: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     cancelled: bool = False
     backup: Path | None = None
@@ -299,7 +303,9 @@ class _Run:
     def store(self, name: str, case: Case) -> None:
         """Stores one case in its own savepoint; a refusal (duplicate DOI) fails this file only."""
         try:
-            stored = self.library.store_case(case, self.stamp, self._backup_once)
+            stored = self.library.store_case(
+                case, self.stamp, self._backup_once, replaced_by=f"import of {name}"
+            )
         except StorageUnavailable:
             raise
         except LibraryError as error:
@@ -313,6 +319,8 @@ class _Run:
             self.report.unchanged += 1
         if stored.outcome != "unchanged":
             self.changed.add(stored.case_id)
+        if stored.notice is not None:
+            self.report.shrunk.append((name, stored.notice))
         earlier = self._seen.get(stored.case_id)
         if earlier is not None:
             self.report.warnings.append(

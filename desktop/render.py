@@ -444,12 +444,18 @@ def _fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+#: Highlighting marks at most this many distinct terms (a search reads no more words:
+#: `desktop.store.cases.MAX_QUERY_WORDS`); each term costs a pass over every text.
+MAX_HIGHLIGHT_TERMS = 32
+
+
 def _fold_terms(terms: Sequence[str]) -> tuple[str, ...]:
     if isinstance(terms, str):  # a bare string is one term, not a list of letters
         terms = (terms,)
-    folded = {_fold(_clean(t).strip()) for t in terms}
+    distinct = (t for t in dict.fromkeys(_fold(_clean(t).strip()) for t in terms) if t)
+    folded = list(itertools.islice(distinct, MAX_HIGHLIGHT_TERMS))
     # Longest first, so "calcinosis" wins over "calc" where both match at one place.
-    return tuple(sorted((t for t in folded if t), key=lambda t: (-len(t), t)))
+    return tuple(sorted(folded, key=lambda t: (-len(t), t)))
 
 
 def _hit_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:

@@ -733,3 +733,70 @@ def test_search_in_a_case_repeating_one_word_is_bounded(sandbox: Sandbox, timed:
     assert result["hits"] == 1
     if timed:
         assert result["seconds"] < SEARCH_SECONDS
+
+
+# --- hostile command-line input: one-line errors, exit status 2, nothing saved ------------------
+
+CASE = b"lightbox:abdo-01"
+#: (arguments after `lightbox`, standard input, what the one line of stderr says). Raw bytes:
+#: a shell passes arguments that are not UTF-8 as they are.
+CLI_FAULTS = [
+    ([b"note", CASE, b"--set", b"abc\xff"], b"", "not UTF-8 text (byte 0xff at offset 3)"),
+    ([b"note", CASE, b"--set", b"-"], b"abc\xff\xfe", "not UTF-8 text (byte 0xff at offset 3)"),
+    ([b"search", b"x", b"--limit", b"99999999999999999999"], b"", "must be at most 100,000"),
+    ([b"search", b"x", b"--limit", b"-1"], b"", "must be at least 1"),
+    ([b"versions", CASE, b"--restore", b"99999999999999999999"], b"", "must be at most"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), CLI_FAULTS)
+def test_hostile_command_line_input_is_a_one_line_error(
+    sandbox: Sandbox, args: list[bytes], stdin: bytes, message: str
+) -> None:
+    library = sandbox.root / "lib" / "library.db"
+    report, _ = sandbox.import_checked([ROOT / "cases" / "abdo-01.txt"])
+    assert report.imported == 1
+    sandbox.library.save_note(sandbox.library.resolve("lightbox:abdo-01"), "my note")
+    sandbox.library.close()
+    try:
+        done = subprocess.run(
+            [sys.executable.encode(), b"-m", b"desktop", *args, b"--library", bytes(library)],
+            cwd=sandbox.cwd,
+            env={**os.environ, "LIGHTBOX_HOME": str(sandbox.home)},
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        sandbox.library = Library.open(library)
+    err = done.stderr.decode("utf-8", "replace")
+    assert (done.returncode, done.stdout) == (2, b""), err
+    assert err.startswith("lightbox: ") and err.count("\n") == 1, err
+    assert message in err
+    note = sandbox.library.note(sandbox.library.resolve("lightbox:abdo-01"))
+    assert note is not None and note.body == "my note"  # nothing saved
+
+
+@TIMED
+def test_a_query_of_10000_words_is_cut_and_returns(sandbox: Sandbox, timed: bool) -> None:
+    """Issue 11: 10,000 words never returned; the search now reads MAX_QUERY_WORDS of them."""
+    report, _ = sandbox.import_checked([ROOT / "cases"])
+    assert report.imported > 20
+    sandbox.library.close()
+    words = " ".join(f"word{n} a*" for n in range(5000))
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD_SEARCH, str(sandbox.root / "lib" / "library.db"), words],
+        cwd=sandbox.cwd,
+        env={**os.environ, "LIGHTBOX_HOME": str(sandbox.home)},
+        capture_output=True,
+        text=True,
+        timeout=SEARCH_SECONDS if timed else 120,
+        check=False,
+    )
+    sandbox.library = Library.open(sandbox.root / "lib" / "library.db")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["hits"] == 0  # no case holds word0 ... word31
+    if timed:
+        assert result["seconds"] < SEARCH_SECONDS

@@ -169,8 +169,9 @@ def test_search_index_follows_updates(library: Library, seed_case: Case) -> None
         title="Zebra sign",
         clinical_history="Nothing here.",
         imaging_findings="Nothing.",
-        discussion=(),
-        differential_diagnosis=(),
+        # Every field given new text: an empty one would be kept from the stored case.
+        discussion=(DiscussionPart(None, "Stripes."),),
+        differential_diagnosis=("Horse",),
         final_diagnosis="Zebra",
     )
     library.store_case(edited, T0)

@@ -19,10 +19,12 @@ from desktop.store.errors import (
 )
 from desktop.store.library import Library
 from desktop.store.listing import Hit
+from desktop.store.versions import CaseVersion
 
 __all__ = [
     "Backup",
     "BackupContents",
+    "CaseVersion",
     "Changes",
     "DuplicateDoi",
     "Hit",

@@ -26,16 +26,60 @@ from desktop.model import (
 from desktop.sections import canonical_case
 from desktop.store.errors import DuplicateDoi
 from desktop.store.schema import FTS_COLUMNS
+from desktop.store.versions import (
+    KEPT_NAMES,
+    get_version,
+    is_shorter,
+    keep_missing,
+    keep_version,
+    text_size,
+)
 
 Outcome = Literal["imported", "updated", "unchanged"]
 
 
 @dataclass(frozen=True, slots=True)
 class StoredCase:
-    """What storing one case did."""
+    """What storing one case did.
+
+    Attributes:
+        case_id: The case's row.
+        outcome: Imported (new), updated (its text changed) or unchanged.
+        key: The case's public id (``eurorad:8455``).
+        version: The number under which the replaced text was kept (updates only).
+        kept: Fields the incoming case lacked and the stored one had, kept from the stored
+            one (`versions.KEPT_NAMES` keys).
+        sizes: (stored, incoming) characters of text, when the incoming case dropped more
+            than a third of it.
+    """
 
     case_id: CaseId
     outcome: Outcome
+    key: str = ""
+    version: int | None = None
+    kept: tuple[str, ...] = ()
+    sizes: tuple[int, int] | None = None
+
+    @property
+    def notice(self) -> str | None:
+        """One line for the import report when an update shrank the case or kept fields the
+        new file lacks; None for an update that took nothing away."""
+        if self.outcome != "updated" or (not self.kept and self.sizes is None):
+            return None
+        parts = []
+        if self.sizes is not None:
+            parts.append("the new file is shorter")
+        elif self.kept:
+            parts.append(f"the new file lacks {_names(self.kept).removeprefix('the ')}")
+        if self.kept:
+            parts.append(f"kept {_names(self.kept)}")
+        parts.append(f"the earlier text is version {self.version}")
+        return f"{self.key}: " + "; ".join(parts)
+
+
+def _names(kept: tuple[str, ...]) -> str:
+    names = [KEPT_NAMES[name] for name in kept]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def content_hash(values: dict[str, Any]) -> str:
@@ -56,16 +100,21 @@ def store_case(
     case: Case,
     now: dt.datetime,
     before_update: Callable[[], None] | None = None,
+    replaced_by: str = "import",
 ) -> StoredCase:
     """Inserts a case, or updates the one with the same (source, source id) in place.
 
     Must run inside a transaction. The case is stored canonical (`desktop.sections`).
     Everything the reader made stays keyed to the case's identity, which an update keeps.
-    The write is one statement, so a refusal changes nothing.
+    An update never silently shrinks a case: the fields the incoming case lacks are kept
+    from the stored one, and the text it replaces is kept as a version of the case
+    (`desktop.store.versions`). The case row is written by one statement and its version
+    after it, so a refused update leaves nothing behind.
 
     Args:
         before_update: Called just before an existing case's text is changed (the importer
             backs the library up there, once per import).
+        replaced_by: What replaces the stored text, for its version ("import of FILE").
 
     Raises:
         DuplicateDoi: the DOI already belongs to a case with another identity.
@@ -76,52 +125,117 @@ def store_case(
     values = _case_values(case)
     digest = content_hash(values)
     row = conn.execute(
-        "SELECT id, content_hash FROM cases WHERE source = ? AND source_id = ?",
+        "SELECT id, content_hash, updated_at FROM cases WHERE source = ? AND source_id = ?",
         (case.source, case.source_id),
     ).fetchone()
     stamp = now.isoformat(timespec="seconds")
-    try:
-        if row is None:
-            columns = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            cursor = conn.execute(
-                f"INSERT INTO cases ({columns}, content_hash, imported_at, updated_at)"
-                f" VALUES ({marks}, ?, ?, ?)",
-                (*values.values(), digest, stamp, stamp),
-            )
-            return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported")
-        case_id = CaseId(row[0])
-        if row[1] == digest:
-            return StoredCase(case_id, "unchanged")
-        assignments = ", ".join(f"{column} = ?" for column in values)
-        if _stored_before_canonical(conn, case_id, digest):
-            # Same case, stored before cases were kept canonical: bring its text and digest
-            # up to date quietly; to the reader nothing changed.
-            conn.execute(
-                f"UPDATE cases SET {assignments}, content_hash = ? WHERE id = ?",
-                (*values.values(), digest, case_id),
-            )
-            return StoredCase(case_id, "unchanged")
-        if before_update is not None:
-            before_update()
-        conn.execute(
-            f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
-            (*values.values(), digest, stamp, case_id),
+    if row is None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = _write(
+            conn,
+            case.doi,
+            f"INSERT INTO cases ({columns}, content_hash, imported_at, updated_at)"
+            f" VALUES ({marks}, ?, ?, ?)",
+            (*values.values(), digest, stamp, stamp),
         )
+        return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported", case.key)
+    case_id = CaseId(row[0])
+    if row[1] == digest:
+        return StoredCase(case_id, "unchanged", case.key)
+    stored = get_case(conn, case_id)
+    assert stored is not None  # the row was just read, in this transaction
+    merged, kept = keep_missing(canonical_case(stored), case)
+    if kept:
+        values = _case_values(merged)
+        digest = content_hash(values)
+        if row[1] == digest:  # the file only lacks fields the case keeps
+            return StoredCase(case_id, "unchanged", case.key)
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    if content_hash(_case_values(canonical_case(stored))) == digest:
+        # Same case, stored before cases were kept canonical: bring its text and digest
+        # up to date quietly; to the reader nothing changed.
+        _write(
+            conn,
+            case.doi,
+            f"UPDATE cases SET {assignments}, content_hash = ? WHERE id = ?",
+            (*values.values(), digest, case_id),
+        )
+        return StoredCase(case_id, "unchanged", case.key)
+    if before_update is not None:
+        before_update()
+    # The case first: if it is refused (a DOI another case owns), no version is left behind.
+    _write(
+        conn,
+        merged.doi,
+        f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
+        (*values.values(), digest, stamp, case_id),
+    )
+    number = keep_version(
+        conn, stored, row[1], stored_at=row[2], replaced_at=now, replaced_by=replaced_by
+    )
+    old_size, new_size = text_size(stored), text_size(case)
+    sizes = (old_size, new_size) if is_shorter(old_size, new_size) else None
+    return StoredCase(case_id, "updated", case.key, number, kept, sizes)
+
+
+def restore_version(
+    conn: sqlite3.Connection, case_id: CaseId, number: int, now: dt.datetime
+) -> StoredCase:
+    """Makes version `number` of the case its current text, keeping the current text as a
+    new version. The reader's data, keyed by the case's identity, is not touched.
+
+    Must run inside a transaction.
+
+    Raises:
+        LookupError: no such case or version.
+        DuplicateDoi: the version's DOI now belongs to another case.
+    """
+    row = conn.execute(
+        "SELECT source, source_id, content_hash, updated_at FROM cases WHERE id = ?", (case_id,)
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no case with id {case_id}")
+    version = get_version(conn, row[0], row[1], number)
+    if version is None:
+        raise LookupError(f"{row[0]}:{row[1]} has no version {number}")
+    values = _case_values(canonical_case(version.case))
+    digest = content_hash(values)
+    if digest == row[2]:
+        return StoredCase(case_id, "unchanged", f"{row[0]}:{row[1]}")
+    current = get_case(conn, case_id)
+    assert current is not None
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    _write(
+        conn,
+        version.case.doi,
+        f"UPDATE cases SET {assignments}, content_hash = ?, updated_at = ? WHERE id = ?",
+        (*values.values(), digest, now.isoformat(timespec="seconds"), case_id),
+    )
+    kept_as = keep_version(
+        conn,
+        current,
+        row[2],
+        stored_at=row[3],
+        replaced_at=now,
+        replaced_by=f"restore of version {number}",
+    )
+    return StoredCase(case_id, "updated", f"{row[0]}:{row[1]}", kept_as)
+
+
+def _write(
+    conn: sqlite3.Connection, doi: str | None, sql: str, params: tuple[Any, ...]
+) -> sqlite3.Cursor:
+    """Runs one write of a case row; a DOI owned by another case becomes DuplicateDoi."""
+    try:
+        return conn.execute(sql, params)
     except sqlite3.IntegrityError:
         owner = conn.execute(
-            "SELECT source || ':' || source_id FROM cases WHERE doi = ?", (case.doi,)
+            "SELECT source || ':' || source_id FROM cases WHERE doi = ?", (doi,)
         ).fetchone()
         if owner is None:
             raise
-        raise DuplicateDoi(f"DOI {case.doi} already belongs to case {owner[0]}") from None
-    return StoredCase(case_id, "updated")
-
-
-def _stored_before_canonical(conn: sqlite3.Connection, case_id: CaseId, digest: str) -> bool:
-    """Whether the stored case, made canonical, is the incoming one (same digest)."""
-    stored = get_case(conn, case_id)
-    return stored is not None and content_hash(_case_values(canonical_case(stored))) == digest
+        raise DuplicateDoi(f"DOI {doi} already belongs to case {owner[0]}") from None
 
 
 def index_pending(conn: sqlite3.Connection) -> int:
@@ -165,6 +279,71 @@ def count_cases(conn: sqlite3.Connection) -> int:
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\w+)', re.UNICODE)
+_WORDS = re.compile(r"\w+")
+
+#: A search reads at most this many words of a query (a phrase counts each of its words; a
+#: word repeated counts once). FTS5 weighs every match of every term against every other
+#: term of the query, so its cost grows with the square of the number of terms: 2,000 terms
+#: took seconds on 55 cases, 10,000 never returned. The rest of a longer query is left out,
+#: and the command line says so (`query_cut_notice`).
+MAX_QUERY_WORDS = 32
+
+
+def cut_query(text: str) -> tuple[str, int]:
+    """The query as it is searched: repeated words and phrases dropped, and cut after
+    MAX_QUERY_WORDS words (a phrase crossing the limit keeps its first words); and how many
+    words were left out by the cut. Linear in the length of the query.
+
+    A query with nothing to drop comes back as it was; a cut query ends with a space, so
+    its last word is a whole word, not a prefix still being typed.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    pieces: list[str] = []
+    seen: set[str] = set()
+    used = left_out = 0
+    dropped = False
+    for index, match in enumerate(tokens):
+        if match[2] is not None:
+            # The word being typed (the last, with nothing after it) is a prefix: it is not
+            # a repeat of the same whole word earlier in the query.
+            typing = index == len(tokens) - 1 and match.end() == len(text)
+            key = match[2].casefold() + ("*" if typing else "")
+            if key in seen:
+                dropped = True
+            elif used >= MAX_QUERY_WORDS:
+                left_out += 1
+            else:
+                seen.add(key)
+                used += 1
+                pieces.append(match[2])
+            continue
+        words = _WORDS.findall(match[1] or "")
+        key = '"' + " ".join(words).casefold()
+        if not words or key in seen:
+            dropped = True
+            continue
+        kept = words[: max(MAX_QUERY_WORDS - used, 0)]
+        left_out += len(words) - len(kept)
+        if kept:
+            seen.add(key)
+            used += len(kept)
+            pieces.append('"' + " ".join(kept) + '"')
+    if not left_out and not dropped:
+        return text, 0
+    ending = " " if left_out or text[-1:].isspace() else ""
+    return " ".join(pieces) + ending, left_out
+
+
+def query_cut_notice(text: str) -> str | None:
+    """A line for the reader when `cut_query` leaves words of the query out, else None."""
+    searched, left_out = cut_query(text)
+    if not left_out:
+        return None
+    return (
+        f"a search reads at most {MAX_QUERY_WORDS} different words; searched for"
+        f" {searched.strip()[:60]!r}{'...' if len(searched.strip()) > 60 else ''}"
+        f" and left out the other {left_out:,} words"
+    )
 
 
 def fts_query(text: str, *, prefix_last: bool = True) -> str | None:

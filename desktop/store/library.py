@@ -20,7 +20,7 @@ from desktop.model import (
     SidebarCounts,
     parse_case_key,
 )
-from desktop.store import backup, cases, listing, reader_data
+from desktop.store import backup, cases, listing, reader_data, versions
 from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
@@ -34,6 +34,7 @@ from desktop.store.errors import (
 )
 from desktop.store.listing import Hit
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
+from desktop.store.versions import CaseVersion
 
 T = TypeVar("T")
 
@@ -186,19 +187,27 @@ class Library:
         case: Case,
         now: dt.datetime | None = None,
         before_update: Callable[[], None] | None = None,
+        replaced_by: str = "import",
     ) -> StoredCase:
-        """Adds a case or updates it in place (same id); all-or-nothing.
+        """Adds a case or updates it in place (same id), keeping the text it replaces as a
+        version of the case; all-or-nothing.
 
-        Inside a caller's transaction (a bulk import) no savepoint is needed: the case is
-        written by one statement, and SQLite undoes a failed statement whole.
+        Inside a caller's transaction (a bulk import) no savepoint is needed: the case row
+        is written by one statement, which SQLite undoes whole if it fails, and its version
+        only after it.
+
+        Args:
+            replaced_by: What replaces an existing text, for its version ("import of FILE").
         """
         stamp = now or _now()
+
+        def store() -> StoredCase:
+            return cases.store_case(self._conn, case, stamp, before_update, replaced_by)
+
         if self._conn.in_transaction:
-            return _guard(
-                self.path, lambda: cases.store_case(self._conn, case, stamp, before_update)
-            )
+            return _guard(self.path, store)
         with self.transaction():
-            return cases.store_case(self._conn, case, stamp, before_update)
+            return store()
 
     def get_case(self, case_id: CaseId) -> Case | None:
         return _guard(self.path, lambda: cases.get_case(self._conn, case_id))
@@ -424,6 +433,33 @@ class Library:
     def restore(self, source: Path) -> Changes:
         """`restore_from`, announcing that the whole library may have changed."""
         return self.restore_from(source) | Changes(whole_library=True)
+
+    # --- earlier texts of cases: what re-imports replaced (desktop.store.versions) ---------
+
+    def case_versions(self, case_id: CaseId) -> list[CaseVersion]:
+        """The case's earlier texts, oldest (number 1) first; empty for an unknown case."""
+
+        def run() -> list[CaseVersion]:
+            row = self._conn.execute(
+                "SELECT source, source_id FROM cases WHERE id = ?", (case_id,)
+            ).fetchone()
+            return [] if row is None else versions.list_versions(self._conn, row[0], row[1])
+
+        return _guard(self.path, run)
+
+    def restore_case_version(
+        self, case_id: CaseId, number: int, now: dt.datetime | None = None
+    ) -> Changes:
+        """Makes version `number` the case's text again; the current text becomes a new
+        version. The reader's notes, marks and history are not touched.
+
+        Raises:
+            LookupError: no such case or version.
+            DuplicateDoi: the version's DOI now belongs to another case.
+        """
+        with self.transaction():
+            stored = cases.restore_version(self._conn, case_id, number, now or _now())
+        return Changes(cases=frozenset({case_id})) if stored.outcome == "updated" else Changes()
 
 
 def _now() -> dt.datetime:

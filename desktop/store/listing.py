@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
-from desktop.store.cases import fts_query, summary_from_row
+from desktop.store.cases import cut_query, fts_query, summary_from_row
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
@@ -236,8 +236,11 @@ def search(
 
     FTS5 picks and ranks the matches (see `ranking`); rows and snippets are read only for
     the hits returned. A case matching in both text and note adds the two scores; its
-    snippet comes from the case text.
+    snippet comes from the case text. The query is first cut to at most
+    `cases.MAX_QUERY_WORDS` words (`cases.cut_query`).
     """
+    # Bounded cost for every query: repeats dropped, at most MAX_QUERY_WORDS words.
+    query, _ = cut_query(query)
     match = fts_query(query, prefix_last=prefix_last)
     if match is None:
         return []

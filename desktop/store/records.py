@@ -75,6 +75,8 @@ OTHER_TABLES: dict[str, str] = {
     "cases_fts": "search index over cases, rebuilt from them",
     "search_pending": "cases queued for indexing within one transaction",
     "notes_fts": "search index over notes, kept in step by triggers",
+    "case_versions": "earlier imported texts of cases, kept when a re-import or a restore"
+    " replaced them: case data, which the reader restores but never writes",
 }
 
 #: A version 4 UUID made by SQLite itself (for migrations copying existing rows).

@@ -274,6 +274,26 @@ def m005_mergeable_records(db: sqlite_utils.Database) -> None:
     conn.execute("INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')")
 
 
+def m006_case_versions(db: sqlite_utils.Database) -> None:
+    """Earlier texts of each case: what a re-import (or a restore of a version) replaced.
+
+    Case data, not the reader's (`records.OTHER_TABLES`): append-only, one row per replaced
+    text, keyed by the case's identity (source, source id) and a version number counting
+    from 1 within that case, never by a row id, so the versions outlive the case's row and
+    follow it through the trash and back. ``case_json`` is the replaced case as
+    `desktop.case_dict.case_to_dict` writes it; ``content_hash`` is the digest the case row
+    had then; ``stored_at`` when that text was stored, ``replaced_at`` when it was replaced
+    and ``replaced_by`` what replaced it (an import and its file, or a restore).
+    """
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE case_versions (id INTEGER PRIMARY KEY, case_source TEXT NOT NULL,"
+        " case_source_id TEXT NOT NULL, version INTEGER NOT NULL, case_json TEXT NOT NULL,"
+        " content_hash TEXT NOT NULL, stored_at TEXT NOT NULL, replaced_at TEXT NOT NULL,"
+        " replaced_by TEXT NOT NULL, UNIQUE (case_source, case_source_id, version))"
+    )
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -281,6 +301,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m003_history_and_trash,
     m004_list_indexes,
     m005_mergeable_records,
+    m006_case_versions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -39,6 +39,7 @@ class ImportReportDialog(QDialog):
         layout.addWidget(summary)
         lines = [f"FAILED  {path}\n        {reason}" for path, reason in report.failed]
         lines += [f"warning {path}\n        {message}" for path, message in report.warnings]
+        lines += [f"shorter {path}\n        {message}" for path, message in report.shrunk]
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.setPlainText("\n".join(lines))

@@ -35,6 +35,7 @@ from desktop.ui.reading import ReadingTracker
 from desktop.ui.search import SearchBar
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.startup import StagedStart
+from desktop.ui.versions import show_case_versions
 from desktop.ui.window_state import restore_state, save_state
 from desktop.ui.workers import ImportWorker
 
@@ -226,6 +227,13 @@ class MainWindow(QMainWindow):
             "Restore from T&rash", "Ctrl+Shift+R", cases.untrash_current
         )
         empty_trash = self._action("&Empty Trash…", None, cases.empty_trash)
+        self.versions_action = self._action(
+            "Earlier &Versions of Case…",
+            None,
+            lambda: show_case_versions(
+                self.library, self.operations, self.list.current_case(), self
+            ),
+        )
         backup_now = self._action("&Back Up Now", None, backups.backup_now)
         restore_backup = self._action("&Restore from Backup…", None, backups.choose_and_restore)
         detail = self.detail
@@ -255,6 +263,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.bookmark_action, self.unread_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.trash_action, self.untrash_action])
+        edit_menu.addAction(self.versions_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([zoom_in, zoom_out, zoom_reset])
         view_menu.addSeparator()
