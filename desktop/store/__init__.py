@@ -19,6 +19,7 @@ from desktop.store.errors import (
 )
 from desktop.store.library import Library
 from desktop.store.listing import Hit
+from desktop.store.reader_data import NoteSave
 
 __all__ = [
     "Backup",
@@ -33,5 +34,6 @@ __all__ = [
     "LibraryTooNew",
     "MigrationFailed",
     "NotALibrary",
+    "NoteSave",
     "StorageUnavailable",
 ]
