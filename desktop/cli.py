@@ -269,14 +269,23 @@ def _import(library: Library, paths: list[Path]) -> int:
 
 
 def _show(library: Library, key: str, *, as_json: bool) -> int:
-    case = library.get_case(_resolve(library, key))
+    case_id = _resolve(library, key)
+    case = library.get_case(case_id)
     if case is None:
         raise UsageError(f"no case {key} in {library.path}")
+    trashed = library.trashed_at(case_id)
     if as_json:
         from desktop.case_dict import case_to_dict
 
-        _print_json(case_to_dict(case))
+        _print_json(
+            {**case_to_dict(case), "trashed_at": None if trashed is None else trashed.isoformat()}
+        )
     else:
+        if trashed is not None:
+            print(
+                f"In the Trash since {trashed.astimezone():%Y-%m-%d %H:%M}"
+                f" ('lightbox untrash {case.key}' puts it back).\n"
+            )
         print(case_text(case))
     return 0
 

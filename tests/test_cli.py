@@ -17,7 +17,7 @@ SHOW_KEYS = [
     "id", "source", "source_id", "title", "published", "section", "case_type", "authors",
     "affiliations", "patient", "areas_of_interest", "imaging_techniques", "clinical_history",
     "imaging_findings", "discussion", "differential_diagnosis", "final_diagnosis", "references",
-    "doi", "issn", "license", "figures", "sections",
+    "doi", "issn", "license", "figures", "sections", "trashed_at",
 ]  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Note history (one version a minute while typing) and the trash, in the store."""
+"""Note history (every replaced text kept; one a minute of a writer's own typing) and the
+trash, in the store."""
 
 from __future__ import annotations
 
@@ -21,11 +22,16 @@ def seeded(library: Library) -> Library:
     return library
 
 
-def test_typing_keeps_one_version_a_minute(seeded: Library) -> None:
+def test_typing_keeps_one_version_a_minute_of_the_writers_own_text(seeded: Library) -> None:
     case_id = seeded.resolve("eurorad:8455")
-    # Autosave every second for three minutes, as while typing.
+    # The window's autosave every second for three minutes, each over its own last save.
+    base = None
     for second in range(180):
-        seeded.save_note(case_id, f"text {second}", T0 + dt.timedelta(seconds=second))
+        saved = seeded.save_note_over(
+            "eurorad:8455", f"text {second}", base, T0 + dt.timedelta(seconds=second)
+        )
+        assert not saved.conflict
+        base = saved.note
     versions = seeded.note_versions(case_id)
     assert 2 <= len(versions) <= 4
     assert [v.body for v in versions] == sorted(
@@ -34,6 +40,14 @@ def test_typing_keeps_one_version_a_minute(seeded: Library) -> None:
     note = seeded.note(case_id)
     assert note is not None
     assert note.body == "text 179"
+
+
+def test_every_other_save_keeps_the_text_it_replaces(seeded: Library) -> None:
+    case_id = seeded.resolve("eurorad:8455")
+    # Saves with no writer's base (the command line, a script) thin nothing.
+    for second in range(5):
+        seeded.save_note(case_id, f"text {second}", T0 + dt.timedelta(seconds=second))
+    assert [v.body for v in seeded.note_versions(case_id)] == [f"text {i}" for i in (3, 2, 1, 0)]
 
 
 def test_clearing_and_forced_saves_always_keep_a_version(seeded: Library) -> None:

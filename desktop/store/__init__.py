@@ -19,6 +19,7 @@ from desktop.store.errors import (
 )
 from desktop.store.library import Library
 from desktop.store.listing import Hit
+from desktop.store.reader_data import NoteSave
 from desktop.store.versions import CaseVersion
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "LibraryTooNew",
     "MigrationFailed",
     "NotALibrary",
+    "NoteSave",
     "StorageUnavailable",
 ]

@@ -282,8 +282,8 @@ class Library:
         """Saves the reader's note (committed when this returns); blank clears it (the
         note record becomes a tombstone).
 
-        The text it replaces is kept as a version (at most once a minute while typing;
-        always with `keep_version`, and when clearing).
+        The text it replaces is kept as a version unless that exact text is already in
+        the case's history, whoever saves (see `reader_data.save_note`).
 
         Raises:
             LookupError: there is no such case.
@@ -460,6 +460,49 @@ class Library:
         with self.transaction():
             stored = cases.restore_version(self._conn, case_id, number, now or _now())
         return Changes(cases=frozenset({case_id})) if stored.outcome == "updated" else Changes()
+
+    # --- living beside other programs (the command line, a second window) -----------------
+
+    def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version`: it changes when another connection (another
+        program, another window, a worker thread) commits to the library; never for this
+        connection's own commits. Cheap enough to poll a few times a second."""
+        return int(
+            _guard(self.path, lambda: self._conn.execute("PRAGMA data_version").fetchone()[0])
+        )
+
+    def case_key(self, case_id: CaseId) -> str | None:
+        """The case's stable identity "source:source_id", or None if it is not here."""
+        found = _guard(self.path, lambda: reader_data.identity(self._conn, case_id))
+        return None if found is None else f"{found[0]}:{found[1]}"
+
+    def trashed_at(self, case_id: CaseId) -> dt.datetime | None:
+        """When the case was moved to the Trash, or None if it is not in the Trash."""
+        row = _guard(
+            self.path,
+            lambda: self._conn.execute(
+                "SELECT trashed_at FROM cases WHERE id = ?", (case_id,)
+            ).fetchone(),
+        )
+        if row is None or row[0] is None:
+            return None
+        moment = dt.datetime.fromisoformat(row[0])
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+    def save_note_over(
+        self, case_key: str, body: str, base: Note | None, now: dt.datetime | None = None
+    ) -> reader_data.NoteSave:
+        """The window's save: `body` over `base`, the note as this writer last loaded or
+        stored it, for the case named by its identity. Text another program saved in the
+        meantime is kept in the history, and the result says so.
+
+        Raises:
+            LookupError: the case is no longer in the library.
+            ValueError: a malformed key.
+        """
+        key = parse_case_key(case_key)
+        with self.transaction():
+            return reader_data.save_note_over(self._conn, key, body, base, now or _now())
 
 
 def _now() -> dt.datetime:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
+from desktop.store.changes import Changes
 from desktop.store.records import READER_TABLES, instant, new_uid, stamp
 
 CaseKey = tuple[str, str]
@@ -61,7 +63,8 @@ def get_note(conn: sqlite3.Connection, case_id: CaseId) -> Note | None:
     return Note(case_id, row[0], dt.datetime.fromisoformat(row[1]), row[2])
 
 
-#: While the reader types, keep at most one earlier version of a note per this interval.
+#: While one writer types, it keeps at most one earlier version of its *own* text per this
+#: interval (see `save_note`).
 VERSION_EVERY = dt.timedelta(minutes=1)
 
 
@@ -72,12 +75,21 @@ def save_note(
     now: dt.datetime,
     *,
     keep_version: bool = False,
+    own: Note | None = None,
 ) -> bool:
     """Stores the note (a blank one makes it a tombstone); returns whether anything changed.
 
-    The text it replaces is kept in note_versions: always when `keep_version` is set or the
-    note is cleared, otherwise at most once a minute, so autosave while typing does not
-    keep every keystroke. A note written after one was cleared revives the same record.
+    The rule for history, the same for every writer (the window, the command line, a
+    script): the text a write replaces is kept in note_versions unless that exact text is
+    already in the case's history. One thinning, for a writer typing: when `own` is the
+    note exactly as this writer itself last stored it (same text, same `updated_at`, same
+    record), and a version of the case was kept less than `VERSION_EVERY` ago, that
+    intermediate text of its own is not kept. Text another writer saved is never thinned,
+    and neither is any text when `keep_version` is set or the note is cleared. "Ago" is
+    measured back from `now` only: a version stamped in the future (the clock went back)
+    does not count as recent, so a clock going back never stops the history.
+
+    A note written after one was cleared revives the same record.
 
     Raises:
         LookupError: there is no such case.
@@ -90,19 +102,21 @@ def save_note(
         if not body.strip():
             return False
     else:
-        if live[2][0] == body:
+        replaced, replaced_at = str(live[2][0]), str(live[2][1])
+        if replaced == body:
             return False
-        last_kept = conn.execute(
-            "SELECT max(kept_at) FROM note_versions"
-            " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL",
-            key,
-        ).fetchone()[0]
-        recent = last_kept is not None and instant(last_kept) > now - VERSION_EVERY
-        if keep_version or not body.strip() or not recent:
+        mine = (
+            own is not None
+            and own.body == replaced
+            and stamp(own.updated_at) == replaced_at
+            and own.uid == _uid(conn, live[0])
+        )
+        thin = mine and not keep_version and bool(body.strip()) and _kept_lately(conn, key, now)
+        if not thin and not _in_history(conn, key, replaced):
             conn.execute(
                 "INSERT INTO note_versions (uid, created_at, updated_at, case_source,"
                 " case_source_id, body, saved_at, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (new_uid(), moment, moment, *key, live[2][0], live[2][1], moment),
+                (new_uid(), moment, moment, *key, replaced, replaced_at, moment),
             )
         if not body.strip():
             conn.execute(
@@ -124,15 +138,99 @@ def save_note(
     return True
 
 
+def _uid(conn: sqlite3.Connection, note_row: int) -> str:
+    return str(conn.execute("SELECT uid FROM notes WHERE id = ?", (note_row,)).fetchone()[0])
+
+
+def _in_history(conn: sqlite3.Connection, key: CaseKey, body: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM note_versions WHERE case_source = ? AND case_source_id = ?"
+        " AND deleted_at IS NULL AND body = ? LIMIT 1",
+        (*key, body),
+    ).fetchone()
+    return row is not None
+
+
+def _kept_lately(conn: sqlite3.Connection, key: CaseKey, now: dt.datetime) -> bool:
+    """Whether the case's newest version (by sequence) was kept within `VERSION_EVERY`
+    before `now`; one stamped after `now` is not "lately" (the clock went back)."""
+    row = conn.execute(
+        "SELECT kept_at FROM note_versions WHERE case_source = ? AND case_source_id = ?"
+        " AND deleted_at IS NULL ORDER BY id DESC LIMIT 1",
+        key,
+    ).fetchone()
+    if row is None:
+        return False
+    kept = instant(row[0])
+    return now - VERSION_EVERY < kept <= now
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSave:
+    """What a writer's save of a note found and did (`save_note_over`).
+
+    Attributes:
+        changes: What changed (the case's note, or nothing).
+        note: The note as stored now (None: no note).
+        other_text: Text another writer had saved since `base` that this save replaced; it
+            is in the note's history. None when nobody else wrote.
+        cleared_elsewhere: Another writer had cleared the note since `base` (its text is
+            in the history); this save wrote the note again.
+    """
+
+    changes: Changes
+    note: Note | None
+    other_text: str | None = None
+    cleared_elsewhere: bool = False
+
+    @property
+    def conflict(self) -> bool:
+        return self.other_text is not None or self.cleared_elsewhere
+
+
+def save_note_over(
+    conn: sqlite3.Connection, key: CaseKey, body: str, base: Note | None, now: dt.datetime
+) -> NoteSave:
+    """Saves a writer's text over `base`, the note as that writer last loaded or stored it.
+
+    The case is named by its identity, so a restore that gave it another row id still
+    finds it, and another case can never receive the text. If someone else wrote the note
+    since `base`, their text is kept in the history (as every replaced text is) and the
+    result says so.
+
+    Raises:
+        LookupError: the case is no longer in the library (removed by another program).
+    """
+    found = conn.execute("SELECT id FROM cases WHERE source = ? AND source_id = ?", key).fetchone()
+    if found is None:
+        raise LookupError(f"the case {key[0]}:{key[1]} is no longer in this library")
+    case_id = CaseId(found[0])
+    current = get_note(conn, case_id)
+    other: str | None = None
+    cleared = False
+    if current != base:  # another writer has been here
+        old = base.body if base is not None else None
+        if current is None:
+            cleared = old is not None and bool(body.strip()) and old != body
+        elif current.body not in (body, old):
+            other = current.body
+    changed = save_note(conn, case_id, body, now, own=base)
+    note = get_note(conn, case_id)
+    changes = Changes(notes=frozenset({case_id})) if changed else Changes()
+    return NoteSave(changes, note, other, cleared)
+
+
 def note_versions(conn: sqlite3.Connection, case_id: CaseId) -> list[NoteVersion]:
-    """Earlier versions of a case's note, newest first."""
+    """Earlier versions of a case's note, newest first: in the order they were kept (by
+    their row's sequence), not by their timestamps, which a clock going back would
+    reorder."""
     key = identity(conn, case_id)
     if key is None:
         return []
     rows = conn.execute(
         "SELECT id, body, saved_at, uid FROM note_versions"
         " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL"
-        " ORDER BY saved_at DESC, id DESC",
+        " ORDER BY id DESC",
         key,
     )
     return [

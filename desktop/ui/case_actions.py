@@ -3,12 +3,13 @@ empty it; each runs through the operations runner."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.model import CaseId
+from desktop.model import CaseFilter, CaseId
 from desktop.store import Changes, Library
 from desktop.ui.case_list import CaseListView, CaseTableModel
 from desktop.ui.operations import Operations
@@ -17,7 +18,16 @@ from desktop.ui.sidebar import Sidebar
 
 
 class CaseActions(QObject):
-    """Runs the reader's commands on the current case (or the one named)."""
+    """Runs the reader's commands on the current case (or the one named).
+
+    Signals:
+        undo_changed(str): what Undo would undo now ("" when nothing): the menu and the
+            status bar's link follow it.
+        trashed(str): a case was moved to the Trash (its title), for the status bar.
+    """
+
+    undo_changed = Signal(str)
+    trashed = Signal(str)
 
     def __init__(
         self,
@@ -34,6 +44,8 @@ class CaseActions(QObject):
         self._model: CaseTableModel = view.case_model
         self._sidebar = sidebar
         self._reading = reading
+        #: The cases moved to the Trash in this window, newest last: what Undo restores.
+        self._undo: list[CaseId] = []
 
     def toggle_bookmark(self) -> None:
         case_id = self._view.current_case()
@@ -60,18 +72,52 @@ class CaseActions(QObject):
         case_id = self._view.current_case()
         if case_id is None or self._sidebar.current_filter().kind == "trash":
             return
+        title = self._title(case_id)
         if self._remove_from_view(case_id, lambda: self._library.trash(case_id)):
-            self._operations.tell(
-                "Moved to the Trash, with your notes and marks. "
-                "Edit > Restore from Trash undoes it.",
-                8000,
-            )
+            self._undo.append(case_id)
+            self.undo_changed.emit(self.undo_text())
+            self.trashed.emit(title)
+
+    def undo_text(self) -> str:
+        """What Undo would do now, as the menu says it ("" when nothing)."""
+        return "Undo Move to Trash" if self._undo else ""
+
+    def undo(self) -> bool:
+        """Restores the case last moved to the Trash from this window, from wherever the
+        reader is, and shows it when the list holds it. False if there was nothing to undo
+        or it failed (another program may have emptied the Trash: then it says so)."""
+        while self._undo:
+            case_id = self._undo.pop()
+            self.undo_changed.emit(self.undo_text())
+            if self._library.trashed_at(case_id) is None:
+                continue  # restored or deleted for good since: the one before it, then
+            if self._operations.run(functools.partial(self._library.untrash, case_id)) is None:
+                return False
+            if not self._view.select_case(case_id):
+                self._sidebar.select_filter(CaseFilter())
+                self._view.select_case(case_id)
+            self._operations.tell("Restored from the Trash.", 4000)
+            return True
+        self._operations.tell("Nothing to undo: the case is no longer in the Trash.", 4000)
+        return False
 
     def untrash_current(self) -> None:
         case_id = self._view.current_case()
         if case_id is None or self._sidebar.current_filter().kind != "trash":
             return
-        self._remove_from_view(case_id, lambda: self._library.untrash(case_id))
+        self.untrash(case_id)
+
+    def untrash(self, case_id: CaseId) -> None:
+        """Restores a case from the Trash (the Trash's Restore)."""
+        if self._remove_from_view(case_id, lambda: self._library.untrash(case_id)):
+            if case_id in self._undo:
+                self._undo.remove(case_id)
+                self.undo_changed.emit(self.undo_text())
+            self._operations.tell("Restored from the Trash.", 4000)
+
+    def _title(self, case_id: CaseId) -> str:
+        rows = self._library.rows([case_id])
+        return rows[0].summary.title if rows else ""
 
     def empty_trash(self) -> None:
         count = len(self._library.trashed_ids())

@@ -299,11 +299,13 @@ class CaseListView(QTableView):
         current_case_changed(object): the CaseId now current, or None.
         bookmark_requested(object, bool): toggle a bookmark from the context menu.
         read_requested(object, bool): mark a case read or unread.
+        restore_requested(object): restore a case from the Trash (the Trash's menu).
     """
 
     current_case_changed = Signal(object)
     bookmark_requested = Signal(object, bool)
     read_requested = Signal(object, bool)
+    restore_requested = Signal(object)
 
     def __init__(self, model: CaseTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -455,11 +457,22 @@ class CaseListView(QTableView):
         index = self.indexAt(event.pos())
         if not index.isValid():
             return
-        row = index.data(Roles.ObjectRole)
-        if not isinstance(row, ListRow):
-            return
         self._select_row(index.row())
+        menu = self.context_menu(index.row())
+        if menu is not None:
+            menu.exec(event.globalPos())
+
+    def context_menu(self, row_number: int) -> QMenu | None:
+        """The context menu of a row: Restore in the Trash, then bookmark and read state."""
+        row = self._model.index(row_number, 0).data(Roles.ObjectRole)
+        if not isinstance(row, ListRow):
+            return None
         menu = QMenu(self)
+        if self._model.case_filter.kind == "trash":
+            restore = QAction("Restore from Trash", menu)
+            restore.triggered.connect(lambda: self.restore_requested.emit(row.summary.id))
+            menu.addAction(restore)
+            menu.addSeparator()
         bookmark = QAction("Remove bookmark" if row.bookmarked else "Bookmark", menu)
         bookmark.triggered.connect(
             lambda: self.bookmark_requested.emit(row.summary.id, not row.bookmarked)
@@ -468,4 +481,4 @@ class CaseListView(QTableView):
         read.triggered.connect(lambda: self.read_requested.emit(row.summary.id, not row.read))
         menu.addAction(bookmark)
         menu.addAction(read)
-        menu.exec(event.globalPos())
+        return menu

@@ -304,9 +304,14 @@ class DetailPane(QWidget):
         bus.changed.connect(self.on_changes)
 
     def open_case(self, case_id: CaseId | None) -> None:
-        """Shows a case as the library holds it now (None: no case)."""
+        """Shows a case as the library holds it now (None: no case). The case on show,
+        unchanged, is not drawn again: the reader keeps their place (a reload after another
+        program's change)."""
         case = self._library.get_case(case_id) if case_id is not None else None
         bookmarked = case_id is not None and self._library.is_bookmarked(case_id)
+        if case is not None and case_id == self._case_id and case == self._case:
+            self.set_bookmarked(bookmarked)
+            return
         self.show_case(case_id, case, bookmarked=bookmarked, highlight=self._highlight)
         self.case_opened.emit(case)
 
@@ -314,8 +319,14 @@ class DetailPane(QWidget):
         case_id = self._case_id
         if case_id is None:
             return
-        if changes.whole_library or case_id in changes.cases:
-            self.open_case(case_id)
+        if case_id in changes.cases:
+            case = self._library.get_case(case_id)
+            self._case = case
+            self.set_bookmarked(case is not None and self._library.is_bookmarked(case_id))
+            self._render(keep_position=True)
+            self.case_opened.emit(case)
+        elif changes.whole_library:
+            self.open_case(case_id)  # drawn again only if it changed
         elif case_id in changes.bookmarks:
             self.set_bookmarked(self._library.is_bookmarked(case_id))
 

@@ -3,9 +3,10 @@ library, with the menus, actions and toolbar that drive them."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -15,11 +16,20 @@ from PySide6.QtGui import (
     QShortcut,
     QShowEvent,
 )
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QSplitter, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 import desktop
 from desktop.model import Case, CaseFilter, CaseId
-from desktop.store import Hit, Library
+from desktop.store import Changes, Hit, Library
 from desktop.ui import theme
 from desktop.ui.backups import BackupActions
 from desktop.ui.case_actions import CaseActions
@@ -29,6 +39,7 @@ from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
 from desktop.ui.importing import Imports
+from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
 from desktop.ui.operations import Operations
 from desktop.ui.reading import ReadingTracker
@@ -47,6 +58,10 @@ _LIST_KEYS = [
     ("Esc (in search)", "Clear the search"),
     ("Enter / Shift+Enter (find)", "Next / previous match"),
 ]
+
+
+#: How long the status bar offers to undo a move to the Trash (Edit > Undo stays after).
+UNDO_NOTICE_MS = 15000
 
 
 class MainWindow(QMainWindow):
@@ -112,13 +127,24 @@ class MainWindow(QMainWindow):
         )
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
+        #: Notices another program's changes once the window is whole (see desktop.ui.live).
+        self.watcher = LibraryWatcher(library, self.operations, self)
+        self.bus.changed.connect(self._library_changed)
 
         self._build_layout()
+        self._undo_notice_timer = QTimer(self)
+        self._undo_notice_timer.setSingleShot(True)
+        self._undo_notice_timer.setInterval(UNDO_NOTICE_MS)
         self._build_actions()
+        self._undo_notice_timer.timeout.connect(self.undo_notice.hide)
         self._build_toolbar()
         self.list.current_case_changed.connect(self._show_case)
         self.list.bookmark_requested.connect(self.case_actions.set_bookmark)
         self.list.read_requested.connect(self.case_actions.set_read)
+        self.list.restore_requested.connect(self.case_actions.untrash)
+        self.case_actions.undo_changed.connect(self._undo_changed)
+        self.case_actions.trashed.connect(self._show_trashed)
+        self.sidebar.filter_selected.connect(self._filter_selected)
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
         self.detail.case_opened.connect(self._show_title)
 
@@ -127,6 +153,7 @@ class MainWindow(QMainWindow):
         )
         self.startup.first_frame.connect(self.first_frame)
         self.startup.ready.connect(self.ready)
+        self.startup.ready.connect(self.watcher.start)
         self.model.show_filter(CaseFilter())
         restore_state(self)
         self.list.update_empty_label()
@@ -187,7 +214,7 @@ class MainWindow(QMainWindow):
         self.reading_splitter.setStretchFactor(0, 3)
         self.reading_splitter.setStretchFactor(1, 1)
         self.list_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.list_splitter.addWidget(self.list)
+        self.list_splitter.addWidget(self._list_box())
         self.list_splitter.addWidget(self.reading_splitter)
         self.list_splitter.setStretchFactor(0, 1)
         self.list_splitter.setStretchFactor(1, 2)
@@ -199,6 +226,25 @@ class MainWindow(QMainWindow):
         for splitter in (self.splitter, self.list_splitter, self.reading_splitter):
             splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+
+    def _list_box(self) -> QWidget:
+        """The list under a line that says, in the Trash, that it is the Trash."""
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.trash_header = QLabel(
+            "Trash — deleted cases, with your notes and marks. Right-click a case (or press"
+            " Ctrl+Shift+R) to restore it; File > Empty Trash deletes them for good.",
+            box,
+        )
+        self.trash_header.setObjectName("trashHeader")
+        self.trash_header.setTextFormat(Qt.TextFormat.PlainText)
+        self.trash_header.setWordWrap(True)
+        self.trash_header.hide()
+        layout.addWidget(self.trash_header)
+        layout.addWidget(self.list, 1)
+        return box
 
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: object
@@ -226,6 +272,16 @@ class MainWindow(QMainWindow):
         self.untrash_action = self._action(
             "Restore from T&rash", "Ctrl+Shift+R", cases.untrash_current
         )
+        self.undo_action = self._action("&Undo", QKeySequence.StandardKey.Undo, cases.undo)
+        self.undo_action.setEnabled(False)
+        #: After Delete: "Moved to the Trash." with an Undo link, in the status bar.
+        self.undo_notice = QLabel(self)
+        self.undo_notice.setObjectName("undoNotice")
+        self.undo_notice.setTextFormat(Qt.TextFormat.RichText)
+        self.undo_notice.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.undo_notice.linkActivated.connect(lambda _link: cases.undo())
+        self.undo_notice.hide()
+        self.statusBar().addPermanentWidget(self.undo_notice)
         empty_trash = self._action("&Empty Trash…", None, cases.empty_trash)
         self.versions_action = self._action(
             "Earlier &Versions of Case…",
@@ -258,6 +314,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
         edit_menu.addActions([self.find_action, self.search_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.bookmark_action, self.unread_action])
@@ -271,6 +329,7 @@ class MainWindow(QMainWindow):
         help_menu = menus.addMenu("&Help")
         help_menu.addActions([shortcuts, about])
         self._menu_actions = [
+            self.undo_action,
             self.import_files_action,
             self.import_folder_action,
             quit_action,
@@ -305,11 +364,39 @@ class MainWindow(QMainWindow):
     # --- wiring --------------------------------------------------------------------------------
 
     def _show_case(self, case_id: CaseId | None) -> None:
-        """The current case changed: the notes, the detail and the reading clock follow it."""
-        if self.notes.case_id != case_id:
-            self.notes.show_case(case_id)
+        """The current case changed: the notes, the detail and the reading clock follow it.
+
+        If the note on screen cannot be saved and the reader chooses to keep editing it,
+        the list goes back to its case (when the list still holds it)."""
+        if self.notes.case_id != case_id and not self.notes.show_case(case_id):
+            kept = self.notes.case_id
+            if kept is not None and self.list.select_case(kept):
+                return
         self.detail.open_case(case_id)
         self.reading.watch(case_id)
+
+    def _library_changed(self, _changes: Changes, initiator: object) -> None:
+        """Another program changed the library: a search on show runs again over it."""
+        if initiator is ANOTHER_PROGRAM and self.search.text().strip():
+            self.search_bar.run_search()
+
+    def _filter_selected(self, case_filter: CaseFilter) -> None:
+        self.trash_header.setVisible(case_filter.kind == "trash")
+
+    def _undo_changed(self, text: str) -> None:
+        self.undo_action.setText(text or "&Undo")
+        self.undo_action.setEnabled(bool(text))
+        if not text:
+            self.undo_notice.hide()
+
+    def _show_trashed(self, title: str) -> None:
+        shown = title if len(title) <= 48 else title[:47] + "…"
+        self.undo_notice.setText(
+            f"Moved “{html.escape(shown)}” to the Trash, with your notes and marks."
+            ' <a href="undo">Undo</a> (Ctrl+Z)'
+        )
+        self.undo_notice.show()
+        self._undo_notice_timer.start()
 
     def _show_title(self, case: Case | None) -> None:
         self.setWindowTitle(f"{case.title} — Lightbox" if case else "Lightbox")
@@ -324,17 +411,11 @@ class MainWindow(QMainWindow):
         if self._closed:
             super().closeEvent(event)
             return
+        if not self.notes.leave():  # a note that cannot be saved: the reader chose to stay
+            event.ignore()
+            return
+        self.watcher.stop()
         self.notes.shutdown()
-        if self.notes.dirty:
-            answer = QMessageBox.warning(
-                self,
-                "Note not saved",
-                "Your last note could not be saved (see the notes panel). Quit anyway?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
         self.imports.shutdown()
         save_state(self)
         self.search_bar.shutdown()

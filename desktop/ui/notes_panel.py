@@ -1,16 +1,21 @@
 """The notes panel: the reader's Markdown note on the current case, saved as they type (through
 the operations runner), with a live preview rendered in a helper process; it reloads itself
-when something else changed the note."""
+when something else changed the note, and never overwrites another program's text unseen."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QSplitter,
     QToolButton,
@@ -18,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.model import CaseId
+from desktop.model import CaseId, Note
 from desktop.render import NoteRendering
-from desktop.store import Changes, Library, LibraryError
+from desktop.store import Changes, Library, LibraryError, NoteSave
 from desktop.ui import theme
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.dialogs import NoteHistoryDialog
@@ -35,6 +40,54 @@ SAVE_AFTER_MS = 700
 PREVIEW_AFTER_MS = 250
 #: After a failed save (disk full, locked), try again this often; the text stays in the editor.
 RETRY_MS = 3000
+#: The failures of a save that are the library's or the world's, not bugs: storage errors,
+#: and the case gone (another program emptied the Trash or restored a backup).
+SAVE_FAILURES: tuple[type[Exception], ...] = (LibraryError, LookupError, ValueError)
+
+
+class Unsaved(Enum):
+    """What the reader chose to do with text that cannot be saved."""
+
+    STAY = "stay"
+    COPY = "copy"
+    SAVE_TO_FILE = "file"
+    DISCARD = "discard"
+
+
+def ask_about_unsaved(parent: QWidget, reason: str, *, can_stay: bool) -> Unsaved:
+    """Asks what to do with a note that cannot be saved (tests replace this function)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Note not saved")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText("Your note could not be saved.")
+    box.setInformativeText(
+        f"{reason[:1].upper()}{reason[1:]}.\n\nCopy the text or save it to a file, so that"
+        " it is not lost."
+    )
+    copy = box.addButton("Copy Text", QMessageBox.ButtonRole.AcceptRole)
+    to_file = box.addButton("Save to File…", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton("Keep Editing", QMessageBox.ButtonRole.RejectRole) if can_stay else None
+    box.setDefaultButton(copy)
+    box.setEscapeButton(stay or copy)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is discard:
+        return Unsaved.DISCARD
+    if clicked is to_file:
+        return Unsaved.SAVE_TO_FILE
+    if stay is not None and clicked is stay:
+        return Unsaved.STAY
+    return Unsaved.COPY
+
+
+def choose_text_file(parent: QWidget) -> Path | None:
+    """Where to save a note that cannot go into the library (tests replace this function)."""
+    name, _ = QFileDialog.getSaveFileName(
+        parent, "Save the note to a file", str(Path.home() / "note.md"), "Markdown (*.md *.txt)"
+    )
+    return Path(name) if name else None
 
 
 class NotesPanel(QWidget):
@@ -48,9 +101,16 @@ class NotesPanel(QWidget):
         self._library = library
         self._operations = operations
         self._case_id: CaseId | None = None
+        #: The case's identity: a save goes to this case, whatever its row id is by then.
+        self._case_key: str | None = None
+        #: The note as this panel last loaded or saved it: a save over anything else found
+        #: that another program wrote in between.
+        self._base: Note | None = None
         self._saved_text = ""
         self._last_edited: dt.datetime | None = None
         self._error: str | None = None
+        #: True when the case was removed by another program: its note cannot be saved.
+        self._gone = False
 
         title = QLabel("Notes", self)
         title.setObjectName("notesTitle")
@@ -62,6 +122,23 @@ class NotesPanel(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("noteStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)  # a failure is said in words, never cut off
+        #: One line when the note was also changed elsewhere while the reader typed.
+        self.notice = QLabel(self)
+        self.notice.setObjectName("noteNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.copy_button = QToolButton(self)
+        self.copy_button.setText("Copy Text")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setToolTip("Copy the unsaved note to the clipboard")
+        self.copy_button.clicked.connect(self.copy_text)
+        self.save_file_button = QToolButton(self)
+        self.save_file_button.setText("Save to File…")
+        self.save_file_button.setAutoRaise(True)
+        self.save_file_button.setToolTip("Save the unsaved note to a file")
+        self.save_file_button.clicked.connect(self.save_text_to_file)
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
         self.editor.setPlaceholderText("Your notes on this case, in Markdown. Saved as you type.")
@@ -90,9 +167,12 @@ class NotesPanel(QWidget):
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
+        heading.addWidget(self.copy_button)
+        heading.addWidget(self.save_file_button)
         heading.addWidget(self.history_button)
         layout.addLayout(heading)
         layout.addWidget(self.status)
+        layout.addWidget(self.notice)
         layout.addWidget(splitter, 1)
 
         self._save_timer = QTimer(self)
@@ -105,7 +185,7 @@ class NotesPanel(QWidget):
         self._renderer = PreviewRenderer(self)
         self._renderer.rendered.connect(self._show_preview)
         self.editor.textChanged.connect(self._text_changed)
-        self.show_case(None)
+        self._load(None)
 
     @property
     def case_id(self) -> CaseId | None:
@@ -115,48 +195,106 @@ class NotesPanel(QWidget):
     def dirty(self) -> bool:
         return self._case_id is not None and self.editor.toPlainText() != self._saved_text
 
-    def show_case(self, case_id: CaseId | None) -> None:
-        """Saves the note being edited, then loads the note of `case_id`."""
-        self.flush()
-        if self.dirty:
-            # The previous note could not be saved: keep it on screen rather than lose it.
-            return
-        self._case_id = case_id
-        note = self._library.note(case_id) if case_id is not None else None
-        self._saved_text = note.body if note else ""
-        self._last_edited = note.updated_at if note else None
-        self.editor.blockSignals(True)
-        self.editor.setPlainText(self._saved_text)
-        self.editor.blockSignals(False)
-        self.editor.setReadOnly(case_id is None)
-        self._error = None
-        self._update_status()
-        self._request_preview()
+    @property
+    def case_gone(self) -> bool:
+        """True when another program removed the case whose note is on screen."""
+        return self._gone
+
+    def show_case(self, case_id: CaseId | None) -> bool:
+        """Saves the note being edited (see `leave`), then loads the note of `case_id`.
+
+        Returns:
+            False if the reader chose to keep editing a note that cannot be saved (the
+            panel stays on it).
+        """
+        if not self.leave():
+            return False
+        self._load(case_id)
+        return True
+
+    def leave(self) -> bool:
+        """Saves the note before the panel leaves it (another case, quitting). If it cannot
+        be saved, asks the reader first: copy the text, save it to a file, discard it, or
+        keep editing (not offered when the case itself is gone).
+
+        Returns:
+            False if the reader chose to keep editing.
+        """
+        while not self.flush() and self.dirty:
+            text = self.editor.toPlainText()
+            reason = self._error or "it could not be saved"
+            choice = ask_about_unsaved(self, reason, can_stay=not self._gone)
+            if choice is Unsaved.STAY:
+                return False
+            if choice is Unsaved.COPY:
+                QApplication.clipboard().setText(text)
+            elif choice is Unsaved.SAVE_TO_FILE and not self.save_text_to_file():
+                continue  # not written: ask again
+            break
+        self._save_timer.stop()
+        return True
 
     def flush(self) -> bool:
         """Saves now if there are unsaved changes; returns False if the save failed."""
         self._save_timer.stop()
-        if not self.dirty or self._case_id is None:
+        if not self.dirty or self._case_id is None or self._case_key is None:
             return True
         text = self.editor.toPlainText()
-        case_id = self._case_id
+        key, base = self._case_key, self._base
+        saved: list[NoteSave] = []
         failures: list[Exception] = []
+
+        def save() -> Changes:
+            result = self._library.save_note_over(key, text, base)
+            saved.append(result)
+            return result.changes
+
         changes = self._operations.run(
-            lambda: self._library.save_note(case_id, text),
-            initiator=self,
-            on_failure=failures.append,
+            save, initiator=self, on_failure=failures.append, expected=SAVE_FAILURES
         )
         if changes is None:
-            if failures:  # the library's (a full disk, a lock): it may pass, so try again
-                self._show_error(failures[0])
+            if failures and isinstance(failures[0], LookupError):
+                self._gone = True
+                self._show_error(
+                    "this case is no longer in the library (another program removed it)"
+                )
+            elif failures:  # the library's (a full disk, a lock): it may pass, so try again
+                self._show_error(str(failures[0]))
                 self._save_timer.start(RETRY_MS)
             else:  # a bug, reported as one: trying again would only fail the same way
-                self._show_error(RuntimeError("a bug in Lightbox stopped the save"))
+                self._show_error("a bug in Lightbox stopped the save")
             return False
+        result = saved[0]
+        self._base = result.note
         self._saved_text = text
         self._error = None
-        self._last_edited = dt.datetime.now(dt.UTC)
+        self._last_edited = result.note.updated_at if result.note else None
+        if result.conflict:
+            self._show_notice(
+                "Cleared elsewhere while you typed: your text is saved; the cleared text is"
+                " in History."
+                if result.cleared_elsewhere
+                else "Edited elsewhere too: that text is in History."
+            )
         self._update_status()
+        return True
+
+    def copy_text(self) -> None:
+        """Puts the note's text on the clipboard."""
+        QApplication.clipboard().setText(self.editor.toPlainText())
+        self._operations.tell("The note's text is on the clipboard.", 4000)
+
+    def save_text_to_file(self) -> bool:
+        """Writes the note's text to a file the reader picks; False if none was written."""
+        path = choose_text_file(self)
+        if path is None:
+            return False
+        try:
+            path.write_text(self.editor.toPlainText(), encoding="utf-8")
+        except OSError as error:
+            QMessageBox.warning(self, "Not written", f"The note could not be written:\n{error}")
+            return False
+        self._operations.tell(f"The note's text was saved to {path}.", 6000)
         return True
 
     def show_history(self) -> None:
@@ -178,21 +316,38 @@ class NotesPanel(QWidget):
             expected=(LibraryError, LookupError),  # a version gone is no bug
         )
         if changes is not None:
-            self.show_case(self._case_id)
+            self._load(self._case_id)
 
     def subscribe(self, bus: ChangeBus) -> None:
         """Reloads the note when another part of the app changed it (see `on_changes`)."""
         bus.changed.connect(self.on_changes)
 
     def on_changes(self, changes: Changes, initiator: object) -> None:
-        """Another part of the app changed this note: show it unless the reader is typing."""
+        """Another part of the app, or another program, changed this note: show it; if the
+        reader has unsaved text, save it now over the other text, which the history keeps
+        (and the panel says so)."""
         if initiator is self or self._case_id is None:
             return
-        if (changes.whole_library or self._case_id in changes.notes) and not self.dirty:
-            self.show_case(self._case_id)
+        if not (changes.whole_library or self._case_id in changes.notes):
+            return
+        if self.dirty:
+            self.flush()
+            return
+        if self._case_key is not None:
+            try:
+                # A restore may have given the case another row id: follow its identity.
+                self._case_id = self._library.resolve(self._case_key)
+            except LookupError:
+                return  # gone: the list closes it (see MainWindow), nothing to save here
+            except LibraryError:
+                return
+        note = self._library.note(self._case_id)
+        if note != self._base:
+            self._load(self._case_id, keep_cursor=True)
 
     def shutdown(self) -> None:
-        self.flush()
+        """The window closes (after `leave`): the preview's helper stops."""
+        self._save_timer.stop()
         self._renderer.shutdown()
 
     def rerender(self) -> None:
@@ -200,9 +355,39 @@ class NotesPanel(QWidget):
 
     # --- internals -------------------------------------------------------------------------
 
-    def _show_error(self, error: Exception) -> None:
+    def _load(self, case_id: CaseId | None, *, keep_cursor: bool = False) -> None:
+        """Shows the note of `case_id` as the library holds it now (nothing unsaved is on
+        screen when this is called)."""
+        self._save_timer.stop()
+        if case_id != self._case_id or not keep_cursor:
+            self.notice.hide()
+        self._case_id = case_id
+        self._case_key = self._library.case_key(case_id) if case_id is not None else None
+        note = self._library.note(case_id) if case_id is not None else None
+        self._base = note
+        self._saved_text = note.body if note else ""
+        self._last_edited = note.updated_at if note else None
+        position = self.editor.textCursor().position()
+        self.editor.blockSignals(True)
+        self.editor.setPlainText(self._saved_text)
+        self.editor.blockSignals(False)
+        if keep_cursor:
+            cursor = self.editor.textCursor()
+            cursor.setPosition(min(position, len(self._saved_text)))
+            self.editor.setTextCursor(cursor)
+        self.editor.setReadOnly(case_id is None)
+        self._error = None
+        self._gone = False
+        self._update_status()
+        self._request_preview()
+
+    def _show_error(self, error: Exception | str) -> None:
         self._error = str(error)
         self._update_status()
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.show()
 
     def _text_changed(self) -> None:
         if not self._save_timer.isActive():
@@ -226,10 +411,23 @@ class NotesPanel(QWidget):
         self.preview_status.setText(rendering.message or "")
 
     def _update_status(self) -> None:
+        failed = self._case_id is not None and self._error is not None
+        if self.status.property("failed") != failed:  # restyle only when it changes
+            self.copy_button.setVisible(failed)
+            self.save_file_button.setVisible(failed)
+            self.status.setProperty("failed", failed)
+            self.status.setProperty("dark", theme.is_dark())
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
         if self._case_id is None:
             self.status.setText("")
         elif self._error is not None:
-            self.status.setText(f"Not saved — {self._error}. Retrying; your text is kept.")
+            if self._gone:
+                self.status.setText(
+                    f"Not saved — {self._error}. Copy your text or save it to a file."
+                )
+            else:
+                self.status.setText(f"Not saved — {self._error}. Retrying; your text is kept.")
         elif self.dirty:
             self.status.setText("Editing…")
         elif self._last_edited is not None:

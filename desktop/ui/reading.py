@@ -32,7 +32,11 @@ class ReadingTracker(QObject):
         self.timer.timeout.connect(self._mark_read)
 
     def watch(self, case_id: CaseId | None) -> None:
-        """A case is now on screen (None: none); the clock starts again."""
+        """A case is now on screen (None: none); the clock starts again (not for the case
+        already watched: a reload of the list keeps it on screen, and a case marked unread
+        must not turn read by itself)."""
+        if case_id is not None and case_id == self._case_id:
+            return
         self.timer.stop()
         self._case_id = case_id
         if case_id is not None:
