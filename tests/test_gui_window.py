@@ -79,6 +79,18 @@ def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
     qtbot.waitUntil(lambda: window.model.searching, timeout=2000)
 
 
+def test_a_query_cut_to_its_first_words_says_so_under_the_box(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    search_for(qtbot, window, "subdural " + " ".join(f"w{n}" for n in range(40)))
+    bar = window.search_bar
+    assert bar.error_text == ""
+    assert bar.notice_text == "Searched the first 32 words only; 9 left out"
+    assert not bar.error.isHidden()
+    search_for(qtbot, window, "subdural")
+    assert bar.notice_text == "" and bar.error.isHidden()
+
+
 def test_search_narrows_the_list_and_highlights(qtbot: QtBot, window: MainWindow) -> None:
     total = window.model.rowCount()
     search_for(qtbot, window, "subdural")

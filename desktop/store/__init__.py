@@ -6,6 +6,7 @@ keeps them, and `sqlite3`, out of `desktop.ui`).
 """
 
 from desktop.store.backup import Backup, BackupContents
+from desktop.store.cases import query_cut_notice
 from desktop.store.changes import Changes
 from desktop.store.errors import (
     DuplicateDoi,
@@ -38,4 +39,5 @@ __all__ = [
     "NotALibrary",
     "NoteSave",
     "StorageUnavailable",
+    "query_cut_notice",
 ]

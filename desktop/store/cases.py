@@ -339,11 +339,7 @@ def query_cut_notice(text: str) -> str | None:
     searched, left_out = cut_query(text)
     if not left_out:
         return None
-    return (
-        f"a search reads at most {MAX_QUERY_WORDS} different words; searched for"
-        f" {searched.strip()[:60]!r}{'...' if len(searched.strip()) > 60 else ''}"
-        f" and left out the other {left_out:,} words"
-    )
+    return f"searched the first {MAX_QUERY_WORDS} words only; {left_out:,} left out"
 
 
 def fts_query(text: str, *, prefix_last: bool = True) -> str | None:

@@ -359,7 +359,8 @@ class CaseListView(QTableView):
             return
         query = self.query.strip()
         if query and self._model.searching:
-            self.empty.setText(f"No case matches “{query}”.")
+            shown = query if len(query) <= 60 else query[:59] + "…"
+            self.empty.setText(f"No case matches “{shown}”.")
         elif self._model.library_is_empty():
             self.empty.setText(
                 "No cases yet.\nImport case files with File > Import, or drop them here."

@@ -13,7 +13,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.model import CaseFilter
-from desktop.store import Hit, Library, LibraryError
+from desktop.store import Hit, Library, LibraryError, query_cut_notice
 from desktop.ui import theme
 from desktop.ui.case_list import CaseListView
 from desktop.ui.case_view import DetailPane
@@ -38,6 +38,7 @@ class SearchBar(QWidget):
         error: The line under it, shown only while the last search failed (cut to the
             box's width with an ellipsis; the whole reason is `error_text` and its tooltip).
         error_text: Why the last search failed, whole ("" when it did not).
+        notice_text: A notice about the last search (a query cut to its first words), or "".
         timer: Starts the search when typing pauses.
         worker: Runs searches off the GUI thread.
         generation: The number of the newest search; results of older ones are dropped.
@@ -70,6 +71,7 @@ class SearchBar(QWidget):
         self.error.setContentsMargins(9, 0, 0, 0)  # under the box's text, not its frame
         self.error.hide()
         self.error_text = ""
+        self.notice_text = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -133,7 +135,8 @@ class SearchBar(QWidget):
             self._show_error(result)
             return
         assert isinstance(result, list)
-        self._show_error(None)
+        notice = query_cut_notice(self._view.query)
+        self._show_line(notice[:1].upper() + notice[1:] if notice else "", notice=True)
         self._view.set_two_line_rows(True)
         self._model.show_hits(result)
         self._detail.set_highlight(self.terms())
@@ -143,14 +146,22 @@ class SearchBar(QWidget):
 
     def _show_error(self, error: BaseException | None) -> None:
         if error is None:
-            self.error_text = ""
+            self._show_line("")
+            return
+        bug = "" if isinstance(error, LibraryError) else " (a bug in Lightbox)"
+        self._show_line(f"Search failed{bug}: {describe(error)}")
+
+    def _show_line(self, text: str, *, notice: bool = False) -> None:
+        """The line under the box: why a search failed, or a notice about it (muted)."""
+        self.error_text = "" if notice else text
+        self.notice_text = text if notice else ""
+        if not text:
             self.error.hide()
             self.error.clear()
             return
-        bug = "" if isinstance(error, LibraryError) else " (a bug in Lightbox)"
-        self.error_text = f"Search failed{bug}: {describe(error)}"
-        self.error.setToolTip(f"<p>{html.escape(self.error_text)}</p>")  # never markup
+        self.error.setToolTip(f"<p>{html.escape(text)}</p>")  # never markup
         self.error.setProperty("dark", theme.is_dark())
+        self.error.setProperty("notice", notice)
         self.error.style().unpolish(self.error)
         self.error.style().polish(self.error)
         self.error.show()
@@ -160,7 +171,7 @@ class SearchBar(QWidget):
         width = self.error.contentsRect().width()
         self.error.setText(
             self.error.fontMetrics().elidedText(
-                self.error_text, Qt.TextElideMode.ElideRight, max(width, 0)
+                self.error_text or self.notice_text, Qt.TextElideMode.ElideRight, max(width, 0)
             )
         )
 
@@ -168,5 +179,5 @@ class SearchBar(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.error_text:
+        if self.error_text or self.notice_text:
             self._fit_error()
