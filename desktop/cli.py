@@ -565,6 +565,10 @@ def _bounded_int(maximum: int) -> Callable[[str], int]:
     return parse
 
 
+#: The longest span a DAYS argument may name (beyond it, dates overflow).
+MAX_DAYS = 36_500
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -572,6 +576,8 @@ def _days(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    if value > MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DAYS:,} (a hundred years)")
     return value
 
 

@@ -142,6 +142,10 @@ def discussion_to_text(parts: tuple[DiscussionPart, ...]) -> str:
 
 def parse_case_key(key: str) -> tuple[str, str]:
     """Splits ``source:source_id``; raises ValueError naming the expected form."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:  # a command-line argument that was not UTF-8 to begin with
+        raise ValueError(f"case id {key!r} is not UTF-8 text") from None
     source, sep, source_id = key.partition(":")
     if not sep or not source or not source_id:
         raise ValueError(f"case id {key!r} is not of the form SOURCE:ID (e.g. eurorad:8455)")

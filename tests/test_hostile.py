@@ -746,6 +746,9 @@ CLI_FAULTS = [
     ([b"search", b"x", b"--limit", b"99999999999999999999"], b"", "must be at most 100,000"),
     ([b"search", b"x", b"--limit", b"-1"], b"", "must be at least 1"),
     ([b"versions", CASE, b"--restore", b"99999999999999999999"], b"", "must be at most"),
+    ([b"purge-deleted", b"--older-than", b"99999999999999999999", b"--yes"], b"", "at most 36,500"),
+    ([b"show", b"lightbox:abdo-01\xff"], b"", "is not UTF-8 text"),
+    ([b"bookmark", b"\xfflightbox:abdo-01"], b"", "is not UTF-8 text"),
 ]  # fmt: skip
 
 
