@@ -111,8 +111,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK TO SAVEPOINT nested")
-            conn.execute("RELEASE SAVEPOINT nested")
+            # A full disk or an I/O error can make SQLite roll the whole transaction back
+            # itself: then there is no savepoint left to undo, and the error is what counts.
+            if _in_transaction(conn):
+                conn.execute("ROLLBACK TO SAVEPOINT nested")
+                conn.execute("RELEASE SAVEPOINT nested")
             raise
         conn.execute("RELEASE SAVEPOINT nested")
         return
