@@ -74,8 +74,9 @@ def daily_backup(target: Library | Path, now: dt.datetime | None = None) -> Path
     path = target.path if isinstance(target, Library) else target
     moment = now or dt.datetime.now(dt.UTC)
     backup.remove_stale_temporaries(path)
-    newest = backup.newest_backup(path)
-    if newest is not None and moment - newest.taken_at < DAILY:
+    newest = backup.newest_backup(path)  # by sequence: the one made last
+    # One dated in the future (the clock was ahead, or went back) is not a reason to wait.
+    if newest is not None and dt.timedelta(0) <= moment - newest.taken_at < DAILY:
         return None
     try:
         contents = backup.backup_contents(path)

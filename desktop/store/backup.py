@@ -4,6 +4,12 @@ Each backup is written to a temporary file, checked with ``integrity_check``, th
 into place, so a crash or a full disk never leaves a half-written backup that looks whole.
 Backups live in ``backups/`` beside the library and are thinned to a number of daily, weekly
 and monthly copies; backups taken before a migration are never thinned away.
+
+Each backup's name starts with a sequence number, one more than the highest in the folder:
+``lightbox-000042-20260302-090000-manual-v5.db``. "Newest" means the highest sequence, never
+the latest date alone, so a backup made while the clock was years ahead cannot pass for the
+newest for years, and two backups made within one second keep the order they were made in.
+Names without a sequence (made before it existed) count as older than every numbered one.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ BACKUP_FOLDER = "backups"
 #: Backups taken for these reasons are kept whatever the rotation says.
 PINNED_REASONS = frozenset({"pre-migration"})
 _NAME = re.compile(
-    r"lightbox-(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?-(?P<reason>[a-z-]+?)"
-    r"(?:-v(?P<version>\d+))?\.db"
+    r"lightbox-(?:(?P<sequence>\d{6,9})-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?"
+    r"-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
 )
 
 
@@ -44,10 +50,17 @@ class Backup:
     path: Path
     taken_at: dt.datetime
     reason: str
+    #: Its place in the order backups were made (0: made before backups were numbered).
+    sequence: int = 0
 
     @property
     def pinned(self) -> bool:
         return self.reason in PINNED_REASONS
+
+    @property
+    def order(self) -> tuple[int, dt.datetime, str]:
+        """Sorts backups oldest first: by sequence, then (unnumbered ones) by date."""
+        return (self.sequence, self.taken_at, self.path.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +97,8 @@ def take_backup(
     folder = backup_folder(library_path)
     suffix = f"-v{schema_version}" if schema_version is not None else ""
     stamp = moment.strftime("%Y%m%d-%H%M%S")
-    target = folder / f"lightbox-{stamp}-{reason}{suffix}.db"
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = folder / f"lightbox-{stamp}-{counter}-{reason}{suffix}.db"
+    sequence = next_sequence(library_path)
+    target = folder / f"lightbox-{sequence:06d}-{stamp}-{reason}{suffix}.db"
     temporary = target.with_name(target.name + ".tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -107,6 +117,10 @@ def take_backup(
         if verdict != "ok":
             raise StorageUnavailable(f"the new backup failed its check ({verdict})")
         _fsync(temporary)
+        # Another process may have numbered a backup meanwhile: keep the sequence unique.
+        while _sequence_taken(folder, sequence):
+            sequence += 1
+            target = folder / f"lightbox-{sequence:06d}-{stamp}-{reason}{suffix}.db"
         os.replace(temporary, target)
         _fsync(folder)
     except sqlite3.Error as error:
@@ -136,10 +150,24 @@ def list_backups(library_path: Path) -> list[Backup]:
         match = _NAME.fullmatch(path.name)
         if match is None:
             continue
-        taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
-        found.append((taken, int(match["counter"] or 1), Backup(path, taken, match["reason"])))
-    # Backups of the same second are numbered in the order they were taken.
-    return [item[2] for item in sorted(found, key=lambda item: item[:2], reverse=True)]
+        try:
+            taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue  # not a date: not one of ours
+        sequence = int(match["sequence"] or 0)
+        # Unnumbered backups of one second were counted in the order they were taken.
+        found.append((int(match["counter"] or 1), Backup(path, taken, match["reason"], sequence)))
+    ordered = sorted(found, key=lambda item: (item[1].sequence, item[1].taken_at, item[0]))
+    return [item[1] for item in reversed(ordered)]
+
+
+def next_sequence(library_path: Path) -> int:
+    """The sequence number the next backup gets: one more than the highest so far."""
+    return max((b.sequence for b in list_backups(library_path)), default=0) + 1
+
+
+def _sequence_taken(folder: Path, sequence: int) -> bool:
+    return any(folder.glob(f"lightbox-{sequence:06d}-*.db"))
 
 
 def newest_backup(library_path: Path) -> Backup | None:
@@ -161,8 +189,11 @@ def remove_stale_temporaries(library_path: Path) -> list[Path]:
 
 def backups_to_remove(backups: list[Backup], retention: Retention) -> list[Backup]:
     """Which backups rotation deletes: all but the newest of each of the last `daily`
-    days, `weekly` weeks and `monthly` months, and never a pinned one or the newest."""
-    ordered = sorted(backups, key=lambda b: b.taken_at, reverse=True)
+    days, `weekly` weeks and `monthly` months, and never a pinned one or the newest.
+
+    "Newest" follows the sequence (see the module's docstring), not the date alone.
+    """
+    ordered = sorted(backups, key=lambda b: b.order, reverse=True)
     keep: set[Path] = {ordered[0].path} if ordered else set()
     buckets: tuple[tuple[int, Callable[[dt.datetime], object]], ...] = (
         (retention.daily, lambda t: t.date()),
