@@ -440,6 +440,10 @@ def test_two_backups_in_the_same_second_keep_their_order(
     assert f"the newest good backup is {second}" in result.stderr
     good = newest_good_backup(path)
     assert good is not None and good.path == second
+    recovered = lightbox(path, "restore", str(second))
+    assert recovered.returncode == 0, recovered.stderr
+    shown = lightbox(path, "note", "test:11")
+    assert shown.stdout.strip() == "only in the second backup"
 
 
 def test_sequence_numbers_go_on_from_the_highest(full_library: Library) -> None:
