@@ -82,7 +82,7 @@ def _check_before_writing(library: Library) -> None:
     """The full check, before the window can write, of a library that another program
     changed since a Lightbox last found it sound (instant otherwise: `Library.verify`).
 
-    It reads the whole library (about 30 s at 100,000 cases), so it runs on a thread while
+    It reads the whole library (about 20 s at 100,000 cases), so it runs on a thread while
     a small window says what is happening.
 
     Raises:
