@@ -17,8 +17,8 @@ from typing import Any, NoReturn
 
 import desktop
 from desktop.model import Case, CaseFilter, CaseId, CaseSummary
-from desktop.store.errors import LibraryError
-from desktop.store.library import Library
+from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
+from desktop.store.library import Library, Restored
 
 EXIT_FAILURES = 1
 EXIT_ERROR = 2
@@ -201,12 +201,20 @@ def _run(args: argparse.Namespace) -> int:
         from desktop.ui.app import run
 
         return run(explicit, screenshot=args.screenshot, case_key=args.case, scheme=args.theme)
-    if args.command == "import":
-        with _open(explicit, create=True) as library:
-            return _import(library, args.paths)
-    if args.command in _DATA_COMMANDS:
-        with _open(explicit, create=False) as library:
-            return _DATA_COMMANDS[args.command](library, args)
+    if args.command == "restore":
+        return _restore(explicit, args.file)
+    try:
+        if args.command == "import":
+            with _open(explicit, create=True) as library:
+                return _import(library, args.paths)
+        if args.command in _DATA_COMMANDS:
+            with _open(explicit, create=False) as library:
+                return _DATA_COMMANDS[args.command](library, args)
+    except LibraryCorrupt as error:
+        # Found before the command's first write (nothing was written): say how to recover.
+        if "newest good backup" in str(error) or "no good backup" in str(error):
+            raise
+        raise LibraryCorrupt(f"{error}{_recovery_advice(explicit)}") from None
     with _open(explicit, create=False) as library:
         if args.command == "show":
             return _show(library, args.id, as_json=args.json)
@@ -228,8 +236,7 @@ def _run(args: argparse.Namespace) -> int:
 def _open(explicit: Path | None, *, create: bool) -> Library:
     """Opens the named library, or the default one (created and seeded on first use)."""
     from desktop import paths
-    from desktop.library_setup import newest_good_backup, open_library
-    from desktop.store.errors import LibraryCorrupt, NotALibrary
+    from desktop.library_setup import open_library
 
     target = explicit or paths.default_library_path()
     warning = paths.cloud_sync_warning(target)
@@ -238,20 +245,92 @@ def _open(explicit: Path | None, *, create: bool) -> Library:
     try:
         library, seeded = open_library(explicit, create=create)
     except (LibraryCorrupt, NotALibrary) as error:
-        good = newest_good_backup(target)
-        advice = (
-            f"; the newest good backup is {good.path} ({good.taken_at:%Y-%m-%d %H:%M} UTC):"
-            f" start the app to recover it, or move the library aside and run"
-            f" 'lightbox restore {good.path}'"
-            if good
-            else "; no good backup was found"
-        )
-        raise type(error)(f"{error}{advice}") from None
+        raise type(error)(f"{error}{_recovery_advice(explicit)}") from None
     if seeded is not None:
         print(f"New library at {library.path}, seeded with {seeded.summary()}.", file=sys.stderr)
         for path, reason in seeded.failed:
             print(f"FAILED {path}: {reason}", file=sys.stderr)
     return library
+
+
+def _recovery_advice(explicit: Path | None) -> str:
+    """'; the newest good backup is ...: run lightbox restore ...', for a damaged library."""
+    from desktop import paths
+    from desktop.library_setup import newest_good_backup
+
+    good = newest_good_backup(explicit or paths.default_library_path())
+    if good is None:
+        return "; no good backup was found"
+    where = "" if explicit is None else f" --library {explicit}"
+    return (
+        f"; the newest good backup is {good.path} ({good.taken_at:%Y-%m-%d %H:%M} UTC):"
+        f" run 'lightbox restore {good.path}{where}' (the damaged library is moved aside,"
+        f" not deleted), or start the app to recover it"
+    )
+
+
+def _restore(explicit: Path | None, source: Path) -> int:
+    """Restores a backup over the library, after checking the backup in full.
+
+    The backup is checked before the library is touched. A damaged library (or a missing
+    one) is not written to: it is moved into a damaged-<time>/ folder beside it, kept, and a
+    new library is made from the backup.
+    """
+    from desktop import paths
+    from desktop.library_setup import check_restorable, move_aside, recover_checked
+    from desktop.store import verify
+    from desktop.store.schema import SCHEMA_VERSION
+
+    problem = verify.file_problem(source)
+    if problem is not None:
+        raise NotALibrary(problem)  # at once: a FIFO or a device is never opened
+    target = explicit or paths.default_library_path()
+    moved: Path | None = None
+    outcome: tuple[Library, Restored] | None = None
+    if target.exists():
+        try:
+            current = Library.open(target, create=False)
+        except (LibraryCorrupt, NotALibrary) as error:
+            if isinstance(error, NotALibrary) and not _has_backups(target):
+                raise  # someone else's file: not ours to move
+        else:
+            try:
+                outcome = current, current.restore_checked(source)
+            except LibraryCorrupt:
+                current.close()  # damaged: it is moved aside below, never written to
+            except BaseException:
+                current.close()
+                raise
+        if outcome is None:
+            check_restorable(source)  # before moving anything: the backup must be good
+            moved = move_aside(target)
+    elif not target.parent.is_dir():
+        raise LibraryError(f"cannot create a library in {target.parent}: no such folder")
+    library, restored = outcome or recover_checked(target, source)
+    with library:
+        contents = restored.contents
+        upgraded = (
+            f", upgraded from schema {contents.schema_version}"
+            if contents.schema_version < SCHEMA_VERSION
+            else ""
+        )
+        print(
+            f"Restored {source} into {library.path}: {contents.cases} cases,"
+            f" {contents.notes} notes, {contents.bookmarks} bookmarks{upgraded}."
+        )
+        if moved is not None:
+            print(f"The damaged library was moved to {moved} (nothing was deleted).")
+        elif restored.safety_backup is not None:
+            print(f"The library as it was is backed up in {restored.safety_backup}")
+        else:
+            print("The library held nothing before: no safety backup was needed.")
+    return 0
+
+
+def _has_backups(target: Path) -> bool:
+    from desktop.store.backup import list_backups
+
+    return bool(list_backups(target))
 
 
 def _import(library: Library, paths: list[Path]) -> int:
@@ -440,11 +519,6 @@ def _backup(library: Library, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _restore(library: Library, args: argparse.Namespace) -> int:
-    library.restore_from(args.file)
-    return 0
-
-
 def _check(library: Library, _args: argparse.Namespace) -> int:
     problems = library.check()
     if not problems:
@@ -479,7 +553,6 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "empty-trash": _empty_trash,
     "purge-deleted": _purge_deleted,
     "backup": _backup,
-    "restore": _restore,
     "check": _check,
 }
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from desktop import paths
 from desktop.store import backup
 from desktop.store.backup import Backup, Retention
-from desktop.store.errors import LibraryError, LibraryTooNew
-from desktop.store.library import Library
+from desktop.store.errors import LibraryError
+from desktop.store.library import Library, Restored
 from desktop.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -74,10 +74,14 @@ def daily_backup(target: Library | Path, now: dt.datetime | None = None) -> Path
     path = target.path if isinstance(target, Library) else target
     moment = now or dt.datetime.now(dt.UTC)
     backup.remove_stale_temporaries(path)
-    newest = backup.newest_backup(path)
-    if newest is not None and moment - newest.taken_at < DAILY:
+    newest = backup.newest_backup(path)  # by sequence: the one made last
+    # One dated in the future (the clock was ahead, or went back) is not a reason to wait.
+    if newest is not None and dt.timedelta(0) <= moment - newest.taken_at < DAILY:
         return None
     try:
+        if isinstance(target, Library):
+            # A backup of damage would push good backups out of the rotation.
+            target.verify()
         contents = backup.backup_contents(path)
         if contents.cases == 0 and newest is None:
             return None
@@ -173,13 +177,9 @@ def newest_good_backup(library_path: Path) -> Backup | None:
 
 
 def check_restorable(source: Path) -> None:
-    """Raises LibraryError unless `source` is a sound Lightbox library this version reads."""
-    backup.check_backup(source)
-    contents = backup.backup_contents(source)
-    if contents.schema_version > SCHEMA_VERSION:
-        raise LibraryTooNew(f"{source} was made by a newer Lightbox")
-    if contents.schema_version < 1:
-        raise LibraryError(f"{source} holds no Lightbox library")
+    """Raises LibraryError unless `source` is a sound Lightbox library this version reads
+    (checked read-only where it lies; the restore itself checks its copy in full)."""
+    backup.check_restorable(source, SCHEMA_VERSION)
 
 
 def recover_from_backup(library_path: Path, source: Path) -> Library:
@@ -188,15 +188,20 @@ def recover_from_backup(library_path: Path, source: Path) -> Library:
     The backup is checked before anything is created; if the restore still fails, the
     half-made library is removed, so no empty library is left to open silently.
     """
+    return recover_checked(library_path, source)[0]
+
+
+def recover_checked(library_path: Path, source: Path) -> tuple[Library, Restored]:
+    """`recover_from_backup`, also saying what was restored."""
     if library_path.exists():
         raise LibraryError(f"{library_path} exists; move it aside before recovering")
     check_restorable(source)
     library = Library.open(library_path, create=True)
     try:
-        library.restore_from(source)
+        restored = library.restore_checked(source)
     except BaseException:
         library.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".verified"):
             Path(f"{library_path}{suffix}").unlink(missing_ok=True)
         raise
-    return library
+    return library, restored

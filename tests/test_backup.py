@@ -5,9 +5,12 @@ the reader keeps writing."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,17 +18,18 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.library_setup import daily_backup, open_library, retention
+from desktop.library_setup import daily_backup, newest_good_backup, open_library, retention
 from desktop.model import Case, CaseId
 from desktop.store import backup
 from desktop.store.backup import Backup, Retention
 from desktop.store.db import APPLICATION_ID
 from desktop.store.library import Library
 from desktop.store.schema import SCHEMA_VERSION
+from tests.conftest import ROOT
 from tests.fixtures.make_fixture import Records, user_records
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-NAME = re.compile(r"lightbox-(\d{8})-(\d{6})(?:-\d+)?-([a-z-]+?)(?:-v(\d+))?\.db")
+NAME = re.compile(r"lightbox-\d{6}-(\d{8})-(\d{6})-([a-z-]+?)(?:-v(\d+))?\.db")
 
 
 def records_of(path: Path) -> Records:
@@ -72,7 +76,7 @@ def test_a_backup_is_a_checked_standalone_copy_with_the_same_records(
 ) -> None:
     path = full_library.backup("manual", T0)
     assert path.parent == full_library.path.parent / "backups"
-    assert path.name == f"lightbox-20260302-080000-manual-v{SCHEMA_VERSION}.db"
+    assert path.name == f"lightbox-000001-20260302-080000-manual-v{SCHEMA_VERSION}.db"
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -374,3 +378,79 @@ def test_stale_backup_journals_are_removed_too(tmp_path: Path) -> None:
     (folder / "lightbox-20260101-000000-daily-v3.db.tmp-journal").write_bytes(b"x")
     assert len(remove_stale_temporaries(library)) == 2
     assert list(folder.iterdir()) == []
+
+
+# --- issue 11 item 7: backups are ordered by a sequence, not by the clock alone -------------
+
+
+def lightbox(library: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LIGHTBOX_HOME": str(library.parent / "home")}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--library", str(library), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("naming", ["numbered", "unnumbered (older Lightbox)"])
+def test_a_backup_dated_in_the_future_never_stops_daily_backups(
+    full_library: Library, naming: str
+) -> None:
+    """One run with the clock years ahead left a backup dated in the future; the next runs,
+    with the clock right again, still take their daily backup (it used to stop for good)."""
+    path = full_library.path
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=3 * 365)
+    future = full_library.backup("daily", ahead)
+    if naming != "numbered":
+        future = future.rename(future.with_name(f"lightbox-{ahead:%Y%m%d-%H%M%S}-daily-v5.db"))
+    full_library.close()
+    result = lightbox(path, "list")
+    assert result.returncode == 0, result.stderr
+    listed = backup.list_backups(path)
+    assert len(listed) == 2 and listed[1].path == future
+    today = listed[0]
+    assert today.reason == "daily" and today.taken_at < ahead and today.sequence >= 1
+    assert backup.newest_backup(path) == today  # the newest is the one made last
+    # ... and the next run the same day takes none: the newest is today's.
+    assert lightbox(path, "list").returncode == 0
+    assert backup.list_backups(path) == listed
+    # Rotation keeps the newest by sequence, whatever the dates say.
+    assert today not in backup.backups_to_remove(listed, Retention(1, 1, 1))
+
+
+@pytest.mark.parametrize("order", [("daily", "manual"), ("manual", "daily")])
+def test_two_backups_in_the_same_second_keep_their_order(
+    full_library: Library, order: tuple[str, str]
+) -> None:
+    """Recovery offers the backup made last, even within one second (it used to offer the
+    older of a daily and a manual backup made in the same second)."""
+    path = full_library.path
+    first = full_library.backup(order[0], T0)
+    full_library.save_note(full_library.resolve("test:11"), "only in the second backup", T0)
+    second = full_library.backup(order[1], T0)
+    assert [b.path for b in backup.list_backups(path)] == [second, first]
+    full_library.close()
+    os.truncate(path, path.stat().st_size // 2)
+    result = lightbox(path, "list")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the newest good backup is {second}" in result.stderr
+    good = newest_good_backup(path)
+    assert good is not None and good.path == second
+    recovered = lightbox(path, "restore", str(second))
+    assert recovered.returncode == 0, recovered.stderr
+    shown = lightbox(path, "note", "test:11")
+    assert shown.stdout.strip() == "only in the second backup"
+
+
+def test_sequence_numbers_go_on_from_the_highest(full_library: Library) -> None:
+    folder = full_library.path.parent / "backups"
+    made = [full_library.backup("manual", T0 - dt.timedelta(days=n)) for n in range(3)]
+    assert [backup.list_backups(full_library.path)[i].path for i in range(3)] == made[::-1]
+    made[1].unlink()
+    (folder / "lightbox-000041-20200101-000000-manual-v5.db").write_bytes(made[0].read_bytes())
+    assert backup.next_sequence(full_library.path) == 42
+    assert full_library.backup("manual", T0).name.startswith("lightbox-000042-")

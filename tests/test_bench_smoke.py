@@ -30,5 +30,6 @@ def test_whole_benchmark_runs_at_a_thousand_cases() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     for figure in ("import cases/s", "search p95 ms, single words", "list first screen",
-                   "open a case", "start-up to first case", "peak memory"):  # fmt: skip
+                   "open a case", "start-up to first case", "peak memory",
+                   "damage check before a run's first write"):  # fmt: skip
         assert figure in result.stdout

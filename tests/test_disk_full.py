@@ -333,3 +333,70 @@ def test_the_notes_panel_keeps_the_text_on_a_full_disk_and_saves_it_later(
     assert window.notes.status.text().startswith("Saved"), window.notes.status.text()
     assert not window.notes.dirty
     assert library.check() == []
+
+
+@pytest.mark.parametrize("room_kb", [64, 256, 1024])
+def test_import_on_a_full_disk_says_so_in_one_line_and_loses_nothing(
+    library: Library, small_disk: Path, tmp_path: Path, room_kb: int
+) -> None:
+    """Issue 11 item 8: `lightbox import` on a full disk ends with one line and exit status
+    2 (it used to end in a traceback, `no such savepoint: nested`, when SQLite had rolled
+    the batch back itself). The reader's earlier work is intact and the library sound;
+    with room again, the same import completes."""
+    sys.path.insert(0, str(ROOT / "tests" / "bench"))
+    from generate import write_case_files
+
+    cases = tmp_path / "more-cases"
+    write_case_files(cases, 80, 7)
+    path = copy_library(library, small_disk)
+    _problems, before = oracle(path)
+    dummy = fill_disk(small_disk, leave=room_kb * 1024)
+    env = {**os.environ, "LIGHTBOX_HOME": str(small_disk / "home")}
+
+    def run_import() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop", "--library", str(path), "import", str(cases)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+
+    result = run_import()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lightbox: disk full"), result.stderr
+    problems, after = oracle(path)  # still on the full disk
+    assert problems == []
+    assert after == before
+    dummy.unlink()
+    retried = run_import()
+    assert retried.returncode == 0, retried.stderr
+    assert "0 failed" in retried.stdout
+    with Library.open(path, create=False) as reopened:
+        assert reopened.check() == []
+        assert reopened.count_cases() >= 80
+
+
+def test_a_batch_sqlite_rolled_back_itself_reports_the_full_disk(tmp_path: Path) -> None:
+    """On a full disk SQLite may roll a whole transaction back on its own; a case's
+    savepoint inside it is then gone, and undoing it must not hide the real error behind
+    `no such savepoint: nested` (what `lightbox import` used to end with)."""
+    import sqlite3
+
+    from desktop.store.db import transaction
+
+    with Library.open(tmp_path / "library.db") as opened:
+        conn = opened._conn
+        full = sqlite3.OperationalError("database or disk is full")
+        with pytest.raises(sqlite3.OperationalError) as raised, transaction(conn):
+            with transaction(conn):  # a savepoint
+                conn.execute("INSERT INTO search_pending (case_id) VALUES (1)")
+                conn.execute("ROLLBACK")  # what SQLite does itself on some full-disk errors
+                raise full
+        assert raised.value is full
+        assert not conn.in_transaction
+        assert opened.check() == []

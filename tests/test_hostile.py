@@ -40,7 +40,7 @@ from tests.conftest import ROOT, SEED_CASE
 from tests.tools import TIMED, needs_shared
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
-LIBRARY_FILES = frozenset({"library.db", "library.db-wal", "library.db-shm"})
+LIBRARY_FILES = frozenset({"library.db", "library.db-wal", "library.db-shm", "library.db.verified"})
 #: Generous bounds: a correct importer takes a small fraction of these (see the report).
 IMPORT_SECONDS = 20.0
 CHILD_PEAK_MB = 400

@@ -635,3 +635,470 @@ def test_the_background_check_flags_damage_for_the_next_start(tmp_path: Path) ->
     problem = background_check(path)
     assert problem is not None
     assert check_marker(path).exists()
+
+
+# --- issue 11: restores are checked first; damage is caught before any write ----------------
+#
+# Every test here runs the real command line in a process of its own:
+# `python -m desktop --library FILE COMMAND ...`, with LIGHTBOX_HOME in a temporary folder.
+
+
+def lightbox(library: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LIGHTBOX_HOME": str(library.parent / "home")}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--library", str(library), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # a FIFO opened by mistake would block forever: fail instead
+        check=False,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a command that failed with status 2 (and no traceback)."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def library_files(path: Path) -> dict[str, str]:
+    """The library, its journals and its backups, by content (the verified stamp aside)."""
+    return {k: v for k, v in tree(path.parent).items() if not k.endswith(".verified")}
+
+
+def _with_sql(good: Path, folder: Path, *statements: str) -> Path:
+    target = folder / "candidate.db"
+    shutil.copyfile(good, target)
+    conn = sqlite3.connect(target, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+    return target
+
+
+def _look_alike(_good: Path, folder: Path) -> Path:
+    """Our application id and schema version, someone else's tables."""
+    target = folder / "look-alike.db"
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA application_id = 0x4C424F58")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+    conn.execute("CREATE TABLE cases (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.execute("CREATE TABLE other (x)")
+    conn.close()
+    return target
+
+
+def _fifo(_good: Path, folder: Path) -> Path:
+    target = folder / "backup.fifo"
+    os.mkfifo(target)
+    return target
+
+
+def _folder(_good: Path, folder: Path) -> Path:
+    target = folder / "a-folder.db"
+    target.mkdir()
+    return target
+
+
+def _empty(_good: Path, folder: Path) -> Path:
+    target = folder / "empty.db"
+    target.touch()
+    return target
+
+
+def _newer(good: Path, folder: Path) -> Path:
+    return _with_sql(good, folder, f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+
+
+def _text_behind_the_index(good: Path, folder: Path) -> Path:
+    target = _with_sql(good, folder)
+    break_search_index(target)
+    return target
+
+
+def _truncated(good: Path, folder: Path) -> Path:
+    target = _with_sql(good, folder)
+    truncate_half(target)
+    return target
+
+
+#: Restore candidates that must be refused in one line, with the library untouched:
+#: (how to make one from a good backup, words the refusal must hold).
+REFUSED_CANDIDATES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
+    "look-alike with other tables": (_look_alike, "is not part of a Lightbox library"),
+    "own trigger deleting notes when a case is read": (
+        lambda good, folder: _with_sql(
+            good,
+            folder,
+            "CREATE TRIGGER forget AFTER INSERT ON reading BEGIN UPDATE notes"
+            " SET body = ''; DELETE FROM notes; END",
+        ),
+        "trigger forget is not part of a Lightbox library",
+    ),
+    "a view": (
+        lambda good, folder: _with_sql(good, folder, "CREATE VIEW v AS SELECT * FROM cases"),
+        "view v is not part of a Lightbox library",
+    ),
+    "an extra table": (
+        lambda good, folder: _with_sql(good, folder, "CREATE TABLE extra (x)"),
+        "table extra is not part of a Lightbox library",
+    ),
+    "an index missing": (
+        lambda good, folder: _with_sql(good, folder, "DROP INDEX cases_list_title"),
+        "index cases_list_title is missing",
+    ),
+    "an index altered": (
+        lambda good, folder: _with_sql(
+            good, folder, "DROP INDEX cases_trashed", "CREATE INDEX cases_trashed ON cases(title)"
+        ),
+        "index cases_trashed differs",
+    ),
+    "text changed behind the search index": (_text_behind_the_index, "search index cases_fts"),
+    "truncated to half": (_truncated, "cannot be restored"),
+    "a newer schema": (_newer, "newer Lightbox"),
+    "another program's database": (
+        lambda _good, folder: _with_sql(
+            _look_alike(_good, folder), folder, "PRAGMA application_id = 7"
+        ),
+        "not a Lightbox library",
+    ),
+    "an empty file": (_empty, "is empty"),
+    "a FIFO": (_fifo, "is a pipe (FIFO), not a library file"),
+    "a folder": (_folder, "is a folder, not a library file"),
+    "a device": (lambda _good, _folder: Path("/dev/null"), "is a device, not a library file"),
+    "the library itself": (lambda _good, folder: folder.parent / "lib" / "library.db", "itself"),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED_CANDIDATES))
+def test_restore_refuses_what_is_not_a_sound_library_and_touches_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    """Issue 11 item 4 and SAFETY B12: the candidate is checked in full before the library
+    is touched; a FIFO, a folder or a device is refused at once, never opened."""
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        good = library.backup("manual", T0)
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    make, words = REFUSED_CANDIDATES[kind]
+    candidate = make(good, folder)
+    before = library_files(path)
+    line = one_line_error(lightbox(path, "restore", str(candidate), timeout=60))
+    assert words in line, line
+    assert library_files(path) == before  # no byte changed, no safety backup, no scratch
+    checked = lightbox(path, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_window_refuses_a_backup_carrying_its_own_trigger(
+    tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's File > Restore from Backup runs the same check as the command line."""
+    from desktop.ui import operations
+    from tests.gui_helpers import close_window, make_window
+
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        good = library.backup("manual", T0)
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    make, words = REFUSED_CANDIDATES["own trigger deleting notes when a case is read"]
+    evil = make(good, folder)
+    shown: list[str] = []
+    monkeypatch.setattr(
+        operations.QMessageBox, "warning", lambda _parent, _title, text, *_rest: shown.append(text)
+    )
+    window = make_window(path, tmp_path / "settings.ini")
+    qtbot.addWidget(window)
+    try:
+        before = digest_of(path)
+        assert not window.backups.restore_from(evil)
+        assert len(shown) == 1 and words in shown[0]
+        assert digest_of(path) == before
+        case_id = window.library.resolve("test:5")
+        window.library.mark_read(case_id)
+        assert window.library.note(case_id) is not None
+    finally:
+        close_window(window)
+
+
+def test_restore_prints_what_it_restored_and_where_the_library_went(tmp_path: Path) -> None:
+    """`lightbox restore FILE`: the counts restored and the path of the safety backup, which
+    holds the library as it was; the library is then exactly the backup."""
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        good = library.backup("manual", T0)
+        library.save_note(library.resolve("test:3"), "written after the backup")
+        library.set_bookmark(library.resolve("test:4"), True)
+    as_it_was = digest_of(path)
+    result = lightbox(path, "restore", str(good))
+    assert result.returncode == 0, result.stderr
+    restored, safety = result.stdout.strip().splitlines()
+    assert restored == f"Restored {good} into {path}: 20 cases, 20 notes, 1 bookmarks."
+    assert safety.startswith("The library as it was is backed up in ")
+    kept = Path(safety.rsplit(" ", 1)[1])
+    assert kept.is_file() and "pre-restore" in kept.name
+    assert digest_of(kept) == as_it_was
+    assert digest_of(path) == digest_of(good)
+    assert lightbox(path, "check").returncode == 0
+
+
+@pytest.mark.parametrize("version", [1, 3, 4])
+def test_restore_upgrades_an_older_backup(tmp_path: Path, version: int) -> None:
+    """A backup of an older schema is checked against that schema, then upgraded."""
+    path = make_library(tmp_path / "lib")
+    old = tmp_path / f"library-v{version}.db"
+    shutil.copyfile(ROOT / "tests" / "fixtures" / f"library-v{version}.db", old)
+    result = lightbox(path, "restore", str(old))
+    assert result.returncode == 0, result.stderr
+    assert f"upgraded from schema {version}." in result.stdout
+    with Library.open(path, create=False) as library:
+        assert library.check() == []
+        assert schema.user_version(library._conn) == schema.SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("version", range(1, schema.SCHEMA_VERSION + 1))
+def test_every_released_schema_passes_the_schema_check(version: int) -> None:
+    """The expected schema of each version comes from the migration chain: the fixture
+    library of each released version matches it exactly."""
+    from desktop.store import verify
+
+    fixture = ROOT / "tests" / "fixtures" / f"library-v{version}.db"
+    conn = sqlite3.connect(f"{fixture.as_uri()}?mode=ro", uri=True)
+    try:
+        assert verify.schema_problems(conn, schema.SCHEMA_VERSION) == []
+    finally:
+        conn.close()
+
+
+def test_restore_over_a_damaged_library_moves_it_aside_first(tmp_path: Path) -> None:
+    """A damaged library is never written to: restore moves it (and its journals) aside."""
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        good = library.backup("manual", T0)
+    break_index(path)
+    damaged_bytes = path.read_bytes()
+    result = lightbox(path, "restore", str(good))
+    assert result.returncode == 0, result.stderr
+    moved = result.stdout.strip().splitlines()[1]
+    assert moved.startswith("The damaged library was moved to ")
+    folder = Path(moved.removeprefix("The damaged library was moved to ").split(" (")[0])
+    assert (folder / "library.db").read_bytes() == damaged_bytes
+    assert digest_of(path) == digest_of(good)
+    assert lightbox(path, "check").returncode == 0
+
+
+def flip_random_bytes(path: Path, seed: int, count: int = 10) -> None:
+    """Flips one bit in each of `count` random bytes past the 100-byte header."""
+    import random
+
+    rng = random.Random(seed)
+    size = path.stat().st_size
+    fd = os.open(path, os.O_RDWR)
+    try:
+        for _ in range(count):
+            offset = rng.randrange(100, size)
+            byte = os.pread(fd, 1, offset)[0]
+            os.pwrite(fd, bytes([byte ^ (1 << rng.randrange(8))]), offset)
+    finally:
+        os.close(fd)
+
+
+#: The commands that write, each as the reader would type it.
+WRITES: list[tuple[str, ...]] = [
+    ("note", "test:2", "--set", "written into damage?"),
+    ("bookmark", "test:3"),
+    ("trash", "test:4"),
+    ("import", str(ROOT / "cases")),
+]
+
+
+@pytest.fixture(scope="module")
+def sound_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library with notes, bookmarks, a reading and a good backup, left verified."""
+    path = make_library(tmp_path_factory.mktemp("sound") / "lib", cases=60)
+    with Library.open(path) as library:
+        library.backup("manual", T0)
+    return path
+
+
+@pytest.mark.parametrize("trial", range(10))
+def test_flipped_bytes_are_caught_before_any_write(
+    sound_library: Path, tmp_path: Path, trial: int
+) -> None:
+    """Issue 11 item 5, ten trials: random bytes flipped in a library (by another program:
+    the file's times change). Whenever `lightbox check` would report it, no command writes
+    to it: each says so in one line, naming the newest good backup and `lightbox restore`.
+    (The start-up quick check alone let writes through in 6 of 10 such trials.)"""
+    shutil.copytree(sound_library.parent, tmp_path / "lib")
+    path = tmp_path / "lib" / "library.db"
+    flip_random_bytes(path, seed=trial)
+    checked = lightbox(path, "check")
+    if checked.returncode == 0:
+        return  # the bytes fell where nothing reads them: the library is sound
+    assert checked.returncode in (1, 2) and "damaged" in checked.stdout + checked.stderr
+    before = library_files(path)
+    for command in WRITES:
+        line = one_line_error(lightbox(path, *command))
+        assert "damaged" in line, line
+        assert "newest good backup" in line and "lightbox restore" in line, line
+        assert library_files(path) == before, command  # not a byte, not a backup
+
+
+def test_flipped_bytes_are_reported_in_most_trials(sound_library: Path, tmp_path: Path) -> None:
+    """The ten trials above are not vacuous: `check` finds damage in nearly all of them."""
+    found = 0
+    for trial in range(10):
+        copy = tmp_path / str(trial)
+        shutil.copytree(sound_library.parent, copy)
+        flip_random_bytes(copy / "library.db", seed=trial)
+        try:
+            with Library.open(copy / "library.db", create=False) as library:
+                found += bool(library.check())
+        except LibraryError:
+            found += 1  # refused at open: its schema or pages are damaged
+    assert found >= 8
+
+
+@pytest.mark.parametrize(
+    "breaker", [break_index, break_search_index, break_foreign_key], ids=["index", "search", "fk"]
+)
+def test_damage_the_quick_check_misses_is_caught_before_the_first_write(
+    tmp_path: Path, breaker: Callable[[Path], None]
+) -> None:
+    path = make_library(tmp_path / "lib")
+    breaker(path)
+    before = library_files(path)
+    for command in WRITES:
+        line = one_line_error(lightbox(path, *command))
+        assert "is damaged" in line and "nothing was written to it" in line, line
+    assert library_files(path) == before
+
+
+def test_a_verified_library_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full check runs once after an outside change; then the stamp a verified run
+    leaves spares the next runs (each run's first write costs a stat)."""
+    path = make_library(tmp_path / "lib")
+    calls: list[Path] = []
+    real_check = Library.check
+    monkeypatch.setattr(Library, "check", lambda self: calls.append(self.path) or real_check(self))
+    for n in range(3):
+        with Library.open(path, create=False) as library:
+            library.save_note(library.resolve("test:1"), f"run {n}")
+    assert calls == []
+    os.utime(path)  # another program touched it
+    for n in range(2):
+        with Library.open(path, create=False) as library:
+            library.save_note(library.resolve("test:1"), f"after the touch {n}")
+    assert calls == [path]
+
+
+@pytest.mark.parametrize("content", ["zero-bytes", "no-tables"])
+def test_an_empty_library_with_backups_beside_it_is_damage(tmp_path: Path, content: str) -> None:
+    """Never silently a new empty library: the newest good backup is named, and restoring
+    it (the empty file moved aside first) brings everything back."""
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        good = library.backup("manual", T0)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if content == "zero-bytes":
+        path.touch()
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("DROP TABLE t")
+        conn.commit()
+        conn.close()
+    before = library_files(path)
+    for command in [("list",), ("note", "test:1", "--set", "x"), ("import", str(ROOT / "cases"))]:
+        line = one_line_error(lightbox(path, *command))
+        assert "damaged" in line and "holds no library" in line, line
+        assert f"the newest good backup is {good}" in line and "lightbox restore" in line
+    assert library_files(path) == before
+    result = lightbox(path, "restore", str(good))
+    assert result.returncode == 0, result.stderr
+    assert digest_of(path) == digest_of(good)
+
+
+def test_an_empty_file_without_backups_is_still_a_new_library(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    path.touch()
+    result = lightbox(path, "import", str(ROOT / "cases"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_command_line_beside_an_open_library_keeps_it_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window (here a Library held open) and the command line writing one library: both
+    are verified Lightbox runs, so the next start needs no full check."""
+    path = make_library(tmp_path / "lib")
+    calls: list[Path] = []
+    real_check = Library.check
+    monkeypatch.setattr(Library, "check", lambda self: calls.append(self.path) or real_check(self))
+    with Library.open(path, create=False) as window:
+        # Each commit checkpoints: the main file changes under the other program's feet.
+        window._conn.execute("PRAGMA wal_autocheckpoint=1")
+        window.save_note(window.resolve("test:1"), "from the window")
+        for n in range(3):
+            result = lightbox(path, "note", "test:2", "--set", f"from the command line {n}")
+            assert result.returncode == 0, result.stderr
+            window.save_note(window.resolve("test:1"), f"from the window {n}")
+    with Library.open(path, create=False) as later:
+        later.save_note(later.resolve("test:3"), "the next start")
+        assert later.note(later.resolve("test:2")).body == "from the command line 2"  # type: ignore[union-attr]
+    assert calls == []
+
+
+@pytest.mark.parametrize("damage", ["index", "zero-bytes"])
+def test_the_window_finds_the_damage_before_writing_and_offers_the_newest_backup(
+    tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """At start the window checks, before it can write, a library another program changed
+    (quick check or not); damage goes to the existing recovery dialog, which names the
+    newest good backup and restores it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.ui import app as app_module
+
+    monkeypatch.setenv("LIGHTBOX_HOME", str(tmp_path / "home"))
+    path = make_library(tmp_path / "lib")
+    with Library.open(path) as library:
+        library.backup("daily", T0)
+        newest = library.backup("manual", T0)  # the same second: made last, offered
+    if damage == "index":
+        break_index(path)
+    else:
+        os.truncate(path, 0)
+    before = library_files(path)
+    with pytest.raises(LibraryCorrupt) as raised:
+        app_module.open_window(path)
+    assert library_files(path) == before  # nothing written
+    shown: list[str] = []
+
+    def choose_restore(box: QMessageBox) -> int:
+        shown.append(box.text())
+        button = next(b for b in box.buttons() if b.text() == "Restore the backup")
+        monkeypatch.setattr(box, "clickedButton", lambda: button)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", choose_restore)
+    assert app_module._recover(path, raised.value)
+    assert len(shown) == 1 and "newest good backup" in shown[0]
+    assert digest_of(path) == digest_of(newest)
+    window = app_module.open_window(path)
+    qtbot.addWidget(window)
+    try:
+        assert window.library.verified and window.library.count_cases() == 20
+    finally:
+        window.keep_settings = False
+        window.close()
+        window.library.close()

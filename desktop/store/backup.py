@@ -4,6 +4,12 @@ Each backup is written to a temporary file, checked with ``integrity_check``, th
 into place, so a crash or a full disk never leaves a half-written backup that looks whole.
 Backups live in ``backups/`` beside the library and are thinned to a number of daily, weekly
 and monthly copies; backups taken before a migration are never thinned away.
+
+Each backup's name starts with a sequence number, one more than the highest in the folder:
+``lightbox-000042-20260302-090000-manual-v5.db``. "Newest" means the highest sequence, never
+the latest date alone, so a backup made while the clock was years ahead cannot pass for the
+newest for years, and two backups made within one second keep the order they were made in.
+Names without a sequence (made before it existed) count as older than every numbered one.
 """
 
 from __future__ import annotations
@@ -16,15 +22,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.store import verify
 from desktop.store.db import APPLICATION_ID
-from desktop.store.errors import LibraryError, StorageUnavailable, classify
+from desktop.store.errors import (
+    LibraryError,
+    LibraryTooNew,
+    NotALibrary,
+    StorageUnavailable,
+    classify,
+)
 
 BACKUP_FOLDER = "backups"
 #: Backups taken for these reasons are kept whatever the rotation says.
 PINNED_REASONS = frozenset({"pre-migration"})
 _NAME = re.compile(
-    r"lightbox-(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?-(?P<reason>[a-z-]+?)"
-    r"(?:-v(?P<version>\d+))?\.db"
+    r"lightbox-(?:(?P<sequence>\d{6,9})-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?"
+    r"-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
 )
 
 
@@ -44,10 +57,17 @@ class Backup:
     path: Path
     taken_at: dt.datetime
     reason: str
+    #: Its place in the order backups were made (0: made before backups were numbered).
+    sequence: int = 0
 
     @property
     def pinned(self) -> bool:
         return self.reason in PINNED_REASONS
+
+    @property
+    def order(self) -> tuple[int, dt.datetime, str]:
+        """Sorts backups oldest first: by sequence, then (unnumbered ones) by date."""
+        return (self.sequence, self.taken_at, self.path.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +104,8 @@ def take_backup(
     folder = backup_folder(library_path)
     suffix = f"-v{schema_version}" if schema_version is not None else ""
     stamp = moment.strftime("%Y%m%d-%H%M%S")
-    target = folder / f"lightbox-{stamp}-{reason}{suffix}.db"
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = folder / f"lightbox-{stamp}-{counter}-{reason}{suffix}.db"
+    sequence = next_sequence(library_path)
+    target = folder / f"lightbox-{sequence:06d}-{stamp}-{reason}{suffix}.db"
     temporary = target.with_name(target.name + ".tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -107,6 +124,10 @@ def take_backup(
         if verdict != "ok":
             raise StorageUnavailable(f"the new backup failed its check ({verdict})")
         _fsync(temporary)
+        # Another process may have numbered a backup meanwhile: keep the sequence unique.
+        while _sequence_taken(folder, sequence):
+            sequence += 1
+            target = folder / f"lightbox-{sequence:06d}-{stamp}-{reason}{suffix}.db"
         os.replace(temporary, target)
         _fsync(folder)
     except sqlite3.Error as error:
@@ -136,10 +157,24 @@ def list_backups(library_path: Path) -> list[Backup]:
         match = _NAME.fullmatch(path.name)
         if match is None:
             continue
-        taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
-        found.append((taken, int(match["counter"] or 1), Backup(path, taken, match["reason"])))
-    # Backups of the same second are numbered in the order they were taken.
-    return [item[2] for item in sorted(found, key=lambda item: item[:2], reverse=True)]
+        try:
+            taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue  # not a date: not one of ours
+        sequence = int(match["sequence"] or 0)
+        # Unnumbered backups of one second were counted in the order they were taken.
+        found.append((int(match["counter"] or 1), Backup(path, taken, match["reason"], sequence)))
+    ordered = sorted(found, key=lambda item: (item[1].sequence, item[1].taken_at, item[0]))
+    return [item[1] for item in reversed(ordered)]
+
+
+def next_sequence(library_path: Path) -> int:
+    """The sequence number the next backup gets: one more than the highest so far."""
+    return max((b.sequence for b in list_backups(library_path)), default=0) + 1
+
+
+def _sequence_taken(folder: Path, sequence: int) -> bool:
+    return any(folder.glob(f"lightbox-{sequence:06d}-*.db"))
 
 
 def newest_backup(library_path: Path) -> Backup | None:
@@ -161,8 +196,11 @@ def remove_stale_temporaries(library_path: Path) -> list[Path]:
 
 def backups_to_remove(backups: list[Backup], retention: Retention) -> list[Backup]:
     """Which backups rotation deletes: all but the newest of each of the last `daily`
-    days, `weekly` weeks and `monthly` months, and never a pinned one or the newest."""
-    ordered = sorted(backups, key=lambda b: b.taken_at, reverse=True)
+    days, `weekly` weeks and `monthly` months, and never a pinned one or the newest.
+
+    "Newest" follows the sequence (see the module's docstring), not the date alone.
+    """
+    ordered = sorted(backups, key=lambda b: b.order, reverse=True)
     keep: set[Path] = {ordered[0].path} if ordered else set()
     buckets: tuple[tuple[int, Callable[[dt.datetime], object]], ...] = (
         (retention.daily, lambda t: t.date()),
@@ -197,36 +235,46 @@ def backup_contents(path: Path) -> BackupContents:
     Raises:
         LibraryError: the file is not a readable Lightbox library.
     """
+    problem = verify.file_problem(path)
+    if problem is not None:
+        raise NotALibrary(problem)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = _open_read_only(path)
     except sqlite3.Error as error:
         raise LibraryError(f"cannot open {path}: {error}") from None
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         if app_id != APPLICATION_ID:
-            raise LibraryError(f"{path} is not a Lightbox library")
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-
-        def count(table: str) -> int:
-            if table not in tables:
-                return 0
-            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            # Reader data (schema 5 on) keeps tombstones: count only the live records.
-            live = " WHERE deleted_at IS NULL" if "deleted_at" in columns else ""
-            return int(conn.execute(f"SELECT count(*) FROM {table}{live}").fetchone()[0])
-
-        return BackupContents(version, count("cases"), count("notes"), count("bookmarks"))
+            raise NotALibrary(f"{path} is not a Lightbox library")
+        return _contents(conn)
     except sqlite3.Error as error:
         raise LibraryError(f"{path} is unreadable: {error}") from None
     finally:
         conn.close()
 
 
+def _contents(conn: sqlite3.Connection) -> BackupContents:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+
+    def count(table: str) -> int:
+        if table not in tables:
+            return 0
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        # Reader data (schema 5 on) keeps tombstones: count only the live records.
+        live = " WHERE deleted_at IS NULL" if "deleted_at" in columns else ""
+        return int(conn.execute(f"SELECT count(*) FROM {table}{live}").fetchone()[0])
+
+    return BackupContents(version, count("cases"), count("notes"), count("bookmarks"))
+
+
 def check_backup(path: Path) -> None:
     """Raises LibraryError unless the file passes SQLite's integrity check."""
+    problem = verify.file_problem(path)
+    if problem is not None:
+        raise NotALibrary(problem)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = _open_read_only(path)
         try:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
@@ -235,6 +283,120 @@ def check_backup(path: Path) -> None:
         raise LibraryError(f"{path} is unreadable: {error}") from None
     if verdict != "ok":
         raise LibraryError(f"{path} is damaged ({verdict})")
+
+
+def check_restorable(path: Path, newest_version: int) -> BackupContents:
+    """Checks a backup where it lies, read-only: everything `checked_copy` checks but the
+    search indexes (their check needs a writable copy). For choosing a backup to offer.
+
+    Raises:
+        LibraryError: it cannot be restored; the message says why.
+    """
+    problem = verify.file_problem(path)
+    if problem is not None:
+        raise NotALibrary(problem)
+    try:
+        conn = _open_read_only(path)
+        try:
+            found = verify.problems(conn, newest_version, search_indexes=False)
+            if found:
+                raise _refusal(path, found)
+            return _contents(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise LibraryError(
+            f"{path} is damaged or unreadable ({error}): it cannot be restored"
+        ) from None
+
+
+def scratch_path(library_path: Path) -> Path:
+    """Where a restore checks its copy of a backup: in the backups folder, named like a
+    temporary file so that a crash leaves nothing `remove_stale_temporaries` keeps."""
+    return backup_folder(library_path) / f"restore-{os.getpid()}.db.tmp"
+
+
+def remove_scratch(scratch: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+
+
+def checked_copy(
+    source: Path, scratch: Path, newest_version: int, page_size: int | None = None
+) -> BackupContents:
+    """Copies a backup through SQLite into `scratch` and checks the copy in full: what is
+    checked is exactly what a restore then copies in, whatever happens to `source`.
+
+    Checked: a regular file (never opened otherwise), our application id, a schema version
+    from 1 to `newest_version`, every table, index and trigger of that version and nothing
+    else, integrity, foreign keys and the search indexes. With `page_size`, the copy is
+    rewritten to that page size when it differs (SQLite copies into a WAL library only
+    between equal page sizes).
+
+    Raises:
+        NotALibrary: not a regular file, or not a Lightbox library.
+        LibraryError: damaged, incomplete, altered or too new, in words; or unreadable.
+    """
+    problem = verify.file_problem(source)
+    if problem is not None:
+        raise NotALibrary(problem)
+    remove_scratch(scratch)
+    try:
+        scratch.parent.mkdir(parents=True, exist_ok=True)
+        origin = _open_read_only(source)
+        try:
+            app_id = origin.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise NotALibrary(f"{source} is not a Lightbox library")
+            version = int(origin.execute("PRAGMA user_version").fetchone()[0])
+            if version > newest_version:
+                raise LibraryTooNew(
+                    f"{source} was made by a newer Lightbox (schema {version}; this version"
+                    f" reads up to {newest_version}): update Lightbox to restore it"
+                )
+            copy = sqlite3.connect(scratch, isolation_level=None)
+            try:
+                origin.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            origin.close()
+        copy = sqlite3.connect(scratch, isolation_level=None)
+        try:
+            copy.execute("PRAGMA trusted_schema=OFF")
+            copy.execute("PRAGMA journal_mode=DELETE")
+            found = verify.problems(copy, newest_version)
+            if found:
+                raise _refusal(source, found)
+            if page_size and copy.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                copy.execute(f"PRAGMA page_size={int(page_size)}")
+                copy.execute("VACUUM")
+            return _contents(copy)
+        finally:
+            copy.close()
+    except sqlite3.Error as error:
+        remove_scratch(scratch)
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise StorageUnavailable(
+                f"disk full: no room to check {source} before restoring it; nothing was changed"
+            ) from None
+        raise LibraryError(
+            f"{source} is damaged or unreadable ({error}): it cannot be restored"
+        ) from None
+    except BaseException:
+        remove_scratch(scratch)
+        raise
+
+
+def _refusal(source: Path, found: list[str]) -> LibraryError:
+    more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+    return LibraryError(f"{source} cannot be restored: {found[0]}{more}")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA trusted_schema=OFF")
+    return conn
 
 
 def _fsync(path: Path) -> None:

@@ -33,6 +33,7 @@ def connect(
     create: bool = True,
     newest_version: int | None = None,
     quick_check: bool = True,
+    empty_is_damage: bool = False,
 ) -> sqlite3.Connection:
     """Opens a library file with the connection policy applied.
 
@@ -47,6 +48,9 @@ def connect(
         quick_check: Run SQLite's quick check first (it reads the whole file: about half a
             second per GB; the app runs it on a thread instead when the last session ended
             cleanly).
+        empty_is_damage: Refuse a file that holds no tables (zero bytes, or a bare SQLite
+            header) as damaged rather than start a new library in it: the caller knows a
+            library was there (its backups are beside it).
 
     Raises:
         LibraryError: the file is missing, unreadable, not SQLite, not ours, or read-only.
@@ -70,6 +74,15 @@ def connect(
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables):
             raise NotALibrary(f"{path} is another program's database, not a Lightbox library")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if not has_tables and (empty_is_damage or version > 0):
+            raise LibraryCorrupt(
+                f"{path} is damaged: it holds no library (it is empty), though "
+                + (
+                    "backups of a library are beside it"
+                    if empty_is_damage
+                    else f"its header says schema {version}"
+                )
+            )
         if newest_version is not None and version > newest_version:
             raise LibraryTooNew(
                 f"this library was created by a newer Lightbox (schema {version}; "
@@ -96,6 +109,12 @@ def connect(
     except LibraryError:
         conn.close()
         raise
+    except UnicodeDecodeError:
+        # SQLite's message quotes a schema name whose bytes are not UTF-8: damage.
+        conn.close()
+        raise LibraryCorrupt(
+            f"{path} is damaged (its schema holds text that is not UTF-8)"
+        ) from None
     return conn
 
 
@@ -111,8 +130,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK TO SAVEPOINT nested")
-            conn.execute("RELEASE SAVEPOINT nested")
+            # A full disk or an I/O error can make SQLite roll the whole transaction back
+            # itself: then there is no savepoint left to undo, and the error is what counts.
+            if _in_transaction(conn):
+                conn.execute("ROLLBACK TO SAVEPOINT nested")
+                conn.execute("RELEASE SAVEPOINT nested")
             raise
         conn.execute("RELEASE SAVEPOINT nested")
         return

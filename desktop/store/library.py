@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,19 +21,21 @@ from desktop.model import (
     SidebarCounts,
     parse_case_key,
 )
-from desktop.store import backup, cases, listing, reader_data, versions
+from desktop.store import backup, cases, listing, reader_data, verify, versions
 from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
 from desktop.store.db import connect, transaction
 from desktop.store.errors import (
     Interrupted,
+    LibraryCorrupt,
     LibraryError,
-    LibraryTooNew,
     MigrationFailed,
+    NotALibrary,
     classify,
 )
 from desktop.store.listing import Hit
+from desktop.store.records import READER_TABLES
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
 from desktop.store.versions import CaseVersion
 
@@ -49,22 +52,51 @@ class Library:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self._conn = conn
+        #: Whether this run found the library sound (by a check, or by its verified stamp):
+        #: nothing is written to it before. See `verify`.
+        self.verified = False
+        #: The file's stamp as this run last left it (see `close`); shared with the
+        #: connections `for_thread` opens, whose writes are this run's too.
+        self._custody = _Custody(path)
+        self._damage: str | None = None
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, quick_check: bool = True) -> Library:
         """Opens (creating and migrating as needed) the library at `path`.
 
-        Runs SQLite's quick check first; a library that fails it is refused untouched. A
-        library at an older schema is backed up (a pinned backup) before it is migrated.
+        Runs SQLite's quick check first; a library that fails it is refused untouched. The
+        first write of the run checks it in full first, unless its verified stamp shows that
+        nothing but Lightbox wrote to it since it was last found sound (`verify`). A library
+        at an older schema is checked, then backed up (a pinned backup), then migrated. A
+        file that holds no library (zero bytes, or no tables) with backups beside it is
+        refused as damaged rather than started afresh.
 
         Raises:
             LibraryError: the file cannot be used as a library; the message says why.
             LibraryCorrupt: the file is damaged.
         """
-        conn = connect(path, create=create, newest_version=SCHEMA_VERSION, quick_check=quick_check)
+        problem = verify.file_problem(path)
+        existed = path.exists()
+        if existed and problem is not None and not problem.endswith("holds no library"):
+            raise NotALibrary(problem)
+        # A file holding no library, with backups of one beside it, was damaged or replaced:
+        # refused (and the backups offered), never silently made a new empty library.
+        had_backups = existed and bool(backup.list_backups(path))
+        sound = verify.stamp_matches(path)
+        conn = connect(
+            path,
+            create=create,
+            newest_version=SCHEMA_VERSION,
+            quick_check=quick_check,
+            empty_is_damage=had_backups,
+        )
+        library = cls(path, conn)
         try:
             version = user_version(conn)
+            # Nothing to damage in a library this run just started; else the stamp tells.
+            library.verified = sound or version == 0
             if 0 < version < SCHEMA_VERSION:
+                library.verify()  # a migration writes: check first
                 backup.take_backup(path, "pre-migration", schema_version=version)
             try:
                 _guard(path, lambda: migrate(conn))
@@ -76,7 +108,7 @@ class Library:
                     f" was undone and the library is unchanged. A backup taken before it is"
                     f" in {backup.backup_folder(path)}."
                 ) from error
-            library = cls(path, conn)
+            library._custody = _Custody(path)
             if conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
                 with library.transaction():
                     pass  # committing indexes what was left queued
@@ -86,7 +118,12 @@ class Library:
         return library
 
     def close(self) -> None:
+        """Closes the connection. A run that found the library sound, and saw no other
+        program change the file since its own last write, stamps it as verified."""
+        unchanged = self.verified and self._custody.intact()
         self._conn.close()
+        if unchanged:
+            verify.record_stamp(self.path)
 
     def backup(self, reason: str = "manual", now: dt.datetime | None = None) -> Path:
         """Writes a checked backup of the committed library; returns its path."""
@@ -94,60 +131,29 @@ class Library:
         return backup.take_backup(self.path, reason, now, schema_version=version)
 
     def restore_from(self, source: Path) -> Changes:
-        """Replaces the library's content with a backup's, after backing up the current one.
-
-        The copy goes through SQLite's backup API into this open connection, so the WAL is
-        handled by SQLite: a stale -wal can never replay over the restored data.
+        """Replaces the library's content with a backup's, after backing up the current one
+        (see `restore_checked`, which says what it restored).
 
         Raises:
-            LibraryError: the backup is unreadable, damaged or from a newer Lightbox.
+            LibraryError: the backup is not a sound Lightbox library this version reads,
+                or the library could not be written; the library is then unchanged.
         """
-        backup.check_backup(source)
-        contents = backup.backup_contents(source)
-        if contents.schema_version > SCHEMA_VERSION:
-            raise LibraryTooNew(f"{source} was made by a newer Lightbox")
-        self.backup("pre-restore")
-        try:
-            origin = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                origin.backup(self._conn)
-            finally:
-                origin.close()
-            migrate(self._conn)
-            with self.transaction():
-                cases.index_pending(self._conn)
-        except sqlite3.Error as error:
-            mapped = classify(error, self.path)
-            raise (mapped or LibraryError(f"restore failed: {error}")) from error
-        return Changes(cases=frozenset(cases.all_ids(self._conn)))
+        return self.restore_checked(source).changes
 
     def check(self) -> list[str]:
-        """SQLite's full integrity check, the foreign-key check and the search index check.
+        """The schema check (every table, index and trigger of the library's version, and
+        nothing else), SQLite's full integrity check, the foreign-key check and the search
+        indexes' checks (see `desktop.store.verify.problems`).
 
         Returns:
             Problems found, in plain words; empty when the library is sound.
         """
-
-        def run() -> list[str]:
-            problems = [
-                f"integrity: {row[0]}"
-                for row in self._conn.execute("PRAGMA integrity_check")
-                if row[0] != "ok"
-            ]
-            problems += [
-                f"a row of {row[0]} points to a missing row of {row[2]}"
-                for row in self._conn.execute("PRAGMA foreign_key_check")
-            ]
-            for table in ("cases_fts", "notes_fts"):
-                try:
-                    self._conn.execute(
-                        f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
-                    )
-                except sqlite3.DatabaseError as error:
-                    problems.append(f"search index {table}: {error}")
-            return problems
-
-        return _guard(self.path, run)
+        try:
+            return _guard(self.path, lambda: verify.problems(self._conn, SCHEMA_VERSION))
+        except LibraryCorrupt as error:
+            return [str(error)]
+        except UnicodeDecodeError:
+            return ["integrity: SQLite reports damage in text that is not UTF-8"]
 
     def interrupt(self) -> None:
         """Stops the query running on this library's connection (safe from any thread)."""
@@ -166,6 +172,10 @@ class Library:
         The outermost one indexes the cases it queued for search just before it commits.
         """
         outermost = not self._conn.in_transaction
+        if outermost and not self.verified:
+            self.verify()  # the first write of this run: never into a damaged library
+        if outermost:
+            self._custody.before_write()
         try:
             with transaction(self._conn):
                 yield
@@ -176,6 +186,9 @@ class Library:
             if mapped is None:
                 raise
             raise mapped from error
+        finally:
+            if outermost and self.verified:
+                self._custody.after_write()
 
     def index_pending(self) -> None:
         """Indexes queued cases now (inside a transaction) rather than at its commit."""
@@ -400,7 +413,11 @@ class Library:
         Raises:
             LibraryError: the library cannot be opened (moved, deleted, unreadable).
         """
-        return Library.open(self.path, create=False, quick_check=False)
+        other = Library.open(self.path, create=False, quick_check=False)
+        if self.verified:
+            other.verified = True
+            other._custody = self._custody
+        return other
 
     def search_cases_interruptible(
         self, query: str, case_filter: CaseFilter | None = None, *, limit: int = 200
@@ -504,6 +521,151 @@ class Library:
         with self.transaction():
             return reader_data.save_note_over(self._conn, key, body, base, now or _now())
 
+    # --- safety: a check before the first write, and checked restores ----------------------
+
+    def verify(self) -> None:
+        """Makes sure the library is sound before this run first writes to it.
+
+        Instant when the file still carries the stamp a verified run left on it (nothing
+        but Lightbox has written to it since); otherwise runs `check` in full (its cost
+        grows with the library: see tests/bench/bench_all.py) and stamps the library when
+        it is sound.
+
+        Raises:
+            LibraryCorrupt: the library is damaged; nothing was written to it.
+        """
+        if self.verified:
+            return
+        if self._damage is not None:
+            raise LibraryCorrupt(self._damage)  # found earlier in this run: not checked twice
+        if not verify.stamp_matches(self.path):
+            found = self.check()
+            if found:
+                more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+                self._damage = (
+                    f"{self.path} is damaged ({found[0]}{more}); nothing was written to it"
+                )
+                raise LibraryCorrupt(self._damage)
+            verify.record_stamp(self.path)
+        self.verified = True
+        self._custody = _Custody(self.path)
+
+    def restore_checked(self, source: Path) -> Restored:
+        """Replaces the library's content with a backup's, checked first in full.
+
+        Before the library is touched, the backup is copied through SQLite into a scratch
+        file (a FIFO, a folder or a device is refused before anything opens it) and the
+        copy is checked as a complete library of a known schema version: our application
+        id, every table, index and trigger of its version and nothing else (no foreign
+        triggers, views or tables), integrity, foreign keys and search indexes. Then the
+        current library is backed up (unless it holds nothing) and the checked copy goes
+        into this open connection through SQLite's backup API (a stale -wal can never
+        replay over it) and is upgraded if it is older.
+
+        Raises:
+            NotALibrary: the file is not a Lightbox library (or not a regular file).
+            LibraryError: the backup is damaged, incomplete, foreign or from a newer
+                Lightbox, or the library could not be written; the library is unchanged.
+            LibraryCorrupt: this library is damaged: move it aside and recover instead.
+        """
+        problem = verify.file_problem(source)
+        if problem is not None:
+            raise NotALibrary(problem)
+        if self.path.exists() and source.resolve().samefile(self.path):
+            raise LibraryError(f"{source} is this library itself, not a backup of it")
+        scratch = backup.scratch_path(self.path)
+        try:
+            page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
+            contents = backup.checked_copy(source, scratch, SCHEMA_VERSION, page_size)
+            self.verify()
+            safety = self.backup("pre-restore") if self._holds_anything() else None
+            try:
+                origin = sqlite3.connect(scratch, isolation_level=None)
+                try:
+                    origin.backup(self._conn)
+                finally:
+                    origin.close()
+            except sqlite3.Error as error:
+                mapped = classify(error, self.path)
+                raise (mapped or LibraryError(f"restore failed: {error}")) from error
+            try:
+                migrate(self._conn)
+            except Exception as error:
+                kept = f"; the library as it was is in {safety}" if safety else ""
+                raise MigrationFailed(
+                    f"restored {source}, but upgrading it from schema"
+                    f" {contents.schema_version} failed ({error}){kept}"
+                ) from error
+            with self.transaction():
+                cases.index_pending(self._conn)
+        finally:
+            backup.remove_scratch(scratch)
+        self._custody = _Custody(self.path)
+        changes = Changes(cases=frozenset(_guard(self.path, lambda: cases.all_ids(self._conn))))
+        return Restored(source, contents, safety, changes)
+
+    def _holds_anything(self) -> bool:
+        tables = ["cases", *READER_TABLES]
+        query = " OR ".join(f"EXISTS (SELECT 1 FROM {table})" for table in tables)
+        return bool(_guard(self.path, lambda: self._conn.execute(f"SELECT {query}").fetchone()[0]))
+
+
+class _Custody:
+    """Whether this run can still vouch for the library file, and its stamp as this run
+    (or another verified Lightbox run) last left it.
+
+    A change to the file between this run's writes is adopted when the verified stamp
+    shows another verified Lightbox made it (the command line beside the window); any
+    other change breaks custody: this run then stamps nothing, and the next run checks the
+    file in full before writing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = verify.files_stamp(path)
+        self.broken = False
+
+    def before_write(self) -> None:
+        now = verify.files_stamp(self.path)
+        if self.broken or now == self.seen:
+            return
+        if verify.recorded_stamp(self.path) == now:
+            self.seen = now  # another verified Lightbox run left it so
+        else:
+            self.broken = True
+
+    def after_write(self) -> None:
+        """Re-stamps the files after this run's commit, so that a crash later in the run
+        does not cost the next start a full check, and so that another Lightbox writing
+        the same library can tell this run's writes from another program's."""
+        if self.broken:
+            return
+        now = verify.files_stamp(self.path)
+        if now != self.seen:
+            self.seen = now
+            verify.record_stamp(self.path)
+
+    def intact(self) -> bool:
+        return not self.broken and verify.files_stamp(self.path) == self.seen
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What `Library.restore_checked` did.
+
+    Attributes:
+        source: The backup restored.
+        contents: What it held (its schema version before any upgrade, and its counts).
+        safety_backup: The backup of the library as it was before, or None when it held
+            nothing.
+        changes: What changed, for the window.
+    """
+
+    source: Path
+    contents: BackupContents
+    safety_backup: Path | None
+    changes: Changes
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -520,4 +682,4 @@ def _guard(path: Path, work: Callable[[], T]) -> T:
         raise mapped from error
 
 
-__all__ = ["Library", "LibraryError", "StoredCase"]
+__all__ = ["Library", "LibraryError", "Restored", "StoredCase"]

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from desktop import paths
 from desktop.library_setup import (
@@ -21,7 +21,7 @@ from desktop.library_setup import (
     open_library,
     recover_from_backup,
 )
-from desktop.store import LibraryCorrupt, LibraryError, NotALibrary
+from desktop.store import Library, LibraryCorrupt, LibraryError, NotALibrary
 from desktop.ui import theme
 from desktop.ui.main_window import MainWindow
 
@@ -62,6 +62,11 @@ def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> M
     library, seeded = open_library(
         library_path, create=True, backup_now=False, quick_check=checked_first
     )
+    try:
+        _check_before_writing(library)
+    except BaseException:
+        library.close()
+        raise
     marker.touch()
     window = MainWindow(library, settings(), staged=True)
     window.check_marker = marker  # removed after a clean exit (see run)
@@ -71,6 +76,55 @@ def open_window(library_path: Path | None, scheme: theme.Scheme = "system") -> M
     if seeded is not None and seeded.failed:
         window.statusBar().showMessage(f"Sample cases: {seeded.summary()}", 10000)
     return window
+
+
+def _check_before_writing(library: Library) -> None:
+    """The full check, before the window can write, of a library that another program
+    changed since a Lightbox last found it sound (instant otherwise: `Library.verify`).
+
+    It reads the whole library (about 20 s at 100,000 cases), so it runs on a thread while
+    a small window says what is happening.
+
+    Raises:
+        LibraryCorrupt: the library is damaged; nothing was written to it.
+    """
+    if library.verified:
+        return
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            other = library.for_thread()
+            try:
+                other.verify()  # stamps the library when it is sound
+            finally:
+                other.close()
+        except BaseException as error:
+            failure.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=check, name="lightbox-full-check", daemon=True).start()
+    if not done.wait(0.5):
+        progress = QProgressDialog(
+            "Checking your library for damage before anything is written to it.\n"
+            "This happens once after another program changed the file.",
+            "",
+            0,
+            0,
+        )
+        progress.setWindowTitle("Lightbox")
+        progress.setCancelButton(None)
+        progress.setMinimumDuration(0)
+        progress.show()
+        app = QApplication.instance()
+        while not done.wait(0.05) and app is not None:
+            app.processEvents()
+        progress.close()
+    if failure:
+        raise failure[0]
+    library.verify()  # instant now: the check stamped the library
 
 
 def _start_background_work(window: MainWindow, *, check: bool) -> None:

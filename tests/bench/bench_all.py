@@ -17,7 +17,9 @@ measures in the same run:
   shows a bare QMainWindow and quits once it is painted (median of 5 each); a reference
   row shows what Qt alone costs a window of three panes like ours;
 * memory: peak RSS of the app with the library open, a case shown and a search run, against
-  the bare window's.
+  the bare window's;
+* the damage check before a run's first write: with the stamp of a verified run, and in full
+  after another program changed the file, against SQLite's quick check (one read of the file).
 
 Prints one table: figure, Lightbox, floor, ratio, target, pass/fail; with --profile (needs
 the `bench` extra: pip install -e '.[bench]'), a pyinstrument profile of each figure that
@@ -77,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += gui_rows(library_path, size)
         rows += startup_rows(library_path, size)
         rows += memory_rows(library_path, size)
+        rows += damage_check_rows(library_path, size)
         print(format_table(HEADERS, rows))
         print()
         if args.profile:
@@ -506,6 +509,49 @@ def memory_rows(library_path: Path, size: int) -> list[Row]:
     floor = _spawn(_BARE_WINDOW, library_path, peak=True)[1] / 1024
     return [_row(f"peak memory MB ({size:,})", f"{ours:.0f}", f"{floor:.0f}", ours / floor,
                  "≤ floor + 150 MB", ours <= floor + 150)]  # fmt: skip
+
+
+# --- the check before the first write ---------------------------------------------------------
+
+
+def damage_check_rows(library_path: Path, size: int) -> list[Row]:
+    """What a run pays to make sure it never writes into a damaged library.
+
+    The floor is SQLite's quick check (it reads the whole file once). A run whose library
+    still carries the stamp a verified run left costs a stat and a small read
+    (`verify.stamp_matches`); after another program changed the file it runs the full
+    `Library.check` (integrity, foreign keys, schema, search indexes) once, before its
+    first write.
+    """
+    from desktop.store import verify
+
+    def quick_check() -> None:
+        conn = sqlite3.connect(f"{library_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
+
+    quick_check()  # warm the page cache: every figure here reads from memory
+    floor = statistics.median(_ms(quick_check) for _ in range(3))
+    with Library.open(library_path, quick_check=False) as library:
+        full = _ms(library.check)
+    verify.record_stamp(library_path)
+    stamped = statistics.median(_ms(lambda: verify.stamp_matches(library_path)) for _ in range(50))
+    # Once per outside change, not per run: shown for reference, with no target.
+    full_row = _row(
+        f"  reference: full check after another program changed it ({size:,})",
+        f"{full:.0f}",
+        f"{floor:.0f}",
+        full / floor,
+        "once per change",
+        True,
+    )
+    return [
+        _row(f"damage check before a run's first write ms ({size:,})", f"{stamped:.2f}",
+             f"{floor:.0f}", stamped / floor, "≤ 0.01× floor", stamped <= 0.01 * floor),
+        full_row[:5] + ("ref",) + full_row[6:],
+    ]  # fmt: skip
 
 
 # --- helpers --------------------------------------------------------------------------------
