@@ -655,7 +655,8 @@ def _days(text: str) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"lightbox: {message}", file=sys.stderr)
+    # One line, always: SQLite's own reports (an integrity check's) may hold line breaks.
+    print(f"lightbox: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_ERROR
 
 

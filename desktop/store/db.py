@@ -90,7 +90,8 @@ def connect(
             )
         verdict = [row[0] for row in conn.execute("PRAGMA quick_check")] if quick_check else ["ok"]
         if verdict != ["ok"]:
-            raise LibraryCorrupt(f"{path} is damaged: {'; '.join(map(str, verdict[:3]))}")
+            found = "; ".join(" ".join(str(line).split()) for line in verdict[:3])
+            raise LibraryCorrupt(f"{path} is damaged: {found}")
         # Refuse a library we cannot write at once, rather than at the reader's first save.
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("ROLLBACK")

@@ -158,7 +158,9 @@ def problems(
     if found and found[0].startswith(("not a Lightbox", "it holds no", "it was made by")):
         return found
     found += [
-        f"integrity: {row[0]}" for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+        f"integrity: {' '.join(str(row[0]).split())}"
+        for row in conn.execute("PRAGMA integrity_check")
+        if row[0] != "ok"
     ]
     found += [
         f"a row of {row[0]} points to a missing row of {row[2]}"
