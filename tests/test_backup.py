@@ -9,8 +9,6 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,8 +23,8 @@ from desktop.store.backup import Backup, Retention
 from desktop.store.db import APPLICATION_ID
 from desktop.store.library import Library
 from desktop.store.schema import SCHEMA_VERSION
-from tests.conftest import ROOT
 from tests.fixtures.make_fixture import Records, user_records
+from tests.tools import run_lightbox as lightbox
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 NAME = re.compile(r"lightbox-\d{6}-(\d{8})-(\d{6})-([a-z-]+?)(?:-v(\d+))?\.db")
@@ -381,19 +379,6 @@ def test_stale_backup_journals_are_removed_too(tmp_path: Path) -> None:
 
 
 # --- issue 11 item 7: backups are ordered by a sequence, not by the clock alone -------------
-
-
-def lightbox(library: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LIGHTBOX_HOME": str(library.parent / "home")}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "--library", str(library), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("naming", ["numbered", "unnumbered (older Lightbox)"])

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,24 +15,11 @@ import pytest
 
 from desktop.importer import import_paths
 from desktop.store import Library
-from tests.conftest import ROOT, SAMPLE_CASES
+from tests.conftest import SAMPLE_CASES
+from tests.tools import run_lightbox as cli
 
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 KEY = "lightbox:neuro-01"
-
-
-def cli(library: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m desktop --library FILE ARGS...` as its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "--library", str(library), *args],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

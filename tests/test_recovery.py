@@ -27,6 +27,7 @@ from desktop.store.errors import LibraryCorrupt, LibraryError, LibraryTooNew, No
 from desktop.store.library import Library
 from tests.conftest import ROOT
 from tests.fixtures.make_fixture import Records, digest, user_records
+from tests.tools import run_lightbox as lightbox
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -641,19 +642,6 @@ def test_the_background_check_flags_damage_for_the_next_start(tmp_path: Path) ->
 #
 # Every test here runs the real command line in a process of its own:
 # `python -m desktop --library FILE COMMAND ...`, with LIGHTBOX_HOME in a temporary folder.
-
-
-def lightbox(library: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LIGHTBOX_HOME": str(library.parent / "home")}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "--library", str(library), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,  # a FIFO opened by mistake would block forever: fail instead
-        check=False,
-    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

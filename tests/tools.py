@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,24 @@ TIMED = pytest.mark.parametrize(
     "timed",
     [pytest.param(False, id="untimed"), pytest.param(True, id="timed", marks=pytest.mark.slow)],
 )
+
+
+def run_lightbox(
+    library: Path, *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m desktop --library FILE ARGS...` as a process of its own (its data folder
+    beside the library). The timeout fails a test that would block (a FIFO opened by
+    mistake), it asserts nothing about speed."""
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--library", str(library), *args],
+        cwd=ROOT,
+        env={**os.environ, "LIGHTBOX_HOME": str(library.parent / "home")},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def tool(name: str) -> str:
