@@ -523,6 +523,13 @@ class Library:
 
     # --- safety: a check before the first write, and checked restores ----------------------
 
+    def needs_full_check(self) -> bool:
+        """Whether `verify` would run the full check (the library changed outside Lightbox
+        since it was last found sound); False once verified or when the stamp matches."""
+        return not self.verified and (
+            self._damage is not None or not verify.stamp_matches(self.path)
+        )
+
     def verify(self) -> None:
         """Makes sure the library is sound before this run first writes to it.
 

@@ -88,7 +88,8 @@ def _check_before_writing(library: Library) -> None:
     Raises:
         LibraryCorrupt: the library is damaged; nothing was written to it.
     """
-    if library.verified:
+    if not library.needs_full_check():
+        library.verify()  # the stamp matches: a stat, no thread, no second connection
         return
     done = threading.Event()
     failure: list[BaseException] = []
