@@ -616,11 +616,15 @@ def _print_json(value: object) -> None:
     sys.stdout.write("\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, what: str = "a number") -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -643,10 +647,7 @@ MAX_DAYS = 36_500
 
 
 def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    value = _whole_number(text, "a number of days")
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     if value > MAX_DAYS:

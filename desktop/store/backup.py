@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from desktop.store import verify
 from desktop.store.db import APPLICATION_ID
@@ -39,6 +40,8 @@ _NAME = re.compile(
     r"lightbox-(?:(?P<sequence>\d{6,9})-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?"
     r"-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,19 +273,13 @@ def _contents(conn: sqlite3.Connection) -> BackupContents:
 
 def check_backup(path: Path) -> None:
     """Raises LibraryError unless the file passes SQLite's integrity check."""
-    problem = verify.file_problem(path)
-    if problem is not None:
-        raise NotALibrary(problem)
-    try:
-        conn = _open_read_only(path)
-        try:
-            verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error as error:
-        raise LibraryError(f"{path} is unreadable: {error}") from None
-    if verdict != "ok":
-        raise LibraryError(f"{path} is damaged ({verdict})")
+
+    def integrity(conn: sqlite3.Connection) -> None:
+        verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if verdict != "ok":
+            raise LibraryError(f"{path} is damaged ({verdict})")
+
+    _read_checked(path, integrity, "is unreadable: {error}")
 
 
 def check_restorable(path: Path, newest_version: int) -> BackupContents:
@@ -292,22 +289,32 @@ def check_restorable(path: Path, newest_version: int) -> BackupContents:
     Raises:
         LibraryError: it cannot be restored; the message says why.
     """
+
+    def restorable(conn: sqlite3.Connection) -> BackupContents:
+        found = verify.problems(conn, newest_version, search_indexes=False)
+        if found:
+            raise _refusal(path, found)
+        return _contents(conn)
+
+    return _read_checked(
+        path, restorable, "is damaged or unreadable ({error}): it cannot be restored"
+    )
+
+
+def _read_checked(path: Path, work: Callable[[sqlite3.Connection], T], unreadable: str) -> T:
+    """Runs `work` on the file opened read-only, once it is known to be a regular file;
+    an SQLite error becomes a LibraryError saying `{path} <unreadable>`."""
     problem = verify.file_problem(path)
     if problem is not None:
         raise NotALibrary(problem)
     try:
         conn = _open_read_only(path)
         try:
-            found = verify.problems(conn, newest_version, search_indexes=False)
-            if found:
-                raise _refusal(path, found)
-            return _contents(conn)
+            return work(conn)
         finally:
             conn.close()
     except sqlite3.Error as error:
-        raise LibraryError(
-            f"{path} is damaged or unreadable ({error}): it cannot be restored"
-        ) from None
+        raise LibraryError(f"{path} {unreadable.format(error=error)}") from None
 
 
 def scratch_path(library_path: Path) -> Path:

@@ -145,14 +145,15 @@ def store_case(
         return StoredCase(case_id, "unchanged", case.key)
     stored = get_case(conn, case_id)
     assert stored is not None  # the row was just read, in this transaction
-    merged, kept = keep_missing(canonical_case(stored), case)
+    stored_canonical = canonical_case(stored)  # a case stored by an older Lightbox may not be
+    merged, kept = keep_missing(stored_canonical, case)
     if kept:
         values = _case_values(merged)
         digest = content_hash(values)
         if row[1] == digest:  # the file only lacks fields the case keeps
             return StoredCase(case_id, "unchanged", case.key)
     assignments = ", ".join(f"{column} = ?" for column in values)
-    if content_hash(_case_values(canonical_case(stored))) == digest:
+    if content_hash(_case_values(stored_canonical)) == digest:
         # Same case, stored before cases were kept canonical: bring its text and digest
         # up to date quietly; to the reader nothing changed.
         _write(
