@@ -306,7 +306,7 @@ def _restore(explicit: Path | None, source: Path) -> int:
             moved = move_aside(target)
     elif not target.parent.is_dir():
         raise LibraryError(f"cannot create a library in {target.parent}: no such folder")
-    library, restored = outcome or recover_checked(target, source)
+    library, restored = outcome or recover_checked(target, source, checked=moved is not None)
     with library:
         contents = restored.contents
         upgraded = (

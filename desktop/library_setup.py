@@ -191,11 +191,15 @@ def recover_from_backup(library_path: Path, source: Path) -> Library:
     return recover_checked(library_path, source)[0]
 
 
-def recover_checked(library_path: Path, source: Path) -> tuple[Library, Restored]:
-    """`recover_from_backup`, also saying what was restored."""
+def recover_checked(
+    library_path: Path, source: Path, *, checked: bool = False
+) -> tuple[Library, Restored]:
+    """`recover_from_backup`, also saying what was restored. `checked`: the caller has just
+    run `check_restorable` on `source` (a backup is read whole by it: not twice)."""
     if library_path.exists():
         raise LibraryError(f"{library_path} exists; move it aside before recovering")
-    check_restorable(source)
+    if not checked:
+        check_restorable(source)
     library = Library.open(library_path, create=True)
     try:
         restored = library.restore_checked(source)

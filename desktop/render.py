@@ -309,8 +309,8 @@ class _Page:
 
     def fragment(self, text: str) -> _Fragment:
         """Metadata shown on the page (a chip, a name): one canonical line, escaped."""
-        line = canonical_line(text)
-        return _inline(line, self.terms), _soft_break(line)
+        shown = _soft_break(canonical_line(text))
+        return _highlighted(shown, self.terms), shown
 
     def block(self, opening: str, closing: str, content: _Fragment) -> None:
         self.parts.append(f"{opening}{content[0]}{closing}")
@@ -346,9 +346,8 @@ def _chips(case: Case) -> list[str]:
     chips: list[str] = []
     if case.section and canonical_line(case.section):
         chips.append(case.section)
-    patient = " · ".join(
-        canonical_line(p) for p in (case.patient.age, case.patient.sex) if p and canonical_line(p)
-    )
+    lines = (canonical_line(p) for p in (case.patient.age, case.patient.sex) if p)
+    patient = " · ".join(line for line in lines if line)
     if patient:
         chips.append(patient)
     if case.published is not None:

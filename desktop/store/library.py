@@ -35,7 +35,7 @@ from desktop.store.errors import (
     classify,
 )
 from desktop.store.listing import Hit
-from desktop.store.records import READER_TABLES
+from desktop.store.records import READER_TABLES, instant
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
 from desktop.store.versions import CaseVersion
 
@@ -122,8 +122,10 @@ class Library:
         program change the file since its own last write, stamps it as verified."""
         unchanged = self.verified and self._custody.intact()
         self._conn.close()
-        if unchanged:
-            verify.record_stamp(self.path)
+        if unchanged:  # closing may checkpoint: stamp the files as they are now, if needed
+            now = verify.files_stamp(self.path)
+            if verify.recorded_stamp(self.path) != now:
+                verify.record_stamp(self.path, now)
 
     def backup(self, reason: str = "manual", now: dt.datetime | None = None) -> Path:
         """Writes a checked backup of the committed library; returns its path."""
@@ -457,10 +459,8 @@ class Library:
         """The case's earlier texts, oldest (number 1) first; empty for an unknown case."""
 
         def run() -> list[CaseVersion]:
-            row = self._conn.execute(
-                "SELECT source, source_id FROM cases WHERE id = ?", (case_id,)
-            ).fetchone()
-            return [] if row is None else versions.list_versions(self._conn, row[0], row[1])
+            key = reader_data.identity(self._conn, case_id)
+            return [] if key is None else versions.list_versions(self._conn, *key)
 
         return _guard(self.path, run)
 
@@ -501,10 +501,7 @@ class Library:
                 "SELECT trashed_at FROM cases WHERE id = ?", (case_id,)
             ).fetchone(),
         )
-        if row is None or row[0] is None:
-            return None
-        moment = dt.datetime.fromisoformat(row[0])
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+        return None if row is None or row[0] is None else instant(row[0])
 
     def save_note_over(
         self, case_key: str, body: str, base: Note | None, now: dt.datetime | None = None
@@ -633,8 +630,10 @@ class _Custody:
         self.broken = False
 
     def before_write(self) -> None:
+        if self.broken:
+            return
         now = verify.files_stamp(self.path)
-        if self.broken or now == self.seen:
+        if now == self.seen:
             return
         if verify.recorded_stamp(self.path) == now:
             self.seen = now  # another verified Lightbox run left it so
@@ -650,7 +649,7 @@ class _Custody:
         now = verify.files_stamp(self.path)
         if now != self.seen:
             self.seen = now
-            verify.record_stamp(self.path)
+            verify.record_stamp(self.path, now)
 
     def intact(self) -> bool:
         return not self.broken and verify.files_stamp(self.path) == self.seen

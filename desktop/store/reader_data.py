@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
 from desktop.store.changes import Changes
-from desktop.store.records import READER_TABLES, instant, new_uid, stamp
-
-CaseKey = tuple[str, str]
+from desktop.store.records import READER_TABLES, CaseKey, instant, new_uid, stamp
 
 #: Joins a reader table aliased `x` to its case, aliased `c`, by the case's identity.
 CASE_OF = "cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"

@@ -232,12 +232,13 @@ def stamp_matches(library_path: Path) -> bool:
     return now["main"] is not None and recorded_stamp(library_path) == now
 
 
-def record_stamp(library_path: Path) -> bool:
-    """Writes the verified stamp of the files as they are now; False if it could not be.
+def record_stamp(library_path: Path, value: dict[str, dict[str, int] | None] | None = None) -> bool:
+    """Writes the verified stamp of the files as they are now (`value`, when the caller
+    has just taken it); False if it could not be.
 
     Best effort: without a stamp, the next run checks the library in full before writing.
     """
-    value = files_stamp(library_path)
+    value = files_stamp(library_path) if value is None else value
     if value["main"] is None:
         return False
     target = stamp_path(library_path)

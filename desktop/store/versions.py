@@ -25,6 +25,7 @@ from typing import Any
 from desktop.case_dict import case_from_dict, case_to_dict
 from desktop.model import Case, Patient
 from desktop.sections import case_sections
+from desktop.store.records import instant
 
 #: An update whose incoming text is under this share of the stored text is "shorter".
 SHORTER_SHARE = (2, 3)
@@ -240,12 +241,7 @@ def _version(row: tuple[Any, ...]) -> CaseVersion:
         number=int(row[0]),
         case=case_from_dict(json.loads(row[1])),
         content_hash=row[2],
-        stored_at=_instant(row[3]),
-        replaced_at=_instant(row[4]),
+        stored_at=instant(row[3]),
+        replaced_at=instant(row[4]),
         replaced_by=row[5],
     )
-
-
-def _instant(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
