@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from desktop.model import CaseFilter
 from desktop.store import Library
 from desktop.ui import notes_panel, operations
+from desktop.ui.live import ANOTHER_PROGRAM
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notes_panel import Unsaved
 from tests.conftest import SAMPLE_CASES
@@ -288,6 +289,28 @@ def test_a_library_without_changes_elsewhere_is_not_reloaded(window: MainWindow)
     assert window.notes.flush()  # our own commit: data_version does not move for it
     assert not window.watcher.check_now()
     assert all(i is window.notes for i in announced)
+
+
+def test_the_windows_own_import_is_not_taken_for_another_program(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """An import's thread commits as another connection would; the watcher takes its
+    commits in without a whole-library redraw each (the import announces its changes)."""
+    announced: list[object] = []
+    window.bus.changed.connect(lambda _c, initiator: announced.append(initiator))
+    folder = tmp_path / "edited"
+    folder.mkdir()
+    for case in SAMPLE_CASES.glob("*.txt"):  # 26 new cases: several commits
+        text = case.read_text("utf-8").replace("CASE lightbox:", "CASE lightbox:copy-", 1)
+        (folder / case.name).write_text(text, "utf-8")
+    assert window.start_import([folder]) is not None
+    while window.imports.running:
+        window.watcher.check_now()
+        qtbot.wait(5)
+    if window.imports.report_dialog is not None:
+        window.imports.report_dialog.close()
+    assert not window.watcher.check_now()  # the first poll after the import, too
+    assert ANOTHER_PROGRAM not in announced
 
 
 def test_the_window_opened_on_an_empty_library_has_nothing_to_notice(

@@ -128,7 +128,9 @@ class MainWindow(QMainWindow):
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
         #: Notices another program's changes once the window is whole (see desktop.ui.live).
-        self.watcher = LibraryWatcher(library, self.operations, self)
+        self.watcher = LibraryWatcher(
+            library, self.operations, self, own_work=lambda: self.imports.running
+        )
         self.bus.changed.connect(self._library_changed)
 
         self._build_layout()
@@ -156,7 +158,6 @@ class MainWindow(QMainWindow):
         self.startup.ready.connect(self.watcher.start)
         self.model.show_filter(CaseFilter())
         restore_state(self)
-        self.list.update_empty_label()
         self.startup.begin()
 
     @property
