@@ -22,6 +22,7 @@ NON_UI = [
     "desktop.library_setup",
     "desktop.preview_service",
     "desktop.cli",
+    "desktop.palette",
 ]
 
 
