@@ -177,6 +177,67 @@ class NoteVersion:
     uid: str = ""
 
 
+#: Where a highlight stands: on its words, or kept apart until the reader attaches it.
+AnchorStatus = Literal["anchored", "detached"]
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """A passage the reader marked, with its colour, comment and tags.
+
+    Attributes:
+        uid: Its record's stable id (what the command line and merges name it by).
+        case_id: The case it belongs to (a local row id).
+        section: The section key it sits in (or last sat in, when detached).
+        start: Where it starts in that section's canonical text (characters); None when
+            detached.
+        end: Where it ends; None when detached.
+        quote: The text it was made on.
+        text: The text it covers now ('' when detached); differs from `quote` only when it
+            was re-anchored onto slightly edited words.
+        colour: A colour name of `desktop.palette`.
+        comment: The reader's comment, Markdown.
+        tags: The reader's tags, in the order given.
+        created_at: When it was made.
+        updated_at: When it last changed.
+    """
+
+    uid: str
+    case_id: CaseId
+    section: str
+    start: int | None
+    end: int | None
+    quote: str
+    text: str
+    colour: str
+    comment: str
+    tags: tuple[str, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def status(self) -> AnchorStatus:
+        return "detached" if self.start is None else "anchored"
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightFilter:
+    """Which highlights the browser lists: every field narrows (None: any)."""
+
+    colour: str | None = None
+    tag: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightRow:
+    """One row of the highlight browser: the highlight and its case's title."""
+
+    highlight: Highlight
+    case_title: str
+    case_key: str
+
+
 #: What the sidebar can select; "section" takes a section name.
 FilterKind = Literal["all", "unread", "bookmarked", "notes", "recent", "section", "trash"]
 
@@ -197,6 +258,7 @@ class ListRow:
     bookmarked: bool
     has_note: bool
     read: bool
+    has_highlights: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +272,4 @@ class SidebarCounts:
     recent: int
     sections: tuple[tuple[str, int], ...]
     trash: int = 0
+    highlights: int = 0

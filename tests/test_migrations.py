@@ -132,7 +132,8 @@ def test_every_schema_version_has_a_frozen_fixture() -> None:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sums.get(path.name), (
             f"{path.name} changed: fixtures are frozen (tests must work on copies)"
         )
-        assert path.stat().st_size < 300_000
+        # Small enough to keep in git: each schema adds a few pages (a table, its indexes).
+        assert path.stat().st_size < 400_000
         assert pragma(path, "user_version") == version
         assert pragma(path, "application_id") == APPLICATION_ID
         assert pragma(path, "journal_mode") == "delete"

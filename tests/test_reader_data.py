@@ -253,6 +253,7 @@ def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) ->
     filled.save_note(case_id, "second", NOW + dt.timedelta(minutes=5))
     filled.set_bookmark(case_id, True, NOW)
     filled.mark_read(case_id, NOW)
+    filled.add_highlight(case_id, "title", 0, 4, now=NOW)
     filled.trash(case_id, NOW)
     before = {table: records(filled, table) for table in READER_TABLES}
     assert all(len(rows) == 1 for rows in before.values())
@@ -266,7 +267,7 @@ def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) ->
     import_paths(filled, [shared_path(SEED_CASE)])
     again = seed_id(filled)
     row = filled.rows([again])[0]
-    assert (row.bookmarked, row.has_note, row.read) == (False, False, False)
+    assert (row.bookmarked, row.has_note, row.read, row.has_highlights) == (False,) * 4
     assert filled.note(again) is None and filled.note_versions(again) == []
     # Bookmarking it again revives the old record rather than making a second one.
     filled.set_bookmark(again, True, NOW)

@@ -16,6 +16,8 @@ class Changes:
         notes: Cases whose note changed.
         bookmarks: Cases bookmarked or unbookmarked.
         reading: Cases whose read state changed.
+        highlights: Cases whose highlights changed (made, edited, deleted, moved), and
+            changes to what the colours mean (with no case).
         whole_library: Anything may have changed (a restore, an import that stopped part
             way): every view redraws from the library, whatever the id sets say.
     """
@@ -24,11 +26,20 @@ class Changes:
     notes: frozenset[CaseId] = field(default_factory=frozenset)
     bookmarks: frozenset[CaseId] = field(default_factory=frozenset)
     reading: frozenset[CaseId] = field(default_factory=frozenset)
+    highlights: frozenset[CaseId] = field(default_factory=frozenset)
+    #: What the colours mean changed (Preferences).
+    colour_meanings: bool = False
     whole_library: bool = False
 
     def __bool__(self) -> bool:
         return bool(
-            self.whole_library or self.cases or self.notes or self.bookmarks or self.reading
+            self.whole_library
+            or self.cases
+            or self.notes
+            or self.bookmarks
+            or self.reading
+            or self.highlights
+            or self.colour_meanings
         )
 
     def __or__(self, other: Changes) -> Changes:
@@ -37,10 +48,12 @@ class Changes:
             notes=self.notes | other.notes,
             bookmarks=self.bookmarks | other.bookmarks,
             reading=self.reading | other.reading,
+            highlights=self.highlights | other.highlights,
+            colour_meanings=self.colour_meanings or other.colour_meanings,
             whole_library=self.whole_library or other.whole_library,
         )
 
     @property
     def touched(self) -> frozenset[CaseId]:
         """Every case whose row in the list may look different."""
-        return self.cases | self.notes | self.bookmarks | self.reading
+        return self.cases | self.notes | self.bookmarks | self.reading | self.highlights

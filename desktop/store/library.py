@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,9 @@ from desktop.model import (
     Case,
     CaseFilter,
     CaseId,
+    Highlight,
+    HighlightFilter,
+    HighlightRow,
     ListRow,
     Note,
     NoteVersion,
@@ -21,7 +24,7 @@ from desktop.model import (
     SidebarCounts,
     parse_case_key,
 )
-from desktop.store import backup, cases, listing, reader_data, verify, versions
+from desktop.store import backup, cases, highlights, listing, reader_data, verify, versions
 from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
@@ -217,7 +220,10 @@ class Library:
         stamp = now or _now()
 
         def store() -> StoredCase:
-            return cases.store_case(self._conn, case, stamp, before_update, replaced_by)
+            stored = cases.store_case(self._conn, case, stamp, before_update, replaced_by)
+            if stored.outcome == "updated":  # the highlights follow the text, in this write
+                highlights.reanchor(self._conn, stored.case_id)
+            return stored
 
         if self._conn.in_transaction:
             return _guard(self.path, store)
@@ -476,6 +482,8 @@ class Library:
         """
         with self.transaction():
             stored = cases.restore_version(self._conn, case_id, number, now or _now())
+            if stored.outcome == "updated":
+                highlights.reanchor(self._conn, case_id)
         return Changes(cases=frozenset({case_id})) if stored.outcome == "updated" else Changes()
 
     # --- living beside other programs (the command line, a second window) -----------------
@@ -608,6 +616,145 @@ class Library:
         changes = Changes(cases=frozenset(_guard(self.path, lambda: cases.all_ids(self._conn))))
         return Restored(source, contents, safety, changes)
 
+    # --- highlights (desktop.store.highlights) ---------------------------------------------
+
+    def highlights(self, case_id: CaseId) -> list[Highlight]:
+        """The case's live highlights in reading order, detached ones last.
+
+        Highlights placed against another text of the case (one this library got from a
+        merge, or from a Lightbox that stored them without re-anchoring) are placed again
+        first, and that is written down; a library that cannot be written to still gets
+        them placed, for this once.
+        """
+
+        def stale() -> bool:
+            return highlights.needs_reanchoring(self._conn, case_id)
+
+        if _guard(self.path, stale):
+            try:
+                with self.transaction():
+                    highlights.reanchor(self._conn, case_id)
+            except LibraryError:
+                pass  # shown as stored; placed again at the next write
+        return _guard(self.path, lambda: highlights.highlights_of(self._conn, case_id))
+
+    def highlight(self, uid: str) -> Highlight | None:
+        """A highlight by uid, deleted ones too (None if there is none)."""
+        return _guard(self.path, lambda: highlights.get_highlight(self._conn, uid))
+
+    def resolve_highlight(self, text: str) -> str:
+        """The uid of the highlight named by its uid or a unique beginning of it.
+
+        Raises:
+            LookupError: none or several match; the message says which.
+        """
+        return _guard(self.path, lambda: highlights.resolve(self._conn, text))
+
+    def add_highlight(
+        self,
+        case_id: CaseId,
+        section: str,
+        start: int,
+        end: int,
+        *,
+        colour: str = "yellow",
+        comment: str = "",
+        tags: Sequence[str] = (),
+        now: dt.datetime | None = None,
+    ) -> str:
+        """Highlights a passage of a section (offsets in its canonical text); returns the
+        new highlight's uid.
+
+        Raises:
+            LookupError: no such case or section.
+            ValueError: an empty or out-of-range span, an unknown colour, bad tags.
+        """
+        with self.transaction():
+            return highlights.add_highlight(
+                self._conn,
+                case_id,
+                section,
+                start,
+                end,
+                now=now or _now(),
+                colour=colour,
+                comment=comment,
+                tags=tags,
+            )
+
+    def edit_highlight(
+        self,
+        uid: str,
+        *,
+        colour: str | None = None,
+        comment: str | None = None,
+        tags: Sequence[str] | None = None,
+        now: dt.datetime | None = None,
+    ) -> Changes:
+        """Changes a highlight's colour, comment or tags (those given).
+
+        Raises:
+            LookupError: no such live highlight.
+            ValueError: an unknown colour, bad tags, a comment too long.
+        """
+        with self.transaction():
+            case_id = highlights.edit_highlight(
+                self._conn, uid, now or _now(), colour=colour, comment=comment, tags=tags
+            )
+        return _highlight_changes(case_id)
+
+    def delete_highlight(self, uid: str, now: dt.datetime | None = None) -> Changes:
+        """Deletes a highlight: a tombstone, which `undelete_highlight` brings back.
+
+        Raises:
+            LookupError: no such highlight.
+        """
+        with self.transaction():
+            case_id = highlights.set_deleted(self._conn, uid, True, now or _now())
+        return _highlight_changes(case_id)
+
+    def undelete_highlight(self, uid: str, now: dt.datetime | None = None) -> Changes:
+        """Brings a deleted highlight back (placed again on the case's text as it is now).
+
+        Raises:
+            LookupError: no such highlight.
+        """
+        with self.transaction():
+            case_id = highlights.set_deleted(self._conn, uid, False, now or _now())
+        return _highlight_changes(case_id)
+
+    def attach_highlight(
+        self, uid: str, section: str, start: int, end: int, now: dt.datetime | None = None
+    ) -> Changes:
+        """Puts a (detached) highlight on a passage the reader chose."""
+        with self.transaction():
+            case_id = highlights.attach(self._conn, uid, section, start, end, now=now or _now())
+        return _highlight_changes(case_id)
+
+    def highlight_ids(self, wanted: HighlightFilter, limit: int | None = None) -> list[int]:
+        """The browser's highlights (local row ids), newest first."""
+        return _guard(self.path, lambda: highlights.browse_ids(self._conn, wanted, limit))
+
+    def highlight_rows(self, ids: Sequence[int]) -> list[HighlightRow]:
+        """Browser rows for row ids from `highlight_ids`, in the order given."""
+        return _guard(self.path, lambda: highlights.browse_rows(self._conn, ids))
+
+    def highlight_tags(self) -> list[tuple[str, int]]:
+        """Tags on live highlights, with how many carry each."""
+        return _guard(self.path, lambda: highlights.tag_counts(self._conn))
+
+    def colour_meanings(self) -> dict[str, str]:
+        """What the reader said each colour means."""
+        return _guard(self.path, lambda: highlights.colour_meanings(self._conn))
+
+    def set_colour_meaning(
+        self, colour: str, meaning: str, now: dt.datetime | None = None
+    ) -> Changes:
+        """Gives a colour a meaning ("red = key finding"); '' clears it."""
+        with self.transaction():
+            changed = highlights.set_colour_meaning(self._conn, colour, meaning, now or _now())
+        return Changes(colour_meanings=changed)
+
     def _holds_anything(self) -> bool:
         tables = ["cases", *READER_TABLES]
         query = " OR ".join(f"EXISTS (SELECT 1 FROM {table})" for table in tables)
@@ -671,6 +818,10 @@ class Restored:
     contents: BackupContents
     safety_backup: Path | None
     changes: Changes
+
+
+def _highlight_changes(case_id: CaseId | None) -> Changes:
+    return Changes(highlights=frozenset({case_id})) if case_id is not None else Changes()
 
 
 def _now() -> dt.datetime:

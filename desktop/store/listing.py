@@ -3,6 +3,7 @@ sidebar counts, and search over case text and notes together."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -45,7 +46,8 @@ SORTS: dict[str, str] = {
     "imported": "c.imported_at",
     "read": "r.last_read_at",
     # Sets of ids rather than joins: one pass over bookmarks and notes, none per case.
-    "marks": f"(c.id IN {_case_ids_of('bookmarks')}) * 2 + (c.id IN {_case_ids_of('notes')})",
+    "marks": f"(c.id IN {_case_ids_of('bookmarks')}) * 4 + (c.id IN {_case_ids_of('notes')}) * 2"
+    f" + (c.id IN {_case_ids_of('highlights')})",
 }
 
 
@@ -69,21 +71,34 @@ _JOINED_SORTS = frozenset({"read", "marks", "sex"})
 _NEVER_NULL = frozenset({"title", "imported", "marks"})
 _ROW_COLUMNS = (
     "c.id, c.source, c.source_id, c.title, c.section, c.published, c.age, c.age_days, c.sex,"
-    " c.final_diagnosis, b.id IS NOT NULL, n.id IS NOT NULL, r.id IS NOT NULL"
+    " c.final_diagnosis, b.id IS NOT NULL, n.id IS NOT NULL, r.id IS NOT NULL,"
+    " EXISTS (SELECT 1 FROM highlights h WHERE h.case_source = c.source"
+    " AND h.case_source_id = c.source_id AND h.deleted_at IS NULL)"
 )
-#: Weight of a match in the reader's own note against one in the case text.
+#: Weight of a match in the reader's own words (a note, a highlight's comment or tags)
+#: against one in the case text.
 _NOTE_WEIGHT = 2.0
+#: The reader's words search covers: (index, the text a snippet is cut from, its table).
+_READER_INDEXES = (
+    ("notes_fts", "x.body", "notes"),
+    (
+        "highlights_fts",
+        "x.comment || ' ' || replace(replace(replace(x.tags, '[', ''), ']', ''), '\"', '')",
+        "highlights",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
     """A search hit: the case, a snippet with marked matches, its score, and whether the
-    snippet comes from the reader's note."""
+    snippet comes from the reader's note or from a highlight's comment or tags."""
 
     case_id: CaseId
     snippet: str
     score: float
     in_note: bool
+    in_highlight: bool = False
 
 
 def case_ids(
@@ -163,6 +178,7 @@ def rows(conn: sqlite3.Connection, ids: list[CaseId]) -> list[ListRow]:
             bookmarked=bool(row[10]),
             has_note=bool(row[11]),
             read=bool(row[12]),
+            has_highlights=bool(row[13]),
         )
         for row in _select_ids(conn, _ROW_COLUMNS, ids)
     }
@@ -205,6 +221,7 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
     read, recent = on_shelf("reading", "count(*), coalesce(sum(x.last_read_at >= ?), 0)", since)
     (bookmarked,) = on_shelf("bookmarks")
     (notes,) = on_shelf("notes")
+    (highlighted,) = on_shelf("highlights")
     unread = total - read
     sections = conn.execute(
         "SELECT section, count(*) FROM cases WHERE section IS NOT NULL AND trashed_at IS NULL"
@@ -219,6 +236,7 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
         recent=int(recent),
         sections=tuple((str(name), int(count)) for name, count in sections),
         trash=int(trash[0]),
+        highlights=int(highlighted),
     )
 
 
@@ -262,26 +280,31 @@ def search(
     for case_id in order[:limit]:
         snippet = make_snippet(rows[case_id][1:], terms, marks, width=12)
         found[case_id] = Hit(case_id, snippet, scores.get(case_id, 0.0), in_note=False)
-    # The index holds every note, tombstones too (it mirrors the notes table); only live
-    # notes of cases in the library count.
-    for row in conn.execute(
-        "SELECT c.id, bm25(notes_fts), x.body FROM notes_fts"
-        " CROSS JOIN notes x ON x.id = notes_fts.rowid AND x.deleted_at IS NULL"
-        f" CROSS JOIN cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
-        f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?",
-        (match, *params, limit),
-    ):
-        case_id = CaseId(row[0])
-        score = -float(row[1]) * _NOTE_WEIGHT
-        earlier = found.get(case_id)
-        if earlier is None:
-            snippet = make_snippet([row[2]], terms, marks, width=12)
-            found[case_id] = Hit(case_id, snippet, score, in_note=True)
-        else:
-            found[case_id] = Hit(case_id, earlier.snippet, earlier.score + score, False)
+    # The reader's own words: notes, then highlight comments and tags. Each index holds
+    # every record, tombstones too (it mirrors its table); only live records of cases in
+    # the library count. A case matching in its text too keeps the text's snippet.
+    for fts, text, origin in _READER_INDEXES:
+        for row in conn.execute(
+            f"SELECT c.id, bm25({fts}), {text} FROM {fts}"
+            f" CROSS JOIN {origin} x ON x.id = {fts}.rowid AND x.deleted_at IS NULL"
+            " CROSS JOIN cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
+            f" WHERE {fts} MATCH ? AND {where} ORDER BY bm25({fts}) LIMIT ?",
+            (match, *params, limit),
+        ):
+            case_id = CaseId(row[0])
+            score = -float(row[1]) * _NOTE_WEIGHT
+            earlier = found.get(case_id)
+            if earlier is None:
+                snippet = make_snippet([row[2]], terms, marks, width=12)
+                in_note = origin == "notes"
+                found[case_id] = Hit(case_id, snippet, score, in_note, not in_note)
+            else:
+                found[case_id] = dataclasses.replace(earlier, score=earlier.score + score)
     if ranked.strategy == "newest":
         # Nothing was ranked: keep the newest-first order, notes first.
-        return sorted(found.values(), key=lambda hit: (not hit.in_note, -hit.case_id))[:limit]
+        return sorted(
+            found.values(), key=lambda hit: (not (hit.in_note or hit.in_highlight), -hit.case_id)
+        )[:limit]
     # Equal scores keep the ranking's own order (the unranked tail of a broad search
     # scores 0 and comes newest first); hits found only in notes follow, newest first.
     place = {case_id: index for index, case_id in enumerate(order)}

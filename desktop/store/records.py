@@ -66,6 +66,7 @@ READER_TABLES: dict[str, Cardinality] = {
     "note_versions": "many-per-case",
     "bookmarks": "one-per-case",
     "reading": "one-per-case",
+    "highlights": "many-per-case",
 }
 
 #: Every other table of a library, with why it holds no reader data. Virtual tables'
@@ -75,6 +76,9 @@ OTHER_TABLES: dict[str, str] = {
     "cases_fts": "search index over cases, rebuilt from them",
     "search_pending": "cases queued for indexing within one transaction",
     "notes_fts": "search index over notes, kept in step by triggers",
+    "highlights_fts": "search index over highlight comments and tags, kept in step by triggers",
+    "preferences": "library-wide settings (what each highlight colour means), one row a key:"
+    " not tied to a case",
     "case_versions": "earlier imported texts of cases, kept when a re-import or a restore"
     " replaced them: case data, which the reader restores but never writes",
 }

@@ -294,6 +294,62 @@ def m006_case_versions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_highlights(db: sqlite_utils.Database) -> None:
+    """Highlights (a record kind, many per case), their search index, and preferences.
+
+    A highlight keeps what re-anchoring needs (`desktop.anchoring`): the section it sits in,
+    the quote it was made on with ``prefix``/``suffix`` context and whether the quote was
+    unique in its section then (``unique_quote``); where it sits now (``anchor_start``,
+    ``anchor_end``: NULL while detached); where it last sat (``hint_start``, ``hint_end``:
+    never NULL, the place to search near); and ``anchored_to``, the case's content hash
+    that placement was made against (equal to the case's: nothing to re-anchor). ``tags``
+    is a JSON list of strings. ``colour`` is a palette name (`desktop.palette`).
+
+    ``preferences`` holds library-wide settings the reader's exports need (what each colour
+    means), one row per key.
+    """
+    conn = db.conn
+    columns = (
+        "section TEXT NOT NULL, anchor_start INTEGER, anchor_end INTEGER,"
+        " hint_start INTEGER NOT NULL, hint_end INTEGER NOT NULL, quote TEXT NOT NULL,"
+        " prefix TEXT NOT NULL, suffix TEXT NOT NULL, unique_quote INTEGER NOT NULL,"
+        " colour TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '',"
+        " tags TEXT NOT NULL DEFAULT '[]', anchored_to TEXT NOT NULL DEFAULT ''"
+    )
+    for statement in reader_table_sql("highlights", columns, READER_TABLES["highlights"]):
+        conn.execute(statement)
+    # The browser lists live highlights newest first from this index alone.
+    conn.execute(
+        "CREATE INDEX highlights_live_created ON highlights(created_at DESC, id DESC)"
+        " WHERE deleted_at IS NULL"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE highlights_fts USING fts5(comment, tags, content='highlights',"
+        " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+    )
+    index = (
+        "INSERT INTO highlights_fts(rowid, comment, tags) VALUES (new.id, new.comment, new.tags);"
+    )
+    unindex = (
+        "INSERT INTO highlights_fts(highlights_fts, rowid, comment, tags)"
+        " VALUES ('delete', old.id, old.comment, old.tags);"
+    )
+    conn.execute(
+        f"CREATE TRIGGER highlights_fts_insert AFTER INSERT ON highlights BEGIN {index} END"
+    )
+    conn.execute(
+        f"CREATE TRIGGER highlights_fts_delete AFTER DELETE ON highlights BEGIN {unindex} END"
+    )
+    conn.execute(
+        "CREATE TRIGGER highlights_fts_update AFTER UPDATE OF comment, tags ON highlights"
+        f" BEGIN {unindex} {index} END"
+    )
+    conn.execute(
+        "CREATE TABLE preferences (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+        " updated_at TEXT NOT NULL)"
+    )
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -302,6 +358,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m004_list_indexes,
     m005_mergeable_records,
     m006_case_versions,
+    m007_highlights,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -260,7 +260,9 @@ _ROLES_WITH_ROW = frozenset(
 
 
 def _note_snippet(hit: Hit) -> str:
-    return f"Note: {hit.snippet}" if hit.in_note else hit.snippet
+    if hit.in_note:
+        return f"Note: {hit.snippet}"
+    return f"Highlight: {hit.snippet}" if hit.in_highlight else hit.snippet
 
 
 def short_age(age: str | None, sex: str | None) -> str:
