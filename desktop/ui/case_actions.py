@@ -15,18 +15,16 @@ from desktop.ui.case_list import CaseListView, CaseTableModel
 from desktop.ui.operations import Operations
 from desktop.ui.reading import ReadingTracker
 from desktop.ui.sidebar import Sidebar
+from desktop.ui.undo import UndoStack
 
 
 class CaseActions(QObject):
     """Runs the reader's commands on the current case (or the one named).
 
     Signals:
-        undo_changed(str): what Undo would undo now ("" when nothing): the menu and the
-            status bar's link follow it.
         trashed(str): a case was moved to the Trash (its title), for the status bar.
     """
 
-    undo_changed = Signal(str)
     trashed = Signal(str)
 
     def __init__(
@@ -36,6 +34,8 @@ class CaseActions(QObject):
         view: CaseListView,
         sidebar: Sidebar,
         reading: ReadingTracker,
+        *,
+        undo: UndoStack,
     ):
         super().__init__(view)
         self._library = library
@@ -44,8 +44,8 @@ class CaseActions(QObject):
         self._model: CaseTableModel = view.case_model
         self._sidebar = sidebar
         self._reading = reading
-        #: The cases moved to the Trash in this window, newest last: what Undo restores.
-        self._undo: list[CaseId] = []
+        #: Moves to the Trash in this window are steps on it.
+        self._undo = undo
 
     def toggle_bookmark(self) -> None:
         case_id = self._view.current_case()
@@ -74,32 +74,25 @@ class CaseActions(QObject):
             return
         title = self._title(case_id)
         if self._remove_from_view(case_id, lambda: self._library.trash(case_id)):
-            self._undo.append(case_id)
-            self.undo_changed.emit(self.undo_text())
+            self._undo.push(
+                "Undo Move to Trash", functools.partial(self._undo_trash, case_id), case_id
+            )
             self.trashed.emit(title)
 
-    def undo_text(self) -> str:
-        """What Undo would do now, as the menu says it ("" when nothing)."""
-        return "Undo Move to Trash" if self._undo else ""
-
-    def undo(self) -> bool:
-        """Restores the case last moved to the Trash from this window, from wherever the
-        reader is, and shows it when the list holds it. False if there was nothing to undo
-        or it failed (another program may have emptied the Trash: then it says so)."""
-        while self._undo:
-            case_id = self._undo.pop()
-            self.undo_changed.emit(self.undo_text())
-            if self._library.trashed_at(case_id) is None:
-                continue  # restored or deleted for good since: the one before it, then
-            if self._operations.run(functools.partial(self._library.untrash, case_id)) is None:
-                return False
-            if not self._view.select_case(case_id):
-                self._sidebar.select_filter(CaseFilter())
-                self._view.select_case(case_id)
-            self._operations.tell("Restored from the Trash.", 4000)
-            return True
-        self._operations.tell("Nothing to undo: the case is no longer in the Trash.", 4000)
-        return False
+    def _undo_trash(self, case_id: CaseId) -> bool:
+        """Restores a case this window moved to the Trash, from wherever the reader is, and
+        shows it when the list holds it. False if it is no longer in the Trash (restored
+        or deleted for good since) or the restore failed."""
+        if self._library.trashed_at(case_id) is None:
+            self._operations.tell("Nothing to undo: the case is no longer in the Trash.", 4000)
+            return False
+        if self._operations.run(functools.partial(self._library.untrash, case_id)) is None:
+            return False
+        if not self._view.select_case(case_id):
+            self._sidebar.select_filter(CaseFilter())
+            self._view.select_case(case_id)
+        self._operations.tell("Restored from the Trash.", 4000)
+        return True
 
     def untrash_current(self) -> None:
         case_id = self._view.current_case()
@@ -110,9 +103,7 @@ class CaseActions(QObject):
     def untrash(self, case_id: CaseId) -> None:
         """Restores a case from the Trash (the Trash's Restore)."""
         if self._remove_from_view(case_id, lambda: self._library.untrash(case_id)):
-            if case_id in self._undo:
-                self._undo.remove(case_id)
-                self.undo_changed.emit(self.undo_text())
+            self._undo.discard(case_id)
             self._operations.tell("Restored from the Trash.", 4000)
 
     def _title(self, case_id: CaseId) -> str:

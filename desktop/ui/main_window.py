@@ -46,6 +46,7 @@ from desktop.ui.reading import ReadingTracker
 from desktop.ui.search import SearchBar
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.startup import StagedStart
+from desktop.ui.undo import UndoStack
 from desktop.ui.versions import show_case_versions
 from desktop.ui.window_state import restore_state, save_state
 from desktop.ui.workers import ImportWorker
@@ -122,8 +123,10 @@ class MainWindow(QMainWindow):
         self.search_bar = SearchBar(library, self.list, self.sidebar, self.detail, self)
         self.search = self.search_bar.field
         self.reading = ReadingTracker(library, self.operations, self.list)
+        #: Edit > Undo: the reader's last undoable change, wherever it was made.
+        self.undo_stack = UndoStack(self)
         self.case_actions = CaseActions(
-            library, self.operations, self.list, self.sidebar, self.reading
+            library, self.operations, self.list, self.sidebar, self.reading, undo=self.undo_stack
         )
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
@@ -144,7 +147,7 @@ class MainWindow(QMainWindow):
         self.list.bookmark_requested.connect(self.case_actions.set_bookmark)
         self.list.read_requested.connect(self.case_actions.set_read)
         self.list.restore_requested.connect(self.case_actions.untrash)
-        self.case_actions.undo_changed.connect(self._undo_changed)
+        self.undo_stack.changed.connect(self._undo_changed)
         self.case_actions.trashed.connect(self._show_trashed)
         self.sidebar.filter_selected.connect(self._filter_selected)
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
@@ -273,14 +276,16 @@ class MainWindow(QMainWindow):
         self.untrash_action = self._action(
             "Restore from T&rash", "Ctrl+Shift+R", cases.untrash_current
         )
-        self.undo_action = self._action("&Undo", QKeySequence.StandardKey.Undo, cases.undo)
+        self.undo_action = self._action(
+            "&Undo", QKeySequence.StandardKey.Undo, self.undo_stack.undo
+        )
         self.undo_action.setEnabled(False)
         #: After Delete: "Moved to the Trash." with an Undo link, in the status bar.
         self.undo_notice = QLabel(self)
         self.undo_notice.setObjectName("undoNotice")
         self.undo_notice.setTextFormat(Qt.TextFormat.RichText)
         self.undo_notice.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.undo_notice.linkActivated.connect(lambda _link: cases.undo())
+        self.undo_notice.linkActivated.connect(lambda _link: self.undo_stack.undo())
         self.undo_notice.hide()
         self.statusBar().addPermanentWidget(self.undo_notice)
         empty_trash = self._action("&Empty Trash…", None, cases.empty_trash)

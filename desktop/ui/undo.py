@@ -1,0 +1,63 @@
+"""The window's one Undo: the reader's last undoable change, wherever it was made (a case
+moved to the Trash, a highlight deleted), newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    text: str
+    undo: Callable[[], bool]
+    key: object
+
+
+class UndoStack(QObject):
+    """What Edit > Undo (Ctrl+Z) undoes, newest last.
+
+    A step is a label ("Undo Move to Trash") and a callable that undoes it and says whether
+    it did; one that finds nothing left to undo (another program already restored the case)
+    returns False and the step before it is tried.
+
+    Signals:
+        changed(str): what Undo would undo now ("" when nothing).
+    """
+
+    changed = Signal(str)
+
+    #: Steps kept at most (the oldest are forgotten).
+    LIMIT = 100
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._steps: list[_Step] = []
+
+    def push(self, text: str, undo: Callable[[], bool], key: object = None) -> None:
+        """Adds a step; `key` names what it undoes, for `discard`."""
+        self._steps.append(_Step(text, undo, key))
+        del self._steps[: -self.LIMIT]
+        self.changed.emit(self.text())
+
+    def discard(self, key: object) -> None:
+        """Forgets the steps for `key` (undone another way, say)."""
+        kept = [step for step in self._steps if step.key != key]
+        if len(kept) != len(self._steps):
+            self._steps = kept
+            self.changed.emit(self.text())
+
+    def text(self) -> str:
+        """What Undo would do now, as the menu says it ("" when nothing)."""
+        return self._steps[-1].text if self._steps else ""
+
+    def undo(self) -> bool:
+        """Undoes the newest step that still can be; False if none could."""
+        while self._steps:
+            step = self._steps.pop()
+            self.changed.emit(self.text())
+            if step.undo():
+                return True
+        return False
