@@ -148,12 +148,32 @@ def _trash_digest(library: Library) -> frozenset[Record]:
     return frozenset(keys[case_id] for case_id in library.trashed_ids())
 
 
+def _highlight_plan(key: str, i: int) -> Record:
+    return (key, f"highlight {i} on {key}: Hämangiom → «typisch»")
+
+
+def _highlight_write(library: Library, case_id: CaseId, i: int) -> str:
+    """Highlights the first word of the case's title, the planned text as its comment."""
+    record = _highlight_plan(_key(library, case_id), i)
+    library.add_highlight(case_id, "title", 0, 4, colour="red", comment=record[1], tags=["ß"])
+    return record_text(record)
+
+
+def _highlight_digest(library: Library) -> frozenset[Record]:
+    return frozenset(
+        (key, highlight.comment)
+        for case_id, key in case_keys(library).items()
+        for highlight in library.highlights(case_id)
+    )
+
+
 KINDS: list[Kind] = [
     Kind("notes", _note_plan, _note_write, _note_digest, latest_wins=True),
     Kind("note-versions", _version_plan, _version_write, _version_digest),
     Kind("bookmarks", _key_plan, _bookmark_write, _bookmark_digest),
     Kind("reading", _key_plan, _reading_write, _reading_digest),
     Kind("trash", _key_plan, _trash_write, _trash_digest),
+    Kind("highlights", _highlight_plan, _highlight_write, _highlight_digest),
 ]
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 
