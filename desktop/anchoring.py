@@ -106,6 +106,8 @@ _TYPO_SHORT, _TYPO_LONG, _TYPO_SHORT_WORD = 1, 2, 5
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
 
+#: The step of the ladder that placed a highlight (another section's placement is "exact" or
+#: "context").
 Method = Literal["position", "exact", "context", "fuzzy"]
 
 
@@ -327,6 +329,8 @@ def anchor_all(
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
+    """A span that may be the highlight's, with its scores."""
+
     start: int
     end: int
     scores: Scores
