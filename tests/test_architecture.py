@@ -23,6 +23,7 @@ NON_UI = [
     "desktop.preview_service",
     "desktop.cli",
     "desktop.palette",
+    "desktop.export",
 ]
 
 
