@@ -1,5 +1,5 @@
-"""The `lightbox` command: with no command, the reading window; `import`, `list`, `search` and
-`show` do the same work headless, over the same store.
+"""The `lightbox` command: with no command, the reading window; `import`, `list`, `search`,
+`show`, `highlight`, `export` and the rest do the same work headless, over the same store.
 
 Exit status: 0 success; 1 an import had failures or `check` found damage; 2 a usage error, an
 unknown case, or a library that cannot be used — always one line on stderr, never a traceback.
@@ -11,12 +11,13 @@ import argparse
 import datetime as dt
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import desktop
-from desktop.model import Case, CaseFilter, CaseId, CaseSummary
+from desktop.model import Case, CaseFilter, CaseId, CaseSummary, Highlight
 from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.store.library import Library, Restored
 
@@ -26,6 +27,8 @@ EXIT_ERROR = 2
 MAX_SEARCH_LIMIT = 100_000
 #: The largest version number `versions --restore` takes (SQLite integers are 64-bit).
 MAX_VERSION = 2**63 - 1
+#: The largest --occurrence `highlight add` takes (no section holds more words).
+MAX_OCCURRENCE = 1_000_000
 
 
 class UsageError(Exception):
@@ -145,11 +148,63 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
         help="only those deleted more than DAYS days ago (default: all)",
     )
     purging.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _add_highlight_commands(commands, common)
+    exporting = commands.add_parser("export", parents=[common], help="export notes and highlights")
+    exports = exporting.add_subparsers(
+        dest="export_command", metavar="WHAT", parser_class=_Parser, required=True
+    )
+    notes_export = exports.add_parser(
+        "notes",
+        parents=[common],
+        help="one Markdown file per case with a note or highlights, and an index (Obsidian)",
+    )
+    notes_export.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    notes_export.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="export this case only (repeat for more)",
+    )
     commands.add_parser("backup", parents=[common], help="back up the library now")
     restoring = commands.add_parser("restore", parents=[common], help="restore a backup")
     restoring.add_argument("file", type=Path, metavar="FILE")
     commands.add_parser("check", parents=[common], help="check the library for damage")
     return parser
+
+
+def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """`lightbox highlight add|list|delete|undelete`."""
+    highlight = commands.add_parser("highlight", parents=[common], help="a case's highlights")
+    actions = highlight.add_subparsers(
+        dest="highlight_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    adding = actions.add_parser("add", parents=[common], help="highlight a passage; prints its id")
+    adding.add_argument("id", metavar="ID", help="the case, SOURCE:ID")
+    adding.add_argument(
+        "--section", required=True, metavar="KEY", help="a section key, as in show --json"
+    )
+    adding.add_argument("--quote", required=True, metavar="TEXT", help="the words to highlight")
+    adding.add_argument(
+        "--occurrence",
+        type=_bounded_int(MAX_OCCURRENCE),
+        default=1,
+        metavar="N",
+        help="the Nth occurrence of the quote in the section (default: 1)",
+    )
+    adding.add_argument(
+        "--colour", "--color", dest="colour", default="yellow", metavar="NAME", help="yellow, red…"
+    )
+    adding.add_argument("--comment", default="", metavar="TEXT", help="a comment (Markdown)")
+    adding.add_argument(
+        "--tag", action="append", default=[], metavar="T", help="a tag (repeat for more)"
+    )
+    listing = actions.add_parser("list", parents=[common], help="a case's highlights")
+    listing.add_argument("id", metavar="ID")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    for name, what in (("delete", "delete a highlight"), ("undelete", "bring one back")):
+        acting = actions.add_parser(name, parents=[common], help=what)
+        acting.add_argument("hid", metavar="HID", help="its id, or a unique beginning of it")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -531,6 +586,153 @@ def _check(library: Library, _args: argparse.Namespace) -> int:
     return 1
 
 
+def _highlight(library: Library, args: argparse.Namespace) -> int:
+    command = args.highlight_command
+    if command == "add":
+        return _highlight_add(library, args)
+    if command == "list":
+        return _highlight_list(library, args.id, as_json=args.json)
+    try:
+        uid = library.resolve_highlight(_text_argument(args.hid, "HID"))
+        if command == "delete":
+            library.delete_highlight(uid)
+        else:
+            library.undelete_highlight(uid)
+    except LookupError as error:
+        raise UsageError(str(error).strip("'\"")) from None
+    return 0
+
+
+def _highlight_add(library: Library, args: argparse.Namespace) -> int:
+    """Highlights the Nth occurrence of a quote in a section; prints the new id alone."""
+    from desktop.palette import colour_named
+    from desktop.sections import case_sections
+
+    try:
+        colour = colour_named(args.colour).name
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    quote = unicodedata.normalize("NFC", _text_argument(args.quote, "--quote"))
+    if not quote.strip():
+        raise UsageError("--quote is empty: give the words to highlight")
+    comment = _text_argument(args.comment, "--comment")
+    tags = [_text_argument(tag, "--tag") for tag in args.tag]
+    case_id = _resolve(library, args.id)
+    case = library.get_case(case_id)
+    if case is None:
+        raise UsageError(f"no case {args.id} in {library.path}")
+    texts = {section.key: section.text for section in case_sections(case)}
+    if args.section not in texts:
+        raise UsageError(
+            f"case {case.key} has no section {args.section!r}; its sections: {', '.join(texts)}"
+        )
+    start = _occurrence(
+        texts[args.section], quote, args.occurrence, f"{args.section} of {case.key}"
+    )
+    try:
+        uid = library.add_highlight(
+            case_id,
+            args.section,
+            start,
+            start + len(quote),
+            colour=colour,
+            comment=comment,
+            tags=tags,
+        )
+    except (LookupError, ValueError) as error:
+        raise UsageError(str(error).strip("'\"")) from None
+    print(uid)
+    return 0
+
+
+def _occurrence(text: str, quote: str, wanted: int, where: str) -> int:
+    """Where the `wanted`th occurrence of `quote` starts in `text` (occurrences counted as
+    str.count does: without overlaps).
+
+    Raises:
+        UsageError: the quote is not there, or not that many times; the message says which.
+    """
+    found, start = 0, 0
+    while (at := text.find(quote, start)) >= 0:
+        found += 1
+        if found == wanted:
+            return at
+        start = at + len(quote)
+    if not found:
+        raise UsageError(
+            f"the quote is not in section {where} (its text is as show --json prints it)"
+        )
+    raise UsageError(
+        f"the quote occurs {found} time{'s' if found > 1 else ''} in section {where};"
+        f" --occurrence {wanted} is out of range"
+    )
+
+
+def _highlight_list(library: Library, key: str, *, as_json: bool) -> int:
+    case_id = _resolve(library, key)
+    found = library.highlights(case_id)
+    if as_json:
+        _print_json([_highlight_json(highlight) for highlight in found])
+        return 0
+    if not found:
+        print(f"No highlights on {key}.")
+    for highlight in found:
+        place = (
+            f"{highlight.section} {highlight.start}-{highlight.end}"
+            if highlight.start is not None
+            else f"{highlight.section} (detached)"
+        )
+        quote = " ".join(highlight.quote.split())
+        shown = quote if len(quote) <= 60 else quote[:59] + "…"
+        print(f"{highlight.uid[:8]}  {highlight.colour:<7}  {place}  “{shown}”")
+        comment = " ".join(highlight.comment.split())
+        tags = f"[{', '.join(highlight.tags)}]" if highlight.tags else ""
+        if comment or tags:
+            print(f"{'':10}{'  '.join(part for part in (comment, tags) if part)}")
+    return 0
+
+
+def _highlight_json(highlight: Highlight) -> dict[str, Any]:
+    return {
+        "id": highlight.uid,
+        "section": highlight.section,
+        "start": highlight.start,
+        "end": highlight.end,
+        "quote": highlight.quote,
+        "text": highlight.text,
+        "status": highlight.status,
+        "colour": highlight.colour,
+        "comment": highlight.comment,
+        "tags": list(highlight.tags),
+        "created_at": highlight.created_at.isoformat(),
+        "updated_at": highlight.updated_at.isoformat(),
+    }
+
+
+def _export(library: Library, args: argparse.Namespace) -> int:
+    """`export notes OUT_DIR [--case ID]...`: Markdown files (see `desktop.export`)."""
+    from desktop.export import export_notes
+
+    ids = list(dict.fromkeys(_resolve(library, key) for key in args.case)) or None
+    try:
+        report = export_notes(library, args.out_dir, ids)
+    except OSError as error:
+        raise UsageError(f"cannot export into {args.out_dir}: {error.strerror or error}") from None
+    for path, reason in report.failed:
+        print(f"FAILED {path}: {reason}")
+    print(f"{report.summary()} in {report.folder}")
+    return EXIT_FAILURES if report.failed else 0
+
+
+def _text_argument(value: str, option: str) -> str:
+    """An argument as text; refused unless it was UTF-8 (nothing is saved)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # each byte that was not UTF-8 arrives as a lone surrogate
+        raise UsageError(f"{option} is not UTF-8 text; nothing was saved") from None
+    return value
+
+
 def _resolve(library: Library, key: str) -> CaseId:
     try:
         return library.resolve(key)
@@ -540,7 +742,8 @@ def _resolve(library: Library, key: str) -> CaseId:
 
 _COMMAND_NAMES = frozenset(
     {"import", "list", "search", "show", "note", "versions", "bookmark", "bookmarks", "trash",
-     "untrash", "empty-trash", "purge-deleted", "backup", "restore", "check"}
+     "untrash", "empty-trash", "purge-deleted", "highlight", "export", "backup", "restore",
+     "check"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
@@ -552,6 +755,8 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "untrash": _untrash,
     "empty-trash": _empty_trash,
     "purge-deleted": _purge_deleted,
+    "highlight": _highlight,
+    "export": _export,
     "backup": _backup,
     "check": _check,
 }

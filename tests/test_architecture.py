@@ -24,6 +24,7 @@ NON_UI = [
     "desktop.cli",
     "desktop.palette",
     "desktop.anchoring",
+    "desktop.export",
 ]
 
 

@@ -302,12 +302,14 @@ class CaseListView(QTableView):
         bookmark_requested(object, bool): toggle a bookmark from the context menu.
         read_requested(object, bool): mark a case read or unread.
         restore_requested(object): restore a case from the Trash (the Trash's menu).
+        export_requested(object): export a case's notes and highlights to Markdown.
     """
 
     current_case_changed = Signal(object)
     bookmark_requested = Signal(object, bool)
     read_requested = Signal(object, bool)
     restore_requested = Signal(object)
+    export_requested = Signal(object)
 
     def __init__(self, model: CaseTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -484,4 +486,8 @@ class CaseListView(QTableView):
         read.triggered.connect(lambda: self.read_requested.emit(row.summary.id, not row.read))
         menu.addAction(bookmark)
         menu.addAction(read)
+        menu.addSeparator()
+        export = QAction("Export Notes…", menu)
+        export.triggered.connect(lambda: self.export_requested.emit(row.summary.id))
+        menu.addAction(export)
         return menu

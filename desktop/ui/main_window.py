@@ -38,6 +38,7 @@ from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
+from desktop.ui.exporting import ExportWorker, NotesExport
 from desktop.ui.importing import Imports
 from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
@@ -176,6 +177,13 @@ class MainWindow(QMainWindow):
         """Imports off the GUI thread, with progress and Cancel in the status bar."""
         return self.imports.start(paths)
 
+    def export_notes(self, case_ids: list[CaseId] | None = None) -> ExportWorker | None:
+        """File > Export Notes… (every case with notes or highlights), or the case list's
+        (one case): asks for a folder and exports off the GUI thread; the status bar says
+        where the files went."""
+        exporter = self.findChild(NotesExport) or NotesExport(self.library, self.operations, self)
+        return exporter.choose_and_export(case_ids)
+
     def focus_search(self) -> None:
         self.search_bar.focus()
 
@@ -267,6 +275,10 @@ class MainWindow(QMainWindow):
         self.import_folder_action = self._action(
             "Import F&older…", "Ctrl+Shift+O", imports.choose_folder
         )
+        export_notes = self._action(
+            "E&xport Notes…", None, lambda _checked=False: self.export_notes()
+        )
+        self.list.export_requested.connect(lambda case_id: self.export_notes([case_id]))
         quit_action = self._action("&Quit", "Ctrl+Q", self.close)
         self.find_action = self._action("&Find in Case…", "Ctrl+F", self.detail.find_bar.open_bar)
         self.search_action = self._action("&Search Library", "Ctrl+L", self.focus_search)
@@ -313,6 +325,7 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.import_files_action, self.import_folder_action])
+        file_menu.addAction(export_notes)
         file_menu.addSeparator()
         file_menu.addActions([backup_now, restore_backup])
         file_menu.addSeparator()

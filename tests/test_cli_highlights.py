@@ -1,0 +1,231 @@
+"""`lightbox highlight add|list|delete|undelete` and `lightbox export notes`, run as the
+processes scripts run: exact forms, one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.export import INDEX_NAME
+from desktop.importer import import_paths
+from desktop.store.library import Library
+from tests.conftest import SAMPLE_CASES
+from tests.tools import run_lightbox
+
+CASE = "lightbox:chest-01"
+UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Path:
+    path = tmp_path / "library.db"
+    with Library.open(path) as library:
+        assert not import_paths(library, [SAMPLE_CASES]).failed
+    return path
+
+
+def _ok(library: Path, *args: str) -> str:
+    result = run_lightbox(library, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _fails(library: Path, *args: str) -> str:
+    """Runs a command that must fail as a usage error; returns its one line on stderr."""
+    result = run_lightbox(library, *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lightbox: error: "), result.stderr
+    return lines[0]
+
+
+def _sections(library: Path, case: str = CASE) -> dict[str, str]:
+    shown = json.loads(_ok(library, "show", case, "--json"))
+    return {section["key"]: section["text"] for section in shown["sections"]}
+
+
+def _listed(library: Path, case: str = CASE) -> list[dict[str, Any]]:
+    found = json.loads(_ok(library, "highlight", "list", case, "--json"))
+    assert isinstance(found, list)
+    return found
+
+
+def test_add_prints_only_the_new_id_and_list_json_matches_show_json(lib: Path) -> None:
+    out = _ok(
+        lib, "highlight", "add", CASE, "--section", "imaging_findings",
+        "--quote", "pleural", "--occurrence", "2", "--colour", "red",
+        "--comment", "Size it *on the erect film*", "--tag", "key finding", "--tag", "size",
+    )  # fmt: skip
+    assert UID.fullmatch(out.strip()) and out.endswith("\n") and out.count("\n") == 1
+    uid = out.strip()
+    [listed] = _listed(lib)
+    assert {"id", "section", "start", "end", "quote", "status", "colour", "comment", "tags",
+            "created_at"} <= set(listed)  # fmt: skip
+    assert listed["id"] == uid
+    assert listed["section"] == "imaging_findings"
+    assert listed["status"] == "anchored"
+    assert listed["colour"] == "red"
+    assert listed["comment"] == "Size it *on the erect film*"
+    assert listed["tags"] == ["key finding", "size"]
+    assert listed["created_at"].endswith("+00:00")
+    # The offsets are into the section's text exactly as show --json prints it, and the
+    # occurrence is the second one.
+    text = _sections(lib)["imaging_findings"]
+    first = text.index("pleural")
+    second = text.index("pleural", first + 1)
+    assert (listed["start"], listed["end"]) == (second, second + len("pleural"))
+    assert text[listed["start"] : listed["end"]] == listed["quote"] == "pleural"
+
+
+def test_add_across_paragraphs_and_in_a_discussion_part(lib: Path) -> None:
+    sections = _sections(lib)
+    paragraphs = sections["clinical_history"].split("\n")
+    quote = f"{paragraphs[0][-20:]}\n{paragraphs[1][:15]}"
+    _ok(lib, "highlight", "add", CASE, "--section", "clinical_history", "--quote", quote)
+    teaching = sections["discussion.teaching_points"]
+    _ok(
+        lib, "highlight", "add", CASE, "--section", "discussion.teaching_points",
+        "--quote", teaching[:30], "--color", "Blue",
+    )  # fmt: skip
+    listed = _listed(lib)
+    assert [(h["section"], h["colour"]) for h in listed] == [
+        ("clinical_history", "yellow"),
+        ("discussion.teaching_points", "blue"),
+    ]
+    for highlight in listed:
+        text = sections[highlight["section"]]
+        assert text[highlight["start"] : highlight["end"]] == highlight["quote"]
+
+
+def test_list_without_json_is_readable(lib: Path) -> None:
+    assert _ok(lib, "highlight", "list", CASE).strip() == f"No highlights on {CASE}."
+    uid = _ok(
+        lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote",
+        "visceral pleural line", "--colour", "green", "--comment", "the sign", "--tag", "sign",
+    ).strip()  # fmt: skip
+    lines = _ok(lib, "highlight", "list", CASE).splitlines()
+    assert lines[0].startswith(f"{uid[:8]}  green")
+    assert "imaging_findings" in lines[0] and "“visceral pleural line”" in lines[0]
+    assert lines[1].split() == ["the", "sign", "[sign]"]
+
+
+def test_delete_and_undelete_by_a_unique_beginning_of_the_id(lib: Path) -> None:
+    uid = _ok(
+        lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote", "trachea"
+    ).strip()
+    assert _ok(lib, "highlight", "delete", uid[:6]) == ""
+    assert _listed(lib) == []
+    assert _ok(lib, "highlight", "undelete", uid.upper()) == ""
+    assert [h["id"] for h in _listed(lib)] == [uid]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--section", "imaging_findings", "--quote", "no such words"], "quote is not in section"),
+        (["--section", "nope", "--quote", "the"], "has no section 'nope'"),
+        (["--section", "imaging_findings", "--quote", "trachea", "--occurrence", "2"],
+         "occurs 1 time in section imaging_findings of lightbox:chest-01; --occurrence 2"),
+        (["--section", "imaging_findings", "--quote", "the", "--occurrence", "0"],
+         "must be at least 1"),
+        (["--section", "imaging_findings", "--quote", "the", "--colour", "mauve"],
+         "no colour 'mauve'"),
+        (["--section", "imaging_findings", "--quote", "the", "--color", "#123456"],
+         "no colour '#123456'"),
+        (["--section", "imaging_findings", "--quote", "   "], "--quote is empty"),
+        (["--quote", "the"], "required: --section"),
+        (["--section", "imaging_findings"], "required: --quote"),
+        (["--section", "imaging_findings", "--quote", "the", "--tag", "x" * 65], "longer than"),
+    ],
+)  # fmt: skip
+def test_add_errors_are_one_line_with_status_2(lib: Path, args: list[str], said: str) -> None:
+    assert said in _fails(lib, "highlight", "add", CASE, *args)
+    assert _listed(lib) == []
+
+
+def test_add_to_an_unknown_or_malformed_case_fails(lib: Path) -> None:
+    add = ["--section", "imaging_findings", "--quote", "the"]
+    assert "no case lightbox:nope" in _fails(lib, "highlight", "add", "lightbox:nope", *add)
+    assert "SOURCE:ID" in _fails(lib, "highlight", "add", "chest-01", *add)
+    assert "no case" in _fails(lib, "highlight", "list", "eurorad:0")
+
+
+@pytest.mark.parametrize(
+    ("hid", "said"),
+    [("abc", "too short"), ("ffffffff", "no highlight 'ffffffff'")],
+)
+def test_delete_and_undelete_of_unknown_ids_fail(lib: Path, hid: str, said: str) -> None:
+    assert said in _fails(lib, "highlight", "delete", hid)
+    assert said in _fails(lib, "highlight", "undelete", hid)
+
+
+def test_highlight_needs_an_action(lib: Path) -> None:
+    assert "required: ACTION" in _fails(lib, "highlight")
+    assert "invalid choice" in _fails(lib, "highlight", "remove", "x")
+
+
+def test_export_notes_writes_files_and_updates_them_in_place(lib: Path, tmp_path: Path) -> None:
+    _ok(lib, "note", CASE, "--set", "My note")
+    _ok(
+        lib, "highlight", "add", "lightbox:neuro-01", "--section", "clinical_history",
+        "--quote", "warfarin", "--colour", "red",
+    )  # fmt: skip
+    out = tmp_path / "vault"
+    assert _ok(lib, "export", "notes", str(out)).strip() == (
+        f"2 written, 0 unchanged, 0 failed in {out}"
+    )
+    names = sorted(path.name for path in out.iterdir())
+    assert INDEX_NAME in names and len(names) == 3
+    assert _ok(lib, "export", "notes", str(out)).startswith("0 written, 2 unchanged, 0 failed")
+    assert sorted(path.name for path in out.iterdir()) == names
+    neuro = next(out.glob("*neuro-01*.md")).read_text("utf-8")
+    assert "### Red\n\n> warfarin" in neuro
+
+
+def test_export_notes_of_chosen_cases(lib: Path, tmp_path: Path) -> None:
+    out = _ok(
+        lib, "export", "notes", str(tmp_path), "--case", "lightbox:abdo-01", "--case", CASE,
+        "--case", CASE,
+    )  # fmt: skip
+    assert out.startswith("2 written")
+    assert len(list(tmp_path.glob("*(lightbox *).md"))) == 2
+
+
+def test_export_notes_failures(lib: Path, tmp_path: Path) -> None:
+    assert "no case lightbox:nope" in _fails(
+        lib, "export", "notes", str(tmp_path), "--case", "lightbox:nope"
+    )
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert f"cannot export into {blocker / 'x'}" in _fails(
+        lib, "export", "notes", str(blocker / "x")
+    )
+    assert "required: WHAT" in _fails(lib, "export")
+    # A file that fails is named, with its reason; the others are written; exit status 1.
+    _ok(lib, "note", CASE, "--set", "note")
+    _ok(lib, "note", "lightbox:abdo-01", "--set", "note")
+    out = tmp_path / "out"
+    _ok(lib, "export", "notes", str(out))
+    target = next(out.glob("*chest-01*.md"))
+    target.unlink()
+    target.mkdir()
+    _ok(lib, "note", "lightbox:abdo-01", "--set", "changed")
+    result = run_lightbox(lib, "export", "notes", str(out))
+    assert result.returncode == 1
+    failed, summary = result.stdout.splitlines()
+    assert failed.startswith(f"FAILED {target}: ")
+    assert summary == f"1 written, 0 unchanged, 1 failed in {out}"
+
+
+def test_a_non_utf8_comment_is_refused(lib: Path) -> None:
+    result = run_lightbox(
+        lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote", "trachea",
+        "--comment", b"caf\xe9".decode("utf-8", "surrogateescape"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--comment is not UTF-8 text" in result.stderr
