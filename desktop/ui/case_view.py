@@ -1,26 +1,48 @@
-"""The detail pane: the case as an inert document, a bookmark star, text zoom and find."""
+"""The detail pane: the case as an inert document with the reader's highlights drawn over it,
+a bookmark star, text zoom and find."""
 
 from __future__ import annotations
 
+import functools
+import html
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextCursor, QTextDocument
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QContextMenuEvent,
+    QDesktopServices,
+    QFocusEvent,
+    QHelpEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QShortcut,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QTextBrowser,
+    QTextEdit,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.model import Case, CaseId
+from desktop.model import Case, CaseId, Highlight
+from desktop.palette import COLOURS, Colour
 from desktop.positions import PositionMap
 from desktop.render import render_case
-from desktop.sections import SectionKey
+from desktop.sections import SectionKey, case_sections
 from desktop.store import Changes, Library
 from desktop.ui import theme
 from desktop.ui.change_bus import ChangeBus
@@ -32,6 +54,13 @@ _SOFT_BREAK = "\u200b"
 
 #: Links the reader may open in the system browser (never anything local).
 OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
+
+#: How opaque a highlight's colour is over the page: enough to tell the eight colours apart,
+#: little enough that the text on it keeps its contrast (tests/test_gui_highlighting.py
+#: checks every colour on both pages). The dark page's light text needs a darker mix.
+HIGHLIGHT_ALPHA = {False: 0.45, True: 0.32}
+#: A flashed passage blinks this many times, this long each (about a second in all).
+FLASH_BLINKS, FLASH_MS = 3, 170
 
 
 def external_url(url: QUrl) -> QUrl | None:
@@ -46,14 +75,67 @@ def external_url(url: QUrl) -> QUrl | None:
     return url
 
 
+def tooltip_html(text: str) -> str:
+    """Plain text as a tooltip Qt cannot take for markup: comments and case text are data,
+    and QToolTip renders anything that looks like HTML."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+
+
+def highlight_colour(colour: Colour, dark: bool) -> QColor:
+    """A highlight's background: the palette colour, translucent over the page."""
+    shade = QColor(colour.hex)
+    shade.setAlphaF(HIGHLIGHT_ALPHA[dark])
+    return shade
+
+
 class CaseView(InertBrowser):
     """Shows one case. Links open in the system browser only when clicked, and only
-    http, https and doi; everything else (file:, javascript:, relative) does nothing."""
+    http, https and doi; everything else (file:, javascript:, relative) does nothing.
+
+    The highlight controller hooks in through the signals and the two callables below,
+    never through an event filter: a filter object outlived by the view it watches crashes
+    PySide at exit, while the view's own overrides die with it.
+
+    Attributes:
+        key_taker: Offered each key press (and its shortcut override, with True) before
+            the view and the window's shortcuts; returns True if it took the key.
+        tooltip_at: The tooltip (plain text) for a viewport point, "" for none.
+
+    Signals:
+        menu_requested(QMenu, QPoint): the context menu is about to show; add to it (the
+            point is where it was asked for, in viewport coordinates).
+        mouse_pressed(): a mouse button went down on the page.
+        mouse_released(): a mouse button was let go, after the view made its selection.
+        focus_lost(): the view lost the keyboard focus.
+    """
+
+    menu_requested = Signal(QMenu, QPoint)
+    mouse_pressed = Signal()
+    mouse_released = Signal()
+    focus_lost = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("caseView")
         self.anchorClicked.connect(self._open_link)
+        self.key_taker: Callable[[QKeyEvent, bool], bool] | None = None
+        self.tooltip_at: Callable[[QPoint], str] | None = None
+
+    def document_position_at(self, point: QPoint) -> int | None:
+        """The document position of the character under a viewport point, or None where
+        there is no text (margins, the space after a paragraph)."""
+        offset = QPointF(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        layout = self.document().documentLayout()
+        position = layout.hitTest(QPointF(point) + offset, Qt.HitTestAccuracy.ExactHit)
+        return position if position >= 0 else None
+
+    def context_menu(self, point: QPoint) -> QMenu:
+        """The context menu for a viewport point: Qt's own (Copy, Select All, Copy Link
+        Location) and whatever `menu_requested` adds."""
+        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        menu = self.createStandardContextMenu(point + offset)  # it wants document coordinates
+        self.menu_requested.emit(menu, point)
+        return menu
 
     def createMimeDataFromSelection(self) -> QMimeData:
         # Copy what the reader sees, without the zero-width breaks put into long tokens.
@@ -70,6 +152,48 @@ class CaseView(InertBrowser):
         target = external_url(url)
         if target is not None:
             QDesktopServices.openUrl(target)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self.key_taker is not None
+            and isinstance(event, QKeyEvent)
+            and self.key_taker(event, True)
+        ):
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.key_taker is not None and self.key_taker(event, False):
+            return
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.mouse_pressed.emit()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self.mouse_released.emit()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_lost.emit()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos()) if self.tooltip_at is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), tooltip_html(text), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
 
 class FindBar(QFrame):
@@ -146,13 +270,21 @@ class FindBar(QFrame):
 class DetailPane(QWidget):
     """The case document under a slim bar with the bookmark star and zoom.
 
+    The reader's highlights are drawn as extra selections over the document, never into it:
+    the position map counts the document's characters, and the text must stay the case's.
+
+    Attributes:
+        highlights: The shown case's live highlights, in reading order (detached ones last).
+
     Signals:
         bookmark_toggled(object, bool): the reader clicked the star for this case.
         case_opened(object): the Case now shown (or None), read by `open_case`.
+        highlights_drawn(): the highlights were drawn again (loaded, moved, recoloured).
     """
 
     bookmark_toggled = Signal(object, bool)
     case_opened = Signal(object)
+    highlights_drawn = Signal()
 
     MIN_ZOOM, MAX_ZOOM = -4, 10
 
@@ -164,6 +296,16 @@ class DetailPane(QWidget):
         #: Document positions <-> (section, offset) for the page shown; None when no case
         #: is shown or the document Qt built does not match the map (never guess then).
         self.positions: PositionMap | None = None
+        self.highlights: list[Highlight] = []
+        #: The highlights drawn, as (document start, document end, highlight).
+        self._drawn: list[tuple[int, int, Highlight]] = []
+        self._marks: list[QTextEdit.ExtraSelection] = []
+        self._flash: QTextEdit.ExtraSelection | None = None
+        self._flash_steps = 0
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._blink)
+        self._library: Library | None = None
         self.view = CaseView(self)
         self.find_bar = FindBar(self.view, self)
         self.star = QToolButton(self)
@@ -224,6 +366,8 @@ class DetailPane(QWidget):
         self._case_id = case_id
         self._case = case
         self._highlight = highlight
+        self._stop_flash()
+        self.highlights = self._read_highlights()
         self.star.setEnabled(case is not None)
         self.set_bookmarked(bookmarked)
         self.heading.setText("")
@@ -256,6 +400,7 @@ class DetailPane(QWidget):
             self.positions = None
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
+            self._draw_highlights()
             return
         size = max(self.font().pointSizeF(), 9.0) + self._zoom
         page = render_case(self._case, theme=theme.document_theme(size), highlight=self._highlight)
@@ -270,6 +415,7 @@ class DetailPane(QWidget):
                 shown,
                 page.positions.character_count,
             )
+        self._draw_highlights()
         if keep_position:
             self.view.verticalScrollBar().setValue(scroll)
 
@@ -280,6 +426,23 @@ class DetailPane(QWidget):
         if self.positions is None or not cursor.hasSelection():
             return []
         return self.positions.to_sections(cursor.selectionStart(), cursor.selectionEnd())
+
+    def highlightable_passages(self) -> list[tuple[SectionKey, int, int]]:
+        """The selection as `selected_passages` cuts it, each piece trimmed of the white
+        space at its ends (a highlight starts and ends on text); pieces that are only white
+        space are left out."""
+        passages = self.selected_passages()
+        if not passages or self._case is None:
+            return []
+        texts = {section.key: section.text for section in case_sections(self._case)}
+        trimmed: list[tuple[SectionKey, int, int]] = []
+        for key, start, end in passages:
+            piece = texts.get(key, "")[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            tail = len(piece) - len(piece.rstrip())
+            if end - tail > start + lead:
+                trimmed.append((key, start + lead, end - tail))
+        return trimmed
 
     def show_passage(self, key: str, start: int, end: int) -> bool:
         """Selects a passage of a section and scrolls to it; False if it is not shown."""
@@ -296,6 +459,135 @@ class DetailPane(QWidget):
         self.view.ensureCursorVisible()
         return True
 
+    def flash_passage(self, key: str, start: int, end: int) -> bool:
+        """Scrolls to a passage of a section and blinks it for about a second (the text cursor
+        goes to its start, nothing selected); False if it is not shown."""
+        if self.positions is None:
+            return False
+        first = self.positions.to_document(key, start)
+        last = self.positions.to_document(key, end)
+        if first is None or last is None:
+            return False
+        cursor = QTextCursor(self.view.document())
+        cursor.setPosition(first)
+        cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
+        self._scroll_to(first, last)
+        flash = QTextEdit.ExtraSelection()
+        flash.cursor = cursor
+        flash.format = QTextCharFormat()
+        palette = self.view.palette()
+        flash.format.setBackground(palette.highlight())
+        flash.format.setForeground(palette.highlightedText())
+        self._flash = flash
+        self._flash_steps = 2 * FLASH_BLINKS
+        self._flash_timer.start()
+        self._show_selections()
+        return True
+
+    @property
+    def flashing(self) -> bool:
+        """True while a passage blinks (see `flash_passage`)."""
+        return self._flash is not None
+
+    def highlight_at(self, position: int) -> Highlight | None:
+        """The highlight drawn over a document position (the shortest where they overlap:
+        the one the reader most likely points at), or None."""
+        under = [
+            (end - start, highlight)
+            for start, end, highlight in self._drawn
+            if start <= position < end
+        ]
+        return min(under, key=lambda item: item[0])[1] if under else None
+
+    def highlight_span(self, highlight: Highlight) -> tuple[int, int] | None:
+        """Where a highlight is drawn (document positions), or None if it is not."""
+        for start, end, drawn in self._drawn:
+            if drawn.uid == highlight.uid:
+                return start, end
+        return None
+
+    def detached_highlights(self) -> list[Highlight]:
+        """The shown case's highlights that lost their place (kept, not drawn)."""
+        return [highlight for highlight in self.highlights if highlight.start is None]
+
+    def reload_highlights(self) -> None:
+        """Reads the shown case's highlights again and draws them."""
+        self.highlights = self._read_highlights()
+        self._draw_highlights()
+
+    def _read_highlights(self) -> list[Highlight]:
+        if self._library is None or self._case_id is None or self._case is None:
+            return []
+        return self._library.highlights(self._case_id)
+
+    def _draw_highlights(self) -> None:
+        """Builds every highlight's extra selection in one pass: two lookups in the map and a
+        cursor each, one format per colour shared by all (a case with 200 highlights must
+        open nearly as fast as one with none)."""
+        self._drawn = []
+        self._marks = []
+        positions = self.positions
+        if positions is not None and self.highlights:
+            document = self.view.document()
+            to_document = positions.to_document
+            keep = QTextCursor.MoveMode.KeepAnchor
+            formats = self._highlight_formats(theme.is_dark())
+            for highlight in self.highlights:
+                start, end = highlight.start, highlight.end
+                if start is None or end is None:
+                    continue  # detached: listed in the notes panel, drawn nowhere
+                first = to_document(highlight.section, start)
+                last = to_document(highlight.section, end)
+                shade = formats.get(highlight.colour)
+                if first is None or last is None or shade is None or last <= first:
+                    continue
+                cursor = QTextCursor(document)
+                cursor.setPosition(first)
+                cursor.setPosition(last, keep)
+                mark = QTextEdit.ExtraSelection()
+                mark.cursor = cursor
+                mark.format = shade
+                self._marks.append(mark)
+                self._drawn.append((first, last, highlight))
+        self._show_selections()
+        self.highlights_drawn.emit()
+
+    @staticmethod
+    @functools.cache
+    def _highlight_formats(dark: bool) -> dict[str, QTextCharFormat]:
+        formats = {}
+        for name, colour in COLOURS.items():
+            shade = QTextCharFormat()
+            shade.setBackground(QBrush(highlight_colour(colour, dark)))
+            formats[name] = shade
+        return formats
+
+    def _show_selections(self) -> None:
+        flash = [self._flash] if self._flash is not None and self._flash_steps % 2 == 0 else []
+        self.view.setExtraSelections(self._marks + flash)
+
+    def _scroll_to(self, first: int, last: int) -> None:
+        """Brings a document range into view (its start, if it is taller than the view) and
+        leaves the text cursor at its start, with nothing selected."""
+        cursor = QTextCursor(self.view.document())
+        cursor.setPosition(last)
+        self.view.setTextCursor(cursor)
+        self.view.ensureCursorVisible()
+        cursor.setPosition(first)
+        self.view.setTextCursor(cursor)
+        self.view.ensureCursorVisible()
+
+    def _blink(self) -> None:
+        self._flash_steps -= 1
+        if self._flash_steps <= 0:
+            self._stop_flash()
+        self._show_selections()
+
+    def _stop_flash(self) -> None:
+        self._flash_timer.stop()
+        self._flash = None
+        self._flash_steps = 0
+
     # --- drawn from the library, redrawn from the change bus --------------------------------
 
     def subscribe(self, library: Library, bus: ChangeBus) -> None:
@@ -307,6 +599,8 @@ class DetailPane(QWidget):
         """Shows a case as the library holds it now (None: no case). The case on show,
         unchanged, is not drawn again: the reader keeps their place (a reload after another
         program's change)."""
+        if self._library is None:
+            return
         case = self._library.get_case(case_id) if case_id is not None else None
         bookmarked = case_id is not None and self._library.is_bookmarked(case_id)
         if case is not None and case_id == self._case_id and case == self._case:
@@ -317,18 +611,23 @@ class DetailPane(QWidget):
 
     def on_changes(self, changes: Changes, _initiator: object) -> None:
         case_id = self._case_id
-        if case_id is None:
+        if case_id is None or self._library is None:
             return
         if case_id in changes.cases:
             case = self._library.get_case(case_id)
             self._case = case
             self.set_bookmarked(case is not None and self._library.is_bookmarked(case_id))
+            self.highlights = self._read_highlights()  # a re-import moves them
             self._render(keep_position=True)
             self.case_opened.emit(case)
-        elif changes.whole_library:
+            return
+        if changes.whole_library:
             self.open_case(case_id)  # drawn again only if it changed
+            self.reload_highlights()
         elif case_id in changes.bookmarks:
             self.set_bookmarked(self._library.is_bookmarked(case_id))
+        if case_id in changes.highlights:
+            self.reload_highlights()
 
     def _star_toggled(self, on: bool) -> None:
         self.star.setIcon(theme.icon("star-filled" if on else "star"))

@@ -39,10 +39,12 @@ from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
 from desktop.ui.exporting import ExportWorker, NotesExport
+from desktop.ui.highlighting import HighlightController
 from desktop.ui.importing import Imports
 from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
 from desktop.ui.operations import Operations
+from desktop.ui.preferences import PreferencesDialog
 from desktop.ui.reading import ReadingTracker
 from desktop.ui.search import SearchBar
 from desktop.ui.sidebar import Sidebar
@@ -59,6 +61,7 @@ _LIST_KEYS = [
     ("/", "Search (when not typing)"),
     ("Esc (in search)", "Clear the search"),
     ("Enter / Shift+Enter (find)", "Next / previous match"),
+    ("1 – 8 (text selected in the case)", "Highlight in that colour"),
 ]
 
 
@@ -128,6 +131,10 @@ class MainWindow(QMainWindow):
         self.undo_stack = UndoStack(self)
         self.case_actions = CaseActions(
             library, self.operations, self.list, self.sidebar, self.reading, undo=self.undo_stack
+        )
+        #: Highlights in the detail pane: keys 1-8, the colour bar, the context menu.
+        self.highlighting = HighlightController(
+            library, self.operations, self.detail, self.undo_stack
         )
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
@@ -317,6 +324,11 @@ class MainWindow(QMainWindow):
         zoom_reset = self._action("&Actual Size", "Ctrl+0", lambda: detail.set_zoom(0))
         focus_list = self._action("Go to Case &List", "Ctrl+1", self.list.setFocus)
         focus_notes = self._action("Go to &Notes", "Ctrl+2", self.notes.editor.setFocus)
+        self.preferences_action = self._action(
+            "&Preferences…",
+            "Ctrl+,",
+            lambda: PreferencesDialog(self.library, self.operations, self).exec(),
+        )
         shortcuts = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts)
         about = self._action("&About Lightbox", None, self.show_about)
         QShortcut(QKeySequence("/"), self, self.focus_search)
@@ -341,6 +353,10 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([self.trash_action, self.untrash_action])
         edit_menu.addAction(self.versions_action)
+        edit_menu.addSeparator()
+        edit_menu.addMenu(self.highlighting.highlight_menu)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([zoom_in, zoom_out, zoom_reset])
         view_menu.addSeparator()
@@ -363,6 +379,7 @@ class MainWindow(QMainWindow):
             zoom_reset,
             focus_list,
             focus_notes,
+            self.preferences_action,
             shortcuts,
         ]
 
