@@ -18,6 +18,7 @@ reader's own changes, which are what merges must order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -158,10 +159,18 @@ def _highlight(row: Sequence[Any], texts: Mapping[str, str] | None) -> Highlight
         text=text if start is not None else "",
         colour=row[6] if row[6] in COLOURS else "yellow",
         comment=row[7],
-        tags=tuple(json.loads(row[8] or "[]")),
+        tags=_tags(row[8]),
         created_at=dt.datetime.fromisoformat(row[9]),
         updated_at=dt.datetime.fromisoformat(row[10]),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _tags(stored: str | None) -> tuple[str, ...]:
+    """Stored tags (a JSON list) as a tuple; the same few lists recur, so they are cached."""
+    if not stored or stored == "[]":
+        return ()
+    return tuple(str(tag) for tag in json.loads(stored))
 
 
 def needs_reanchoring(conn: sqlite3.Connection, case_id: CaseId) -> bool:

@@ -62,6 +62,12 @@ class Library:
         #: connections `for_thread` opens, whose writes are this run's too.
         self._custody = _Custody(path)
         self._damage: str | None = None
+        #: Write transactions this connection began: with `data_version`, tells whether
+        #: anything may have changed since a read (see `highlights`).
+        self._writes = 0
+        #: The last case's highlights, with the (case, data_version, writes) they were read at:
+        #: the detail pane and the notes panel both ask for them when a case opens.
+        self._highlights_read: tuple[tuple[int, int, int], list[Highlight]] | None = None
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, quick_check: bool = True) -> Library:
@@ -177,6 +183,7 @@ class Library:
         The outermost one indexes the cases it queued for search just before it commits.
         """
         outermost = not self._conn.in_transaction
+        self._writes += 1
         if outermost and not self.verified:
             self.verify()  # the first write of this run: never into a damaged library
         if outermost:
@@ -630,13 +637,18 @@ class Library:
         def stale() -> bool:
             return highlights.needs_reanchoring(self._conn, case_id)
 
+        moment = (case_id, self.data_version(), self._writes)
+        if self._highlights_read is not None and self._highlights_read[0] == moment:
+            return list(self._highlights_read[1])
         if _guard(self.path, stale):
             try:
                 with self.transaction():
                     highlights.reanchor(self._conn, case_id)
             except LibraryError:
                 pass  # shown as stored; placed again at the next write
-        return _guard(self.path, lambda: highlights.highlights_of(self._conn, case_id))
+        found = _guard(self.path, lambda: highlights.highlights_of(self._conn, case_id))
+        self._highlights_read = ((case_id, self.data_version(), self._writes), found)
+        return list(found)
 
     def highlight(self, uid: str) -> Highlight | None:
         """A highlight by uid, deleted ones too (None if there is none)."""

@@ -199,7 +199,8 @@ def fill_highlights(library: Library, count: int) -> None:
             text = findings.replace("\n\n", "\n")
             start = rng.randrange(0, max(1, len(text) - 60))
             quote = text[start : start + rng.randint(8, 60)]
-            stamp = f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:{number % 60:02d}.000+00:00"
+            day = f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}"
+            stamp = f"{day}T10:00:{number % 60:02d}.000+00:00"
             rows.append((f"bench-{number:08d}", stamp, stamp, source, source_id,
                          "imaging_findings", start, start + len(quote), start,
                          start + len(quote), quote, "", "", 1, PALETTE[number % 8].name,
@@ -250,8 +251,10 @@ def _ms(work: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _row(figure: str, ours: str, floor: str, ratio: str, target: str, passed: bool) -> tuple[str, ...]:
-    return (figure, ours, floor, ratio, target, "pass" if passed else "FAIL")
+def _row(*cells: object) -> tuple[str, ...]:
+    """(figure, Lightbox, floor, ratio, target, passed) as table cells."""
+    *shown, passed = cells
+    return (*(str(cell) for cell in shown), "pass" if passed else "FAIL")
 
 
 if __name__ == "__main__":
