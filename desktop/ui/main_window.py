@@ -38,6 +38,7 @@ from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
+from desktop.ui.highlights_tab import HighlightLink
 from desktop.ui.importing import Imports
 from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
@@ -135,6 +136,16 @@ class MainWindow(QMainWindow):
             library, self.operations, self, own_work=lambda: self.imports.running
         )
         self.bus.changed.connect(self._library_changed)
+        #: How the highlights tab and browser reach the detail pane (one place to change).
+        self.highlight_link = HighlightLink(
+            library,
+            self.operations,
+            self.detail,
+            self.notes.highlights_tab,
+            self._show_case_anywhere,
+            undo=self.undo_stack,
+            parent=self,
+        )
 
         self._build_layout()
         self._undo_notice_timer = QTimer(self)
@@ -388,6 +399,15 @@ class MainWindow(QMainWindow):
 
     def _filter_selected(self, case_filter: CaseFilter) -> None:
         self.trash_header.setVisible(case_filter.kind == "trash")
+
+    def _show_case_anywhere(self, case_id: CaseId) -> None:
+        """Shows a case from the highlight browser: selected in the list when the list holds
+        it (so the case's actions act on it), else shown on its own."""
+        if self.list.current_case() == case_id:
+            if self.detail.case_id != case_id:
+                self._show_case(case_id)
+        elif not self.list.select_case(case_id):
+            self._show_case(case_id)
 
     def _undo_changed(self, text: str) -> None:
         self.undo_action.setText(text or "&Undo")
