@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
+    QResizeEvent,
     QTextLayout,
 )
 from PySide6.QtWidgets import (
@@ -300,6 +301,9 @@ class HighlightDelegate(QStyledItemDelegate):
                 bar = QRect(rect.left(), y, self.BAR, height * len(lines))
                 colour = COLOURS.get(highlight.colour)
                 painter.fillRect(bar, QColor(colour.hex if colour else "#aaaaaa"))
+                if selected:  # a blue bar on a blue selection would vanish
+                    painter.setPen(text)
+                    painter.drawRect(bar.adjusted(-1, -1, 0, 0))
             for line in lines:
                 painter.drawText(
                     QRect(x, y, rect.right() - x, height),
@@ -418,10 +422,12 @@ class HighlightListView(QListView):
     Signals:
         opened(object): the Highlight clicked or activated.
         delete_requested(str): the uid of the highlight to delete.
+        width_changed(): the cards wrap anew, so their heights change.
     """
 
     opened = Signal(object)
     delete_requested = Signal(str)
+    width_changed = Signal()
 
     def __init__(self, model: HighlightListModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -501,6 +507,11 @@ class HighlightListView(QListView):
         menu = self.context_menu(index.row())
         if menu is not None:
             menu.exec(event.globalPos())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.width_changed.emit()
 
 
 def _copy(text: str) -> None:
@@ -660,14 +671,15 @@ class HighlightsTab(QWidget):
         layout.setSpacing(4)
         layout.addLayout(filters)
         layout.addWidget(self.empty, 1)
-        layout.addWidget(self.list, 3)
-        layout.addWidget(self.detached_box, 1)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.detached_box)
         layout.addLayout(actions)
 
         for view in (self.list, self.detached_list):
             view.opened.connect(self._opened)
             view.delete_requested.connect(self.delete)
             view.selectionModel().currentChanged.connect(self._current_changed)
+        self.detached_list.width_changed.connect(self._fit_detached)
         self.model.comment_submitted.connect(self.save_comment)
         self.detached_model.comment_submitted.connect(self.save_comment)
         self.show_case(None)
@@ -718,6 +730,23 @@ class HighlightsTab(QWidget):
             if view.hasFocus() and view.current_highlight() is not None:
                 return view.current_highlight()
         return self.list.current_highlight() or self.detached_list.current_highlight()
+
+    def select_highlight(self, uid: str) -> bool:
+        """Makes a highlight the chosen one (shown if the filters hide it); False if the
+        case on show has no such highlight."""
+        for view, model in ((self.list, self.model), (self.detached_list, self.detached_model)):
+            row = model.row_of(uid)
+            if row is not None:
+                view.setCurrentIndex(model.index(row))
+                view.scrollTo(model.index(row))
+                return True
+        if any(h.uid == uid for h in self._all) and (
+            self.colours.chosen() or self.tags.currentIndex() > 0
+        ):
+            self.colours.clear()
+            self.tags.setCurrentIndex(0)
+            return self.select_highlight(uid)
+        return False
 
     def visible_highlights(self) -> list[Highlight]:
         """What the lists show now: anchored in reading order, then detached."""
@@ -833,6 +862,7 @@ class HighlightsTab(QWidget):
                 if row is not None:
                     view.setCurrentIndex(model.index(row))
         self.detached_box.setVisible(self.detached_model.rowCount() > 0)
+        self._fit_detached()
         if self._case_id is None:
             self.empty.setText("Highlights of the case you read are listed here.")
         elif not self._all:
@@ -844,6 +874,14 @@ class HighlightsTab(QWidget):
         self.empty.setVisible(not shown)
         self.list.setVisible(self.model.rowCount() > 0)
         self._update_buttons()
+
+    def _fit_detached(self) -> None:
+        # The detached list is as tall as its cards, up to a third of the tab: the list of
+        # placed highlights, the one read most, keeps the room.
+        view = self.detached_list
+        rows = sum(view.sizeHintForRow(row) for row in range(self.detached_model.rowCount()))
+        frame = 2 * view.frameWidth() + 2
+        view.setMaximumHeight(max(min(rows + frame, self.height() // 3), 60))
 
     def _update_buttons(self) -> None:
         chosen = self.current_highlight()
@@ -873,6 +911,12 @@ class HighlightsTab(QWidget):
         if highlight.start is not None:
             self.passage_requested.emit(highlight)
         self._update_buttons()
+
+    # --- Qt overrides ----------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_detached()
 
 
 class HighlightLink(QObject):
@@ -928,6 +972,7 @@ class HighlightLink(QObject):
             (h for h in self._library.highlights(highlight.case_id) if h.uid == highlight.uid),
             None,
         )
+        self._tab.select_highlight(highlight.uid)
         if current is None or current.start is None:
             self._operations.tell(
                 "That highlight's words are no longer in the case: it is listed as detached."
