@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -145,6 +146,8 @@ def test_the_browser_model_passes_the_model_tester(
 def test_the_filter_bar_narrows_the_table(qtbot: QtBot, window: MainWindow) -> None:
     browser = open_browser(window)
     bar = browser.filter_bar
+    assert bar.tag.stale  # counted when the list opens, not before
+    bar.refresh_tags()
     assert [bar.tag.itemText(i) for i in range(bar.tag.count())] == [
         "All tags",
         "neuro (1)",
@@ -182,6 +185,9 @@ def test_opening_a_row_shows_its_case_at_the_passage(window: MainWindow) -> None
     # The browser stays, and the list behind it follows the case shown.
     assert window.list_stack.currentWidget() is browser
     assert window.list.current_case() == chest
+    # The notes panel's tab points at the same highlight.
+    chosen = window.notes.highlights_tab.current_highlight()
+    assert chosen is not None and chosen.quote == "visceral pleural line"
 
 
 def test_a_double_click_opens_a_row(window: MainWindow) -> None:
@@ -237,3 +243,28 @@ def test_the_marks_column_shows_highlights(window: MainWindow) -> None:
     delegate = window.list.itemDelegateForColumn(MARKS)
     assert isinstance(delegate, MarksDelegate)
     window.list.viewport().grab()  # paints the marks without a warning
+
+
+def test_changes_made_while_hidden_show_when_it_opens_again(window: MainWindow) -> None:
+    browser = open_browser(window)
+    uid = browser.model.index(0, 0).data(Roles.ObjectRole).highlight.uid
+    window.sidebar.select_filter(window.sidebar.current_filter())  # back to "All cases"
+    window.operations.run(lambda: window.library.delete_highlight(uid))
+    assert browser.model.rowCount() == 3  # hidden: not read again yet
+    open_browser(window)
+    assert browser.model.rowCount() == 2
+
+
+def test_the_tag_list_is_read_again_when_it_opens(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The popup itself is left out: offscreen it cannot grab the keyboard.
+    monkeypatch.setattr(QComboBox, "showPopup", lambda _self: None)
+    browser = open_browser(window)
+    bar = browser.filter_bar
+    bar.refresh_tags()
+    uid = browser.model.index(1, 0).data(Roles.ObjectRole).highlight.uid  # tagged "neuro"
+    window.operations.run(lambda: window.library.delete_highlight(uid))
+    assert bar.tag.stale
+    bar.tag.showPopup()
+    assert [bar.tag.itemText(i) for i in range(bar.tag.count())] == ["All tags", "sign (1)"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -139,11 +140,12 @@ class HighlightTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            # The swatches say what the column is; its name would only be cut short.
+            return "" if section == COLOUR else COLUMNS[section]
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return COLUMNS[section]
         return None
 
@@ -234,6 +236,21 @@ def _tooltip(row: HighlightRow, column: int) -> str | None:
     return None
 
 
+class TagCombo(QComboBox):
+    """A combo box that fills itself as its list opens, when told its items are stale:
+    counting every tag costs ~300 ms at 100,000 highlights, too much for each change."""
+
+    def __init__(self, fill: Callable[[], None], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._fill = fill
+        self.stale = True
+
+    def showPopup(self) -> None:
+        if self.stale:
+            self._fill()
+        super().showPopup()
+
+
 class HighlightFilterBar(QWidget):
     """Colour, tag (with counts) and text, above the browser's table.
 
@@ -243,15 +260,16 @@ class HighlightFilterBar(QWidget):
 
     changed = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, tags: Callable[[], list[tuple[str, int]]], parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("highlightFilterBar")
+        self._tags = tags
         self.colour = QComboBox(self)
         self.colour.setAccessibleName("Colour")
         self.colour.addItem("All colours", "")
         for colour in PALETTE:
             self.colour.addItem(swatch_icon(colour.name), colour.label, colour.name)
-        self.tag = QComboBox(self)
+        self.tag = TagCombo(self.refresh_tags, self)
         self.tag.setAccessibleName("Tag")
         self.tag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.tag.addItem("All tags", "")
@@ -285,9 +303,14 @@ class HighlightFilterBar(QWidget):
             text=self.text.text().strip(),
         )
 
+    def refresh_tags(self) -> None:
+        """Reads the tags in use, with their counts, into the tag combo."""
+        self.set_tags(self._tags())
+
     def set_tags(self, tags: list[tuple[str, int]]) -> None:
         """The tags to offer, with how many highlights carry each; the chosen one stays (a
         tag no longer used falls back to all)."""
+        self.tag.stale = False
         chosen = str(self.tag.currentData() or "")
         self.tag.blockSignals(True)
         self.tag.clear()
@@ -296,7 +319,6 @@ class HighlightFilterBar(QWidget):
             self.tag.addItem(f"{name} ({count})", name)
         index = self.tag.findData(chosen) if chosen else 0
         self.tag.setCurrentIndex(max(index, 0))
-        self.tag.setEnabled(bool(tags))
         self.tag.blockSignals(False)
         if chosen and index < 0:
             self._emit()
@@ -435,7 +457,9 @@ class HighlightBrowser(QWidget):
         self._undo: UndoStack | None = None
         #: Nothing is read until the browser is first shown (most sessions never open it).
         self._loaded = False
-        self.filter_bar = HighlightFilterBar(self)
+        #: Changed while hidden: read again when shown.
+        self._stale = False
+        self.filter_bar = HighlightFilterBar(library.highlight_tags, self)
         self.model = HighlightTableModel(library, self)
         self.view = HighlightTableView(self.model, self)
         layout = QVBoxLayout(self)
@@ -457,15 +481,17 @@ class HighlightBrowser(QWidget):
         self._undo = undo
 
     def load(self) -> None:
-        """Reads the list (and the tags and colour meanings) afresh."""
+        """Reads the list and the colours' meanings afresh (the tags when their list opens)."""
         self._loaded = True
-        self.filter_bar.set_tags(self._library.highlight_tags())
+        self._stale = False
+        self.filter_bar.tag.stale = True
         self.filter_bar.set_meanings(self._library.colour_meanings())
         self.model.show_filter(self.filter_bar.current())
 
     def ensure_loaded(self) -> None:
-        """Loads the list the first time the browser is shown."""
-        if not self._loaded:
+        """Loads the list when the browser is shown for the first time, or after changes
+        made while it was hidden."""
+        if not self._loaded or self._stale:
             self.load()
 
     def delete(self, uid: str) -> bool:
@@ -481,8 +507,12 @@ class HighlightBrowser(QWidget):
         mean may change the rows: list afresh (re-reading the ids is cheap)."""
         if not self._loaded:
             return
-        if changes.whole_library or changes.highlights or changes.cases:
-            self.filter_bar.set_tags(self._library.highlight_tags())
+        rows = changes.whole_library or changes.highlights or changes.cases
+        if not self.isVisible():
+            self._stale = self._stale or bool(rows or changes.colour_meanings)
+            return
+        if rows:
+            self.filter_bar.tag.stale = True
             self.model.reload()
         if changes.whole_library or changes.colour_meanings:
             self.filter_bar.set_meanings(self._library.colour_meanings())
