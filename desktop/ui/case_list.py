@@ -289,7 +289,15 @@ def _display(row: ListRow, column: int) -> str:
         return summary.final_diagnosis
     if column == PUBLISHED:
         return summary.published.isoformat() if summary.published else ""
-    marks = [name for name, on in (("bookmarked", row.bookmarked), ("note", row.has_note)) if on]
+    marks = [
+        name
+        for name, on in (
+            ("bookmarked", row.bookmarked),
+            ("note", row.has_note),
+            ("highlights", row.has_highlights),
+        )
+        if on
+    ]
     return ", ".join(marks)
 
 

@@ -1,14 +1,24 @@
-"""Painting only: the title cell (with a search snippet under it) and the marks cell."""
+"""Painting only: the title cell (with a search snippet under it), the marks cell, and a
+highlight's colour swatch."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from desktop.model import ListRow
+from desktop.palette import COLOURS
 from desktop.ui import theme
 from desktop.ui.roles import Roles
 
@@ -74,9 +84,16 @@ class TitleDelegate(QStyledItemDelegate):
 
 
 class MarksDelegate(QStyledItemDelegate):
-    """A star for a bookmark and a page for a note; no text."""
+    """A star for a bookmark, a page for a note, a marker for highlights; no text. Hovering
+    names the marks (the icons alone are easy to mistake)."""
 
     ICON_SIZE = 16
+    #: (icon, what its tooltip says, whether a row has it), in the order they are drawn.
+    MARKS: tuple[tuple[str, str, Callable[[ListRow], bool]], ...] = (
+        ("star-filled", "Bookmarked", lambda row: row.bookmarked),
+        ("note", "Has a note", lambda row: row.has_note),
+        ("highlight", "Has highlights", lambda row: row.has_highlights),
+    )
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -93,13 +110,72 @@ class MarksDelegate(QStyledItemDelegate):
         size = self.ICON_SIZE
         x = option.rect.left() + 6
         y = option.rect.top() + (option.rect.height() - size) // 2
-        for name, on in (("star-filled", row.bookmarked), ("note", row.has_note)):
-            if on:
+        # Each mark keeps its place, so a column of rows reads as columns of marks.
+        for name, _words, has in self.MARKS:
+            if has(row):
                 theme.icon(name).paint(painter, QRect(x, y, size, size))
             x += size + 4
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(2 * self.ICON_SIZE + 16, self.ICON_SIZE + 8)
+        count = len(self.MARKS)
+        return QSize(count * self.ICON_SIZE + (count - 1) * 4 + 12, self.ICON_SIZE + 8)
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        row = index.data(Roles.ObjectRole)
+        words = marks_text(row) if isinstance(row, ListRow) else ""
+        if not words:
+            QToolTip.hideText()
+            return True
+        QToolTip.showText(event.globalPos(), words, view)
+        return True
+
+
+def marks_text(row: ListRow) -> str:
+    """The marks of a row in words ("Bookmarked · Has highlights"), as the tooltip says them."""
+    return " · ".join(words for _name, words, has in MarksDelegate.MARKS if has(row))
+
+
+class SwatchDelegate(QStyledItemDelegate):
+    """A highlight's colour as a small rounded swatch (the cell's text is its name, for
+    screen readers and copying); an unknown colour draws no swatch."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        self.initStyleOption(option, index)
+        name = option.text.lower()
+        option.text = ""
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        side = min(option.rect.height() - 8, 14)
+        rect = QRect(option.rect.left() + 8, option.rect.center().y() - side // 2, side, side)
+        paint_swatch(painter, rect, name, option.palette)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return QSize(30, 22)
+
+
+def paint_swatch(painter: QPainter, rect: QRect, colour: str, palette: QPalette) -> None:
+    """Fills `rect` with a palette colour, rounded, with a hairline that keeps pale shades
+    (grey, yellow) apart from a light background and every shade apart from a dark one."""
+    shade = COLOURS.get(colour)
+    if shade is None:
+        return
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    edge = QColor(palette.color(QPalette.ColorRole.Text))
+    edge.setAlpha(70)
+    painter.setPen(edge)
+    painter.setBrush(QColor(shade.hex))
+    painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 3, 3)
+    painter.restore()
 
 
 def _paint_snippet(

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,9 @@ from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
 from desktop.ui.exporting import ExportWorker, NotesExport
+from desktop.ui.highlight_browser import HighlightBrowser
 from desktop.ui.highlighting import HighlightController
+from desktop.ui.highlights_tab import HighlightLink
 from desktop.ui.importing import Imports
 from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
@@ -117,11 +120,14 @@ class MainWindow(QMainWindow):
         self.list.setItemDelegateForColumn(MARKS, MarksDelegate(self.list))
         self.detail = DetailPane(self)
         self.notes = NotesPanel(library, self.operations, self)
+        #: Every highlight in the library; shown in the list's place (sidebar "Highlights").
+        self.browser = HighlightBrowser(library, self.operations, self)
         self.operations.set_edit_saver(self.notes.flush)
         self.list.subscribe(self.bus)
         self.sidebar.subscribe(library, self.bus)
         self.detail.subscribe(library, self.bus)
         self.notes.subscribe(self.bus)
+        self.browser.subscribe(self.bus)
 
         # The controllers.
         self.search_bar = SearchBar(library, self.list, self.sidebar, self.detail, self)
@@ -143,6 +149,17 @@ class MainWindow(QMainWindow):
             library, self.operations, self, own_work=lambda: self.imports.running
         )
         self.bus.changed.connect(self._library_changed)
+        #: How the highlights tab and browser reach the detail pane (one place to change).
+        self.highlight_link = HighlightLink(
+            library,
+            self.operations,
+            self.detail,
+            self.notes.highlights_tab,
+            self._show_case_anywhere,
+            undo=self.undo_stack,
+            parent=self,
+        )
+        self.browser.set_undo_stack(self.undo_stack)
 
         self._build_layout()
         self._undo_notice_timer = QTimer(self)
@@ -158,6 +175,10 @@ class MainWindow(QMainWindow):
         self.undo_stack.changed.connect(self._undo_changed)
         self.case_actions.trashed.connect(self._show_trashed)
         self.sidebar.filter_selected.connect(self._filter_selected)
+        self.sidebar.filter_selected.connect(self._show_case_list)
+        self.sidebar.highlights_selected.connect(self._show_highlight_browser)
+        self.browser.highlight_opened.connect(self.highlight_link.open_highlight)
+        self.search.textEdited.connect(self._search_edited)
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
         self.detail.case_opened.connect(self._show_title)
 
@@ -233,7 +254,11 @@ class MainWindow(QMainWindow):
         self.reading_splitter.setStretchFactor(0, 3)
         self.reading_splitter.setStretchFactor(1, 1)
         self.list_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.list_splitter.addWidget(self._list_box())
+        #: The case list, or the highlight browser in its place.
+        self.list_stack = QStackedWidget(self)
+        self.list_stack.addWidget(self._list_box())
+        self.list_stack.addWidget(self.browser)
+        self.list_splitter.addWidget(self.list_stack)
         self.list_splitter.addWidget(self.reading_splitter)
         self.list_splitter.setStretchFactor(0, 1)
         self.list_splitter.setStretchFactor(1, 2)
@@ -418,6 +443,31 @@ class MainWindow(QMainWindow):
 
     def _filter_selected(self, case_filter: CaseFilter) -> None:
         self.trash_header.setVisible(case_filter.kind == "trash")
+
+    def _show_highlight_browser(self) -> None:
+        self.browser.ensure_loaded()
+        self.list_stack.setCurrentWidget(self.browser)
+
+    def _show_case_list(self, _case_filter: CaseFilter) -> None:
+        if self.list_stack.currentWidget() is self.browser:
+            self.list_stack.setCurrentIndex(0)
+            # The browser may have shown a case the list does not hold: follow the list.
+            if self.detail.case_id != self.list.current_case():
+                self._show_case(self.list.current_case())
+
+    def _search_edited(self, _text: str) -> None:
+        """Searching lists cases: leave the highlight browser for the list."""
+        if self.sidebar.showing_highlights():
+            self.sidebar.select_filter(CaseFilter())
+
+    def _show_case_anywhere(self, case_id: CaseId) -> None:
+        """Shows a case from the highlight browser: selected in the list when the list holds
+        it (so the case's actions act on it), else shown on its own."""
+        if self.list.current_case() == case_id:
+            if self.detail.case_id != case_id:
+                self._show_case(case_id)
+        elif not self.list.select_case(case_id):
+            self._show_case(case_id)
 
     def _undo_changed(self, text: str) -> None:
         self.undo_action.setText(text or "&Undo")

@@ -1,6 +1,7 @@
 """The notes panel: the reader's Markdown note on the current case, saved as they type (through
 the operations runner), with a live preview rendered in a helper process; it reloads itself
-when something else changed the note, and never overwrites another program's text unseen."""
+when something else changed the note, and never overwrites another program's text unseen.
+A second tab lists the case's highlights (`desktop.ui.highlights_tab`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +31,7 @@ from desktop.store import Changes, Library, LibraryError, NoteSave
 from desktop.ui import theme
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.dialogs import NoteHistoryDialog
+from desktop.ui.highlights_tab import HighlightsTab
 from desktop.ui.inert import InertBrowser
 from desktop.ui.operations import Operations
 from desktop.ui.preview import PreviewRenderer
@@ -94,6 +97,8 @@ class NotesPanel(QWidget):
     """Edits one case's note. There is no Save button: the note is saved shortly after
     each change, when another case is shown, and when the window closes. A save that fails
     (a full disk, a lock) keeps the text in the editor, says so, and is retried.
+
+    Two tabs: "Note" (the editor and its preview) and "Highlights (N)" (`highlights_tab`).
     """
 
     def __init__(self, library: Library, operations: Operations, parent: QWidget | None = None):
@@ -112,8 +117,6 @@ class NotesPanel(QWidget):
         #: True when the case was removed by another program: its note cannot be saved.
         self._gone = False
 
-        title = QLabel("Notes", self)
-        title.setObjectName("notesTitle")
         self.history_button = QToolButton(self)
         self.history_button.setText("History…")
         self.history_button.setAutoRaise(True)
@@ -161,19 +164,32 @@ class NotesPanel(QWidget):
         splitter.addWidget(preview_box)
         splitter.setSizes([300, 200])
         self.splitter = splitter
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        self.note_page = QWidget(self)
+        layout = QVBoxLayout(self.note_page)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
+        # The tab names the pane: the heading holds the note's state and what acts on it.
         heading = QHBoxLayout()
-        heading.addWidget(title)
-        heading.addStretch(1)
+        heading.addWidget(self.status, 1)
         heading.addWidget(self.copy_button)
         heading.addWidget(self.save_file_button)
         heading.addWidget(self.history_button)
         layout.addLayout(heading)
-        layout.addWidget(self.status)
         layout.addWidget(self.notice)
         layout.addWidget(splitter, 1)
+        #: The case's highlights, in the second tab.
+        self.highlights_tab = HighlightsTab(library, operations, self)
+        self.highlights_tab.count_changed.connect(self._highlight_count_changed)
+        self.highlights_tab.note_requested.connect(self.append_to_note)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("notesTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.note_page, "Note")
+        self.tabs.addTab(self.highlights_tab, "Highlights")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        outer.setSpacing(0)
+        outer.addWidget(self.tabs, 1)
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -279,6 +295,29 @@ class NotesPanel(QWidget):
         self._update_status()
         return True
 
+    def append_to_note(self, text: str) -> bool:
+        """Adds `text` at the end of the note, in the editor (so it is saved as typing is,
+        and Ctrl+Z in the editor takes it out again), and shows the note.
+
+        Returns:
+            False when no case is shown.
+        """
+        if self._case_id is None or self.editor.isReadOnly() or not text:
+            return False
+        existing = self.editor.toPlainText()
+        if not existing.strip() or existing.endswith("\n\n"):
+            gap = ""
+        else:
+            gap = "\n" if existing.endswith("\n") else "\n\n"
+        self.tabs.setCurrentWidget(self.note_page)
+        cursor = self.editor.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(gap + text)
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+        self.editor.setFocus()
+        return True
+
     def copy_text(self) -> None:
         """Puts the note's text on the clipboard."""
         QApplication.clipboard().setText(self.editor.toPlainText())
@@ -319,8 +358,10 @@ class NotesPanel(QWidget):
             self._load(self._case_id)
 
     def subscribe(self, bus: ChangeBus) -> None:
-        """Reloads the note when another part of the app changed it (see `on_changes`)."""
+        """Reloads the note when another part of the app changed it (see `on_changes`); the
+        highlights tab redraws from the same bus."""
         bus.changed.connect(self.on_changes)
+        self.highlights_tab.subscribe(bus)
 
     def on_changes(self, changes: Changes, initiator: object) -> None:
         """Another part of the app, or another program, changed this note: show it; if the
@@ -380,6 +421,11 @@ class NotesPanel(QWidget):
         self._gone = False
         self._update_status()
         self._request_preview()
+        if case_id != self.highlights_tab.case_id:
+            self.highlights_tab.show_case(case_id)
+
+    def _highlight_count_changed(self, count: int) -> None:
+        self.tabs.setTabText(1, f"Highlights ({count})" if count else "Highlights")
 
     def _show_error(self, error: Exception | str) -> None:
         self._error = str(error)

@@ -1,5 +1,5 @@
-"""The sidebar: the reader's views of the library, each with its count, then the sections;
-it recounts itself from the change bus."""
+"""The sidebar: the reader's views of the library, each with its count, then the highlight
+browser's entry and the sections; it recounts itself from the change bus."""
 
 from __future__ import annotations
 
@@ -24,10 +24,13 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
 
 class Sidebar(QTreeWidget):
     """Signals:
-    filter_selected(CaseFilter): the reader picked an entry.
+    filter_selected(CaseFilter): the reader picked an entry that lists cases.
+    highlights_selected(): the reader picked "Highlights" (the highlight browser, which
+        lists highlights, not cases: no CaseFilter).
     """
 
     filter_selected = Signal(object)
+    highlights_selected = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,6 +48,10 @@ class Sidebar(QTreeWidget):
             item = QTreeWidgetItem(self, [label, ""])
             item.setIcon(0, theme.icon(icon_name))
             self._add(item, CaseFilter(kind))  # type: ignore[arg-type]
+        self._highlights = QTreeWidgetItem(self, ["Highlights", ""])
+        self._highlights.setIcon(0, theme.icon("highlight"))
+        self._highlights.setToolTip(0, "Every highlight in the library, by colour, tag or text")
+        self._style_count(self._highlights)
         self._sections = QTreeWidgetItem(self, ["Sections", ""])
         self._sections.setFlags(Qt.ItemFlag.ItemIsEnabled)
         font = self._sections.font(0)
@@ -60,7 +67,9 @@ class Sidebar(QTreeWidget):
 
     def set_counts(self, counts: SidebarCounts) -> None:
         """Shows the counts, adding or removing section entries to match the library."""
+        on_highlights = self.showing_highlights()
         current = self.current_filter()
+        self._highlights.setText(1, str(counts.highlights))
         for kind, value in (
             ("all", counts.all),
             ("unread", counts.unread),
@@ -83,6 +92,8 @@ class Sidebar(QTreeWidget):
                 self._insert_section(item)
                 self._add(item, case_filter)
             item.setText(1, str(value))
+        if on_highlights:
+            return  # the browser stays (its entry is not a case filter)
         self.blockSignals(True)
         self.select_filter(current if current in self._items else CaseFilter())
         self.blockSignals(False)
@@ -103,6 +114,13 @@ class Sidebar(QTreeWidget):
         item = self._items.get(case_filter) or self._items[CaseFilter()]
         self.setCurrentItem(item)
 
+    def select_highlights(self) -> None:
+        """Picks "Highlights" (the browser), as a click would."""
+        self.setCurrentItem(self._highlights)
+
+    def showing_highlights(self) -> bool:
+        return self.currentItem() is self._highlights
+
     def current_filter(self) -> CaseFilter:
         item = self.currentItem()
         value = item.data(0, Roles.FilterRole) if item is not None else None
@@ -110,9 +128,12 @@ class Sidebar(QTreeWidget):
 
     def _add(self, item: QTreeWidgetItem, case_filter: CaseFilter) -> None:
         item.setData(0, Roles.FilterRole, case_filter)
+        self._style_count(item)
+        self._items[case_filter] = item
+
+    def _style_count(self, item: QTreeWidgetItem) -> None:
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setForeground(1, self.palette().placeholderText())
-        self._items[case_filter] = item
 
     def _insert_section(self, item: QTreeWidgetItem) -> None:
         children = (self._sections.child(i) for i in range(self._sections.childCount()))
@@ -122,6 +143,9 @@ class Sidebar(QTreeWidget):
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         if current is None:
+            return
+        if current is self._highlights:
+            self.highlights_selected.emit()
             return
         value = current.data(0, Roles.FilterRole)
         if isinstance(value, CaseFilter):
