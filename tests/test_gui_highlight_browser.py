@@ -181,7 +181,7 @@ def test_opening_a_row_shows_its_case_at_the_passage(window: MainWindow) -> None
     QTest.keyClick(view, Qt.Key.Key_Return)
     assert window.detail.case_id == chest
     assert window.notes.case_id == chest
-    assert window.detail.view.textCursor().selectedText() == "visceral pleural line"
+    assert window.detail.flashed_text == "visceral pleural line"
     # The browser stays, and the list behind it follows the case shown.
     assert window.list_stack.currentWidget() is browser
     assert window.list.current_case() == chest
@@ -200,7 +200,7 @@ def test_a_double_click_opens_a_row(window: MainWindow) -> None:
     QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.detail.case_id == neuro
     words = first_words(window.library, "lightbox:neuro-01", "clinical_history")
-    assert window.detail.view.textCursor().selectedText() == words
+    assert window.detail.flashed_text == words
 
 
 def test_delete_in_the_browser_is_undone_by_undo(qtbot: QtBot, window: MainWindow) -> None:

@@ -12,14 +12,13 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.importer import import_paths
-from desktop.model import CaseId, Highlight
+from desktop.model import CaseId
 from desktop.store import Changes, Library
 from desktop.store.highlights import section_texts
 from desktop.ui.highlights_tab import (
     CommentEditor,
     HighlightListView,
     HighlightsTab,
-    note_from_highlights_text,
 )
 from desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLE_CASES
@@ -151,12 +150,12 @@ def test_attach_to_selection_needs_a_selection_and_attaches(
     assert not tab.detached_box.isVisibleTo(tab)
 
 
-def test_clicking_a_highlight_selects_its_passage(window: MainWindow) -> None:
+def test_clicking_a_highlight_flashes_its_passage(window: MainWindow) -> None:
     tab = tab_of(window)
     click_row(tab.list, 1)
-    assert window.detail.view.textCursor().selectedText() == "visceral pleural line"
+    assert window.detail.flashed_text == "visceral pleural line"
     click_row(tab.list, 0)
-    assert window.detail.view.textCursor().selectedText() == "sudden sharp left-sided chest pain"
+    assert window.detail.flashed_text == "sudden sharp left-sided chest pain"
 
 
 def test_filters_by_colour_and_tag(window: MainWindow) -> None:
@@ -255,46 +254,6 @@ def test_note_from_highlights_goes_into_the_note_and_is_saved(
         return note is not None and note.body == text
 
     qtbot.waitUntil(saved, timeout=5000)
-
-
-def test_note_from_highlights_text_groups_by_colour_with_meanings() -> None:
-    import datetime as dt
-
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-    def made(quote: str, colour: str, comment: str = "", tags: tuple[str, ...] = ()) -> Highlight:
-        return Highlight(
-            "u" + quote,
-            CaseId(1),
-            "discussion",
-            0,
-            1,
-            quote,
-            quote,
-            colour,
-            comment,
-            tags,
-            when,
-            when,
-        )
-
-    text = note_from_highlights_text(
-        [
-            made("first red", "red", "Why it matters", ("a", "b c")),
-            made("a yellow one", "yellow"),
-            made("second red\nover two lines", "red"),
-        ],
-        {"red": "key finding"},
-    )
-    assert text == (
-        "## Highlights\n\n"
-        "### Yellow\n\n"
-        "> a yellow one\n\n"
-        "### Red — key finding\n\n"
-        "> first red\n\nWhy it matters\n\nTags: a, b c\n\n"
-        "> second red\n> over two lines\n"
-    )
-    assert note_from_highlights_text([], {}) == ""
 
 
 def test_a_case_without_highlights_says_how_to_make_one(window: MainWindow) -> None:

@@ -489,6 +489,11 @@ class DetailPane(QWidget):
         """True while a passage blinks (see `flash_passage`)."""
         return self._flash is not None
 
+    @property
+    def flashed_text(self) -> str:
+        """The passage blinking now, as shown ('' when none)."""
+        return self._flash.cursor.selectedText() if self._flash is not None else ""
+
     def highlight_at(self, position: int) -> Highlight | None:
         """The highlight drawn over a document position (the shortest where they overlap:
         the one the reader most likely points at), or None."""

@@ -37,7 +37,8 @@ from desktop.palette import COLOURS, PALETTE
 from desktop.store import Changes, Library
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import SwatchDelegate
-from desktop.ui.highlights_tab import delete_highlight_with_undo, section_label, swatch_icon
+from desktop.ui.highlighting import delete_highlight_with_undo, swatch_icon
+from desktop.ui.highlights_tab import section_label
 from desktop.ui.operations import Operations
 from desktop.ui.roles import Roles
 from desktop.ui.undo import UndoStack
@@ -268,7 +269,7 @@ class HighlightFilterBar(QWidget):
         self.colour.setAccessibleName("Colour")
         self.colour.addItem("All colours", "")
         for colour in PALETTE:
-            self.colour.addItem(swatch_icon(colour.name), colour.label, colour.name)
+            self.colour.addItem(swatch_icon(colour), colour.label, colour.name)
         self.tag = TagCombo(self.refresh_tags, self)
         self.tag.setAccessibleName("Tag")
         self.tag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

@@ -41,7 +41,44 @@ TOOLTIP_COMMENT_CHARS = 500
 MENU_QUOTE_CHARS = 60
 #: What a highlight change may raise besides a storage error: the highlight went away
 #: meanwhile (LookupError), or the store refused the values (ValueError: too many tags).
-_EXPECTED = (LibraryError, LookupError, ValueError)
+#: The failures of a highlight change that are the library's or the world's, not bugs: storage
+#: errors, the highlight or its case gone (another program), a comment too long.
+EDIT_FAILURES: tuple[type[Exception], ...] = (LibraryError, LookupError, ValueError)
+
+
+def delete_highlight_with_undo(
+    library: Library,
+    operations: Operations,
+    undo: UndoStack | None,
+    uid: str,
+    initiator: object = None,
+) -> bool:
+    """Deletes a highlight (a tombstone) and puts "Undo Delete Highlight" on the window's
+    Undo; the tombstone is kept, so `lightbox highlight undelete` brings it back after a
+    restart too. Returns False if it could not be deleted (the reader is told why)."""
+    changes = operations.run(
+        lambda: library.delete_highlight(uid),
+        initiator=initiator,
+        what="The highlight was not deleted.",
+        expected=EDIT_FAILURES,
+    )
+    if changes is None:
+        return False
+    if undo is not None:
+
+        def bring_back() -> bool:
+            return (
+                operations.run(
+                    lambda: library.undelete_highlight(uid),
+                    what="The highlight was not brought back.",
+                    expected=EDIT_FAILURES,
+                )
+                is not None
+            )
+
+        undo.push("Undo Delete Highlight", bring_back, key=("highlight", uid))
+    operations.tell("Highlight deleted. Edit > Undo (Ctrl+Z) brings it back.")
+    return True
 
 
 def swatch_icon(colour: Colour, size: int = 16) -> QIcon:
@@ -389,14 +426,7 @@ class HighlightController(QObject):
 
     def delete_highlight(self, uid: str) -> bool:
         """Deletes a highlight (a tombstone); Edit > Undo brings it back."""
-        if (
-            self._run(lambda: self._library.delete_highlight(uid), "The highlight was not deleted.")
-            is None
-        ):
-            return False
-        self._undo.push("Undo Delete Highlight", functools.partial(self._undelete, uid), uid)
-        self._operations.tell("Deleted the highlight. Undo (Ctrl+Z) brings it back.", 6000)
-        return True
+        return delete_highlight_with_undo(self._library, self._operations, self._undo, uid)
 
     def meanings(self) -> dict[str, str]:
         """What the reader said each colour means (read once, then from the change bus)."""
@@ -477,21 +507,7 @@ class HighlightController(QObject):
     # --- helpers -----------------------------------------------------------------------------
 
     def _run(self, change: Callable[[], Changes], what: str) -> Changes | None:
-        return self._operations.run(change, title="Not saved", what=what, expected=_EXPECTED)
-
-    def _undelete(self, uid: str) -> bool:
-        if self._library.highlight(uid) is None:
-            self._operations.tell("Nothing to undo: the highlight is gone.", 4000)
-            return False
-        if (
-            self._run(
-                lambda: self._library.undelete_highlight(uid), "The highlight was not restored."
-            )
-            is None
-        ):
-            return False
-        self._operations.tell("Restored the highlight.", 4000)
-        return True
+        return self._operations.run(change, title="Not saved", what=what, expected=EDIT_FAILURES)
 
     def _add_colour_actions(self, menu: QMenu, choose: Callable[[str], object]) -> list[QAction]:
         meanings = self.meanings()

@@ -26,11 +26,9 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QFont,
     QFontMetrics,
-    QIcon,
     QKeyEvent,
     QPainter,
     QPalette,
-    QPixmap,
     QResizeEvent,
     QTextLayout,
 )
@@ -52,100 +50,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.export import highlights_markdown
 from desktop.model import CaseId, Highlight
 from desktop.palette import COLOURS, PALETTE
 from desktop.sections import HEADINGS, section_kind
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
-from desktop.ui.delegates import paint_swatch
+from desktop.ui.highlighting import (
+    EDIT_FAILURES,
+    HighlightController,
+    delete_highlight_with_undo,
+    swatch_icon,
+)
 from desktop.ui.operations import Operations
 from desktop.ui.roles import Roles
 from desktop.ui.undo import UndoStack
 
 Index = QModelIndex | QPersistentModelIndex
 
-#: The failures of a highlight change that are the library's or the world's, not bugs: storage
-#: errors, the highlight or its case gone (another program), a comment too long.
-EDIT_FAILURES: tuple[type[Exception], ...] = (LibraryError, LookupError, ValueError)
 #: Lines of a highlight's text and comment shown in the tab, at most (the tooltip has all).
 QUOTE_LINES, COMMENT_LINES = 3, 3
-
-
-def note_from_highlights_text(highlights: Sequence[Highlight], meanings: dict[str, str]) -> str:
-    """A case's highlights as Markdown for its note: grouped by colour in the palette's order
-    (each under its name and meaning), each passage as a block quote with its comment and
-    tags under it; '' when there are none."""
-    parts = ["## Highlights"]
-    for colour in PALETTE:
-        chosen = [h for h in highlights if h.colour == colour.name]
-        if not chosen:
-            continue
-        meaning = meanings.get(colour.name, "").strip()
-        parts.append(f"### {colour.label} — {meaning}" if meaning else f"### {colour.label}")
-        for highlight in chosen:
-            words = (highlight.text or highlight.quote).strip()
-            lines = [f"> {line}".rstrip() for line in words.splitlines()]
-            if highlight.status == "detached":
-                lines.append(">\n> *(no longer found in the case's text)*")
-            block = "\n".join(lines)
-            if highlight.comment.strip():
-                block += f"\n\n{highlight.comment.strip()}"
-            if highlight.tags:
-                block += "\n\nTags: " + ", ".join(highlight.tags)
-            parts.append(block)
-    return "\n\n".join(parts) + "\n" if len(parts) > 1 else ""
-
-
-def delete_highlight_with_undo(
-    library: Library,
-    operations: Operations,
-    undo: UndoStack | None,
-    uid: str,
-    initiator: object = None,
-) -> bool:
-    """Deletes a highlight (a tombstone) and puts "Undo Delete Highlight" on the window's
-    Undo; the tombstone is kept, so `lightbox highlight undelete` brings it back after a
-    restart too. Returns False if it could not be deleted (the reader is told why)."""
-    changes = operations.run(
-        lambda: library.delete_highlight(uid),
-        initiator=initiator,
-        what="The highlight was not deleted.",
-        expected=EDIT_FAILURES,
-    )
-    if changes is None:
-        return False
-    if undo is not None:
-
-        def bring_back() -> bool:
-            return (
-                operations.run(
-                    lambda: library.undelete_highlight(uid),
-                    what="The highlight was not brought back.",
-                    expected=EDIT_FAILURES,
-                )
-                is not None
-            )
-
-        undo.push("Undo Delete Highlight", bring_back, key=("highlight", uid))
-    operations.tell("Highlight deleted. Edit > Undo (Ctrl+Z) brings it back.")
-    return True
 
 
 def section_label(key: str) -> str:
     """The heading a section key is shown under ("Imaging Findings")."""
     kind = section_kind(key)
     return HEADINGS.get(kind, kind.replace("_", " ").capitalize())
-
-
-def swatch_icon(colour: str, side: int = 14) -> QIcon:
-    """A small square of a palette colour, for buttons and combo boxes."""
-    pixmap = QPixmap(side, side)
-    pixmap.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(pixmap)
-    paint_swatch(painter, QRect(0, 0, side, side), colour, QPalette())
-    painter.end()
-    return QIcon(pixmap)
 
 
 class HighlightListModel(QAbstractListModel):
@@ -539,7 +470,7 @@ class ColourFilter(QWidget):
             button = QToolButton(self)
             button.setCheckable(True)
             button.setAutoRaise(True)
-            button.setIcon(swatch_icon(colour.name))
+            button.setIcon(swatch_icon(colour))
             button.setIconSize(QSize(14, 14))
             button.setAccessibleName(f"Show {colour.label.lower()} highlights")
             button.toggled.connect(lambda _on: self.changed.emit())
@@ -799,7 +730,7 @@ class HighlightsTab(QWidget):
         """Asks the notes panel to append the case's highlights, grouped by colour."""
         if self._case_id is None or not self._all:
             return
-        text = note_from_highlights_text(self._all, self._library.colour_meanings())
+        text = highlights_markdown(self._all, self._library.colour_meanings())
         if text:
             self.note_requested.emit(text)
 
@@ -935,6 +866,7 @@ class HighlightLink(QObject):
         tab: HighlightsTab,
         show_case: Callable[[CaseId], None],
         *,
+        highlighting: HighlightController,
         undo: UndoStack | None = None,
         parent: QObject | None = None,
     ):
@@ -944,6 +876,7 @@ class HighlightLink(QObject):
         self._detail = detail
         self._tab = tab
         self._show_case = show_case
+        self._highlighting = highlighting
         if undo is not None:
             tab.set_undo_stack(undo)
         tab.passage_requested.connect(self.show_passage)
@@ -958,8 +891,7 @@ class HighlightLink(QObject):
             return False
         if self._detail.case_id != highlight.case_id:
             return False
-        # Until the detail pane can flash a passage, selecting it shows the reader where.
-        return bool(self._detail.show_passage(highlight.section, highlight.start, highlight.end))
+        return self._detail.flash_passage(highlight.section, highlight.start, highlight.end)
 
     def open_highlight(self, highlight: Highlight) -> bool:
         """Shows a highlight's case (if another is shown) and then its passage."""
@@ -982,23 +914,7 @@ class HighlightLink(QObject):
 
     def attach(self, uid: str) -> bool:
         """Puts a detached highlight on the text selected in the detail pane."""
-        passages = self._detail.selected_passages()
-        if len(passages) != 1:
-            self._operations.tell(
-                "Select the passage within one section of the case, then attach the highlight."
-                if passages
-                else "Select the passage in the case first."
-            )
-            return False
-        section, start, end = passages[0]
-        return (
-            self._operations.run(
-                lambda: self._library.attach_highlight(uid, section, start, end),
-                what="The highlight was not attached.",
-                expected=EDIT_FAILURES,
-            )
-            is not None
-        )
+        return self._highlighting.attach_to_selection(uid)
 
     def _selection_changed(self) -> None:
         self._tab.set_selection_available(self._detail.view.textCursor().hasSelection())

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             self.detail,
             self.notes.highlights_tab,
             self._show_case_anywhere,
+            highlighting=self.highlighting,
             undo=self.undo_stack,
             parent=self,
         )
