@@ -28,7 +28,7 @@ from desktop.anchoring import Placement, Selector, anchor_all, make_selector
 from desktop.model import Case, CaseId, Highlight, HighlightFilter, HighlightRow
 from desktop.palette import COLOURS, colour_named
 from desktop.sections import case_sections
-from desktop.store.cases import get_case
+from desktop.store.cases import cut_query, fts_query, get_case
 from desktop.store.records import new_uid, stamp
 
 #: The columns a `Highlight` is read from, the highlight aliased `x` and its case `c`.
@@ -37,6 +37,8 @@ _COLUMNS = (
     " x.tags, x.created_at, x.updated_at"
 )
 _CASE_OF = "cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
+#: The case title the browser shows for a highlight whose case is not in the library.
+_NOT_HERE = "(case not in this library)"
 #: At most this many tags on a highlight, each at most this long (characters).
 MAX_TAGS, MAX_TAG_LENGTH = 32, 64
 #: A highlight's comment, at most (characters): far beyond any comment, well within what
@@ -406,41 +408,50 @@ def attach(
     return case_id
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _listed(conn: sqlite3.Connection) -> str:
+    """Live highlights of cases not in the Trash (SQL over a highlight `x`).
+
+    A highlight whose case is not in the library at all (one a merge brought before its
+    case) is listed too: the reader's work is shown, never hidden. Trashed cases are few
+    (and usually none), so this is at most a set lookup per highlight, in the index.
+    """
+    trashed = conn.execute("SELECT 1 FROM cases WHERE trashed_at IS NOT NULL LIMIT 1")
+    if trashed.fetchone() is None:
+        return "x.deleted_at IS NULL"
+    return (
+        "x.deleted_at IS NULL AND (x.case_source, x.case_source_id) NOT IN"
+        " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)"
+    )
 
 
-def _browse_where(wanted: HighlightFilter) -> tuple[str, tuple[Any, ...]]:
-    conditions = ["x.deleted_at IS NULL", "c.trashed_at IS NULL"]
+def _browse_where(conn: sqlite3.Connection, wanted: HighlightFilter) -> tuple[str, tuple[Any, ...]]:
+    conditions = [_listed(conn)]
     params: list[Any] = []
     if wanted.colour:
         conditions.append("x.colour = ?")
         params.append(colour_named(wanted.colour).name)
     if wanted.tag:
         conditions.append(
-            "EXISTS (SELECT 1 FROM json_each(x.tags) t WHERE lower(t.value) = lower(?))"
+            "x.id IN (SELECT highlight_id FROM highlight_tags WHERE tag = ? COLLATE NOCASE)"
         )
         params.append(wanted.tag)
-    for word in wanted.text.split()[:8]:
-        # Any of quote, comment, tags, the case's title (ASCII letters match either case).
-        conditions.append(
-            "(x.quote LIKE ? ESCAPE '\\' OR x.comment LIKE ? ESCAPE '\\'"
-            " OR x.tags LIKE ? ESCAPE '\\' OR c.title LIKE ? ESCAPE '\\')"
-        )
-        params.extend([_like(word)] * 4)
+    match = fts_query(cut_query(wanted.text)[0]) if wanted.text.strip() else None
+    if match is not None:
+        # Words of the quote, comment or tags, the last one as a prefix (typed as you go).
+        conditions.append("x.id IN (SELECT rowid FROM highlights_fts WHERE highlights_fts MATCH ?)")
+        params.append(match)
     return " AND ".join(conditions), tuple(params)
 
 
 def browse_ids(
     conn: sqlite3.Connection, wanted: HighlightFilter, limit: int | None = None
 ) -> list[int]:
-    """The row ids of the highlights the browser lists, newest first (cases in the trash
-    left out); the first `limit` only, if given."""
-    where, params = _browse_where(wanted)
+    """The row ids of the highlights the browser lists, newest first (those of cases in the
+    Trash left out); the first `limit` only, if given. Read from an index in order."""
+    where, params = _browse_where(conn, wanted)
     rows = conn.execute(
-        f"SELECT x.id FROM highlights x CROSS JOIN {_CASE_OF} WHERE {where}"
-        " ORDER BY x.created_at DESC, x.id DESC LIMIT ?",
+        f"SELECT x.id FROM highlights x WHERE {where} ORDER BY x.created_at DESC, x.id DESC"
+        " LIMIT ?",
         (*params, -1 if limit is None else limit),
     )
     return [row[0] for row in rows]
@@ -456,30 +467,29 @@ def browse_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[HighlightR
         chunk = list(ids[first : first + 500])
         marks = ", ".join("?" for _ in chunk)
         for row in conn.execute(
-            f"SELECT x.id, {_COLUMNS}, c.title, c.source || ':' || c.source_id"
-            f" FROM highlights x CROSS JOIN {_CASE_OF} WHERE x.id IN ({marks})",
+            f"SELECT x.id, {_COLUMNS}, c.title,"
+            " x.case_source || ':' || x.case_source_id FROM highlights x"
+            f" LEFT JOIN {_CASE_OF} WHERE x.id IN ({marks})",
             chunk,
         ):
-            found[row[0]] = HighlightRow(_highlight(row[1:12], None), row[12], row[13])
+            found[row[0]] = HighlightRow(_highlight(row[1:12], None), row[12] or _NOT_HERE, row[13])
     return [found[i] for i in ids if i in found]
 
 
 def tag_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:
-    """Every tag on a live highlight with how many carry it, by name (ignoring case)."""
+    """Every tag on a listed highlight with how many carry it, by name (ignoring case)."""
     rows = conn.execute(
-        "SELECT t.value, count(*) FROM highlights x, json_each(x.tags) t"
-        " WHERE x.deleted_at IS NULL GROUP BY lower(t.value) ORDER BY lower(t.value)"
+        "SELECT t.tag, count(*) FROM highlight_tags t CROSS JOIN highlights x"
+        f" ON x.id = t.highlight_id WHERE {_listed(conn)}"
+        " GROUP BY t.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE"
     )
     return [(str(row[0]), int(row[1])) for row in rows]
 
 
-def count_live(conn: sqlite3.Connection) -> int:
-    """Live highlights on cases in the library and out of the trash."""
-    row = conn.execute(
-        f"SELECT count(*) FROM highlights x CROSS JOIN {_CASE_OF}"
-        " WHERE x.deleted_at IS NULL AND c.trashed_at IS NULL"
-    ).fetchone()
-    return int(row[0])
+def count_listed(conn: sqlite3.Connection) -> int:
+    """How many highlights the browser lists with no filter."""
+    listed = _listed(conn)
+    return int(conn.execute(f"SELECT count(*) FROM highlights x WHERE {listed}").fetchone()[0])
 
 
 #: The preferences key of a colour's meaning.

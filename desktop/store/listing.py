@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
 from desktop.store.cases import cut_query, fts_query, summary_from_row
+from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
@@ -78,13 +79,15 @@ _ROW_COLUMNS = (
 #: Weight of a match in the reader's own words (a note, a highlight's comment or tags)
 #: against one in the case text.
 _NOTE_WEIGHT = 2.0
-#: The reader's words search covers: (index, the text a snippet is cut from, its table).
+#: The reader's words search covers: (index, the text a snippet is cut from, its table, the
+#: index's columns searched: a highlight's quote is the case's own text, found there).
 _READER_INDEXES = (
-    ("notes_fts", "x.body", "notes"),
+    ("notes_fts", "x.body", "notes", ""),
     (
         "highlights_fts",
         "x.comment || ' ' || replace(replace(replace(x.tags, '[', ''), ']', ''), '\"', '')",
         "highlights",
+        "{comment tags}",
     ),
 )
 
@@ -221,7 +224,7 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
     read, recent = on_shelf("reading", "count(*), coalesce(sum(x.last_read_at >= ?), 0)", since)
     (bookmarked,) = on_shelf("bookmarks")
     (notes,) = on_shelf("notes")
-    (highlighted,) = on_shelf("highlights")
+    highlighted = count_listed(conn)
     unread = total - read
     sections = conn.execute(
         "SELECT section, count(*) FROM cases WHERE section IS NOT NULL AND trashed_at IS NULL"
@@ -283,13 +286,13 @@ def search(
     # The reader's own words: notes, then highlight comments and tags. Each index holds
     # every record, tombstones too (it mirrors its table); only live records of cases in
     # the library count. A case matching in its text too keeps the text's snippet.
-    for fts, text, origin in _READER_INDEXES:
+    for fts, text, origin, columns in _READER_INDEXES:
         for row in conn.execute(
             f"SELECT c.id, bm25({fts}), {text} FROM {fts}"
             f" CROSS JOIN {origin} x ON x.id = {fts}.rowid AND x.deleted_at IS NULL"
             " CROSS JOIN cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
             f" WHERE {fts} MATCH ? AND {where} ORDER BY bm25({fts}) LIMIT ?",
-            (match, *params, limit),
+            (f"{columns} : ({match})" if columns else match, *params, limit),
         ):
             case_id = CaseId(row[0])
             score = -float(row[1]) * _NOTE_WEIGHT

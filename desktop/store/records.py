@@ -76,7 +76,10 @@ OTHER_TABLES: dict[str, str] = {
     "cases_fts": "search index over cases, rebuilt from them",
     "search_pending": "cases queued for indexing within one transaction",
     "notes_fts": "search index over notes, kept in step by triggers",
-    "highlights_fts": "search index over highlight comments and tags, kept in step by triggers",
+    "highlights_fts": "search index over highlights' quotes, comments and tags, kept in step"
+    " by triggers",
+    "highlight_tags": "each highlight's tags one a row, kept in step with highlights.tags by"
+    " triggers (an index, not data of its own)",
     "preferences": "library-wide settings (what each highlight colour means), one row a key:"
     " not tied to a case",
     "case_versions": "earlier imported texts of cases, kept when a re-import or a restore"

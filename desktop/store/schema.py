@@ -318,32 +318,47 @@ def m007_highlights(db: sqlite_utils.Database) -> None:
     )
     for statement in reader_table_sql("highlights", columns, READER_TABLES["highlights"]):
         conn.execute(statement)
-    # The browser lists live highlights newest first from this index alone.
+    # The browser lists live highlights newest first (all of them, or one colour's) and the
+    # sidebar counts them from these indexes alone: they hold the case's identity too, which
+    # tells the highlights of cases in the Trash.
     conn.execute(
-        "CREATE INDEX highlights_live_created ON highlights(created_at DESC, id DESC)"
-        " WHERE deleted_at IS NULL"
+        "CREATE INDEX highlights_live_created ON highlights(created_at DESC, id DESC,"
+        " case_source, case_source_id) WHERE deleted_at IS NULL"
     )
     conn.execute(
-        "CREATE VIRTUAL TABLE highlights_fts USING fts5(comment, tags, content='highlights',"
-        " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+        "CREATE INDEX highlights_live_colour ON highlights(colour, created_at DESC, id DESC,"
+        " case_source, case_source_id) WHERE deleted_at IS NULL"
+    )
+    # Search covers comments and tags; the browser's text filter the quote too.
+    conn.execute(
+        "CREATE VIRTUAL TABLE highlights_fts USING fts5(quote, comment, tags,"
+        " content='highlights', content_rowid='id',"
+        " tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
     )
     index = (
-        "INSERT INTO highlights_fts(rowid, comment, tags) VALUES (new.id, new.comment, new.tags);"
+        "INSERT INTO highlights_fts(rowid, quote, comment, tags)"
+        " VALUES (new.id, new.quote, new.comment, new.tags);"
     )
     unindex = (
-        "INSERT INTO highlights_fts(highlights_fts, rowid, comment, tags)"
-        " VALUES ('delete', old.id, old.comment, old.tags);"
+        "INSERT INTO highlights_fts(highlights_fts, rowid, quote, comment, tags)"
+        " VALUES ('delete', old.id, old.quote, old.comment, old.tags);"
     )
-    conn.execute(
-        f"CREATE TRIGGER highlights_fts_insert AFTER INSERT ON highlights BEGIN {index} END"
-    )
-    conn.execute(
-        f"CREATE TRIGGER highlights_fts_delete AFTER DELETE ON highlights BEGIN {unindex} END"
-    )
-    conn.execute(
-        "CREATE TRIGGER highlights_fts_update AFTER UPDATE OF comment, tags ON highlights"
-        f" BEGIN {unindex} {index} END"
-    )
+    # Every tag of every highlight, one row each, so a tag is found without reading each
+    # highlight's list (the browser's tag filter and its counts).
+    conn.execute("CREATE TABLE highlight_tags (highlight_id INTEGER NOT NULL, tag TEXT NOT NULL)")
+    conn.execute("CREATE INDEX highlight_tags_tag ON highlight_tags(tag COLLATE NOCASE)")
+    conn.execute("CREATE INDEX highlight_tags_highlight ON highlight_tags(highlight_id)")
+    tag = "INSERT INTO highlight_tags SELECT new.id, value FROM json_each(new.tags);"
+    untag = "DELETE FROM highlight_tags WHERE highlight_id = old.id;"
+    for event, body in (
+        ("INSERT", f"{index} {tag}"),
+        ("DELETE", f"{unindex} {untag}"),
+        ("UPDATE OF quote, comment, tags", f"{unindex} {index} {untag} {tag}"),
+    ):
+        name = event.split()[0].lower()
+        conn.execute(
+            f"CREATE TRIGGER highlights_{name} AFTER {event} ON highlights BEGIN {body} END"
+        )
     conn.execute(
         "CREATE TABLE preferences (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
         " updated_at TEXT NOT NULL)"
