@@ -220,6 +220,11 @@ class Highlight:
         return "detached" if self.start is None else "anchored"
 
 
+#: What drawing a highlight needs: (uid, section, start, end, colour), start and end None
+#: while detached. A plain tuple: a page reads hundreds at once.
+HighlightMark = tuple[str, str, int | None, int | None, str]
+
+
 @dataclass(frozen=True, slots=True)
 class HighlightFilter:
     """Which highlights the browser lists: every field narrows (None: any)."""

@@ -23,6 +23,7 @@ a str and returns a picklable frozen dataclass.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -38,6 +39,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 from desktop.model import Author, Case
+from desktop.palette import COLOURS
 from desktop.positions import PositionMap, TextRun, utf16_length
 from desktop.sections import HEADINGS, SectionKey, canonical_line, case_sections, replace_unsafe
 
@@ -88,6 +90,9 @@ _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _VOID_TAGS = frozenset({"br", "hr"})
 
+#: A highlight to draw: (section key, start, end, palette colour name), offsets in the
+#: section's canonical text.
+Mark = tuple[str, int, int, str]
 #: Renders one piece of case text as escaped, highlighted HTML.
 _Inline = Callable[[str], str]
 
@@ -111,6 +116,10 @@ class Theme:
     rule: str
     link: str
     base_point_size: float = 11.0
+    #: How opaque a highlight's colour is over the page: enough to tell the eight colours
+    #: apart, little enough that the text on it keeps its contrast (tests check every
+    #: colour on both pages); the dark page's light text needs a darker mix.
+    mark_alpha: float = 0.45
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -118,6 +127,9 @@ class Theme:
             if item.name == "base_point_size":
                 if not 4.0 <= float(value) <= 72.0:
                     raise ValueError(f"base_point_size {value!r} is outside 4..72")
+            elif item.name == "mark_alpha":
+                if not 0.0 <= float(value) <= 1.0:
+                    raise ValueError(f"mark_alpha {value!r} is outside 0..1")
             elif not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
                 raise ValueError(f"theme colour {item.name}={value!r} is not of the form #rrggbb")
 
@@ -147,6 +159,7 @@ DARK = Theme(
     hit_text="#fff3cf",
     rule="#36414c",
     link="#8ec5ea",
+    mark_alpha=0.32,
 )
 
 
@@ -187,6 +200,7 @@ def render_case(
     theme: Theme,
     highlight: Sequence[str] = (),
     show_diagnosis: bool = True,
+    marks: Iterable[Mark] = (),
 ) -> RenderedCase:
     """One case as a full HTML document, every piece of case text escaped, with its map.
 
@@ -200,8 +214,12 @@ def render_case(
         highlight: Search terms; each marks words it is a prefix of (case- and
             accent-insensitive) with ``<span class="hit">``.
         show_diagnosis: False hides the final diagnosis and the differential list (quiz mode).
+        marks: The reader's highlights, as (section key, start, end, palette colour name)
+            with offsets in the section's text; each passage gets the colour's background
+            (``<span class="mark-red">``), the shortest one where they overlap. Spans add
+            no characters, so the map is the same with or without them.
     """
-    page = _Page(_fold_terms(highlight))
+    page = _Page(_fold_terms(highlight), marks)
     sections = case_sections(case, answers=show_diagnosis)
     for section in sections:
         if section.kind == "title":
@@ -300,8 +318,13 @@ class _Page:
     list tags open no block of their own.
     """
 
-    def __init__(self, terms: Sequence[str]) -> None:
+    def __init__(self, terms: Sequence[str], marks: Iterable[Mark] = ()) -> None:
         self.terms = terms
+        #: The marks by section key, for `run_block`.
+        self.marks: dict[str, list[tuple[int, int, str]]] = {}
+        for key, start, end, colour in marks:
+            if colour in COLOURS and start < end:
+                self.marks.setdefault(key, []).append((start, end, colour))
         self.parts: list[str] = []
         self.runs: list[TextRun] = []
         self.position = 0
@@ -327,7 +350,22 @@ class _Page:
         self.runs.append(
             TextRun(key, offset, len(text), self.position, length, astral, tuple(breaks))
         )
-        self.parts.append(f"{opening}{_highlighted(shown, self.terms)}{closing}")
+        end = offset + len(text)
+        # A mark's boundary at character k of the text is at k plus the breaks put before
+        # characters up to k in what is shown: the map counts them the same way.
+        marks = [
+            (
+                local_start + bisect.bisect_right(breaks, local_start),
+                local_end + bisect.bisect_right(breaks, local_end),
+                colour,
+                stop - start,
+            )
+            for start, stop, colour in self.marks.get(key, ())
+            if start < end and stop > offset
+            for local_start, local_end in [(max(start, offset) - offset, min(stop, end) - offset)]
+        ]
+        body = _marked(shown, self.terms, marks) if marks else _highlighted(shown, self.terms)
+        self.parts.append(f"{opening}{body}{closing}")
         self.position += length + 1
 
     def open_list(self, tag: str) -> None:
@@ -506,6 +544,45 @@ def _highlighted(text: str, terms: Sequence[str]) -> str:
 # --- Documents and stylesheet --------------------------------------------------------------
 
 
+def _marked(text: str, terms: Sequence[str], marks: Sequence[tuple[int, int, str, int]]) -> str:
+    """Text to HTML, escaped, with search hits marked and the reader's highlights (spans of
+    `text` with a colour and their whole length) given their colour's class; where marks
+    overlap, the shortest (then the first colour by name)."""
+    hits = _hit_spans(text, terms)
+    bounds = sorted({0, len(text), *itertools.chain(*hits), *(b for m in marks for b in m[:2])})
+    # Each piece between two boundaries: whether a hit covers it, and its mark's colour.
+    styled: list[tuple[int, int, bool, str]] = []
+    for start, end in itertools.pairwise(bounds):
+        hit = any(a <= start and end <= b for a, b in hits)
+        covering = [(size, colour) for a, b, colour, size in marks if a <= start and end <= b]
+        colour = min(covering)[1] if covering else ""
+        if styled and styled[-1][2:] == (hit, colour):
+            styled[-1] = (styled[-1][0], end, hit, colour)  # one span for a run alike
+        else:
+            styled.append((start, end, hit, colour))
+    out: list[str] = []
+    for start, end, hit, colour in styled:
+        piece = html.escape(text[start:end])
+        if hit:
+            piece = f'<span class="hit">{piece}</span>'
+        if colour:
+            piece = f'<span class="mark-{colour}">{piece}</span>'
+        out.append(piece)
+    return "".join(out)
+
+
+def mark_colour(colour: str, theme: Theme) -> str:
+    """A highlight colour as drawn on the page: the palette's shade mixed into the page's
+    background at the theme's `mark_alpha` (``#rrggbb``)."""
+    shade, paper = COLOURS[colour].hex, theme.background
+    mixed = (
+        round(theme.mark_alpha * int(shade[i : i + 2], 16)
+              + (1 - theme.mark_alpha) * int(paper[i : i + 2], 16))
+        for i in (1, 3, 5)
+    )  # fmt: skip
+    return "#" + "".join(f"{value:02x}" for value in mixed)
+
+
 def _document(title: str, body: str, theme: Theme, *, extra_css: str = "") -> str:
     return (
         "<!DOCTYPE html>\n<html><head>"
@@ -546,6 +623,7 @@ def _stylesheet(theme: Theme) -> str:
         ".footer": f"color: {t.muted}; font-size: {_pt(t, 0.8)}; margin-top: 6px;",
         ".hit": f"background-color: {t.hit_background}; color: {t.hit_text};",
         ".plain": "font-family: monospace; white-space: pre-wrap;",
+        **{f".mark-{name}": f"background-color: {mark_colour(name, t)};" for name in COLOURS},
     }
     return "\n".join(f"{selector} {{ {body} }}" for selector, body in rules.items())
 

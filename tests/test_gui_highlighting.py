@@ -9,17 +9,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop.model import Case, CaseId, DiscussionPart, Highlight
-from desktop.palette import PALETTE
-from desktop.render import DARK, LIGHT
-from desktop.sections import case_sections
+from desktop.palette import PALETTE, Colour
+from desktop.render import DARK, LIGHT, mark_colour, render_case
+from desktop.sections import canonical_case, case_sections
 from desktop.store import Changes, Library
-from desktop.ui.case_view import HIGHLIGHT_ALPHA, DetailPane, tooltip_html
+from desktop.store.highlights import section_texts
+from desktop.ui import theme
+from desktop.ui.case_view import DetailPane, tooltip_html
 from desktop.ui.highlighting import TOOLTIP_COMMENT_CHARS, tooltip_text
 from desktop.ui.main_window import MainWindow
 from desktop.ui.preferences import PreferencesDialog
@@ -81,10 +85,24 @@ def add(window: MainWindow, key: str, words: str, **values: object) -> str:
 
 
 def drawn(pane: DetailPane) -> list[tuple[int, int]]:
+    """The document spans the page draws highlights on."""
+    return pane.drawn_spans()
+
+
+def flashed(pane: DetailPane) -> list[tuple[int, int]]:
+    """The spans drawn over the page (a flashed passage)."""
     return [
         (mark.cursor.selectionStart(), mark.cursor.selectionEnd())
         for mark in pane.view.extraSelections()
     ]
+
+
+def background_at(pane: DetailPane, position: int) -> str:
+    """The background colour of the character after a document position, as #rrggbb."""
+    cursor = QTextCursor(pane.view.document())
+    cursor.setPosition(position + 1)
+    brush = cursor.charFormat().background()
+    return brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else ""
 
 
 def document_span(pane: DetailPane, key: str, start: int, end: int) -> tuple[int, int]:
@@ -140,7 +158,12 @@ def test_pressing_2_over_a_selection_makes_a_red_highlight_on_exactly_those_word
     assert (made.section, made.start, made.end) == ("clinical_history", start, end)
     assert made.colour == "red"
     assert made.text == made.quote == "chronic cough"
-    assert drawn(pane) == [document_span(pane, "clinical_history", start, end)]
+    first, last = document_span(pane, "clinical_history", start, end)
+    assert drawn(pane) == [(first, last)]
+    # The page itself carries the colour on exactly those characters.
+    red = mark_colour("red", DARK if theme.is_dark() else LIGHT)
+    assert {background_at(pane, p) for p in range(first, last)} == {red}
+    assert background_at(pane, first - 1) != red and background_at(pane, last) != red
     assert not pane.view.textCursor().hasSelection()  # cleared: the new highlight shows
 
 
@@ -332,9 +355,9 @@ def test_flash_passage_blinks_a_passage_then_stops(window: MainWindow, qtbot: Qt
     start, end = span(TEACHING, "spiculation")
     assert pane.flash_passage(TEACHING, start, end)
     assert pane.flashing
-    assert document_span(pane, TEACHING, start, end) in drawn(pane)
+    assert document_span(pane, TEACHING, start, end) in flashed(pane)
     qtbot.waitUntil(lambda: not pane.flashing)
-    assert drawn(pane) == []
+    assert flashed(pane) == []
     assert not pane.flash_passage("no_such_section", 0, 1)
 
 
@@ -358,7 +381,7 @@ def test_a_sample_case_opens_with_its_highlights_drawn(qtbot: QtBot, tmp_path: P
 def test_text_on_every_highlight_colour_stays_readable(dark: bool) -> None:
     page = DARK if dark else LIGHT
     for colour in PALETTE:
-        alpha = HIGHLIGHT_ALPHA[dark]
+        alpha = page.mark_alpha
         mixed = [
             alpha * shade + (1 - alpha) * paper
             for shade, paper in zip(_rgb(colour.hex), _rgb(page.background), strict=True)
@@ -380,3 +403,57 @@ def _contrast(one: list[float], other: list[float]) -> float:
 
     high, low = sorted((luminance(one), luminance(other)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+# --- property: the page colours exactly the highlighted characters --------------------------
+
+PIECES = ("lesion ", "😀", "𝑥", "é", "x" * 130, "<b>&amp;", " ", "cyst. ")
+
+
+@pytest.mark.usefixtures("qapp")
+@settings(max_examples=60, deadline=None)
+@given(
+    paragraphs=st.lists(
+        st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join),
+        min_size=1,
+        max_size=3,
+    ),
+    picks=st.lists(st.tuples(st.integers(0, 500), st.integers(1, 60), st.sampled_from(PALETTE))),
+    term=st.sampled_from(["", "cy", "lesion", "x"]),
+)
+def test_marks_colour_exactly_their_characters(
+    paragraphs: list[str], picks: list[tuple[int, int, Colour]], term: str
+) -> None:
+    """Whatever the text (astral characters, soft breaks in long tokens, markup-like text)
+    and however highlights overlap, the page gives each highlighted character the colour of
+    the shortest highlight over it, and no other character any (a search hit shows over
+    them while it is searched for)."""
+    text = "\n\n".join(p.strip() or "cyst" for p in paragraphs)
+    case = canonical_case(Case(source="t", source_id="1", title="T", imaging_findings=text))
+    findings = section_texts(case)["imaging_findings"]
+    marks = []
+    for wanted, size, colour in picks:
+        start = min(wanted, len(findings) - 1)
+        marks.append(("imaging_findings", start, min(len(findings), start + size), colour.name))
+    page = render_case(case, theme=LIGHT, highlight=(term,) if term else (), marks=marks)
+    document = QTextDocument()
+    document.setHtml(page.html)
+    assert document.characterCount() == page.positions.character_count
+    for offset in range(len(findings)):
+        if findings[offset] == "\n":
+            continue  # between paragraphs: no character on the page
+        covering = [(e - s, c) for _, s, e, c in marks if s <= offset < e]
+        expected = mark_colour(min(covering)[1], LIGHT) if covering else ""
+        first = page.positions.to_document("imaging_findings", offset)
+        last = page.positions.to_document("imaging_findings", offset + 1)
+        assert first is not None and last is not None
+        for position in range(first, last):
+            if document.characterAt(position) == "\u200b":
+                continue  # a soft break: coloured like whichever side it joins
+            cursor = QTextCursor(document)
+            cursor.setPosition(position + 1)
+            brush = cursor.charFormat().background()
+            found = brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else ""
+            if term and found == LIGHT.hit_background:
+                continue  # a search hit shows over everything while it is searched for
+            assert found == expected, (offset, findings[offset])

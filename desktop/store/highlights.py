@@ -25,7 +25,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop.anchoring import Placement, Selector, anchor_all, make_selector
-from desktop.model import Case, CaseId, Highlight, HighlightFilter, HighlightRow
+from desktop.model import (
+    Case,
+    CaseId,
+    Highlight,
+    HighlightFilter,
+    HighlightMark,
+    HighlightRow,
+)
 from desktop.palette import COLOURS, colour_named
 from desktop.sections import case_sections
 from desktop.store.cases import cut_query, fts_query, get_case
@@ -263,6 +270,18 @@ def highlights_of(conn: sqlite3.Connection, case_id: CaseId) -> list[Highlight]:
         return (0, order.get(highlight.section, len(order)), highlight.start, highlight.uid)
 
     return sorted(found, key=place)
+
+
+def marks_of(conn: sqlite3.Connection, case_id: CaseId) -> list[HighlightMark]:
+    """The case's live highlights as (uid, section, start, end, colour): what drawing the
+    page needs, read without the rest of each record. Placements as stored (see
+    `highlights_of`)."""
+    rows = conn.execute(
+        "SELECT x.uid, x.section, x.anchor_start, x.anchor_end, x.colour FROM highlights x"
+        f" JOIN {_CASE_OF} WHERE c.id = ? AND x.deleted_at IS NULL",
+        (case_id,),
+    )
+    return [tuple(row) for row in rows]
 
 
 def get_highlight(conn: sqlite3.Connection, uid: str) -> Highlight | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from desktop.model import (
     Case,
@@ -16,6 +16,7 @@ from desktop.model import (
     CaseId,
     Highlight,
     HighlightFilter,
+    HighlightMark,
     HighlightRow,
     ListRow,
     Note,
@@ -65,9 +66,9 @@ class Library:
         #: Write transactions this connection began: with `data_version`, tells whether
         #: anything may have changed since a read (see `highlights`).
         self._writes = 0
-        #: The last case's highlights, with the (case, data_version, writes) they were read at:
-        #: the detail pane and the notes panel both ask for them when a case opens.
-        self._highlights_read: tuple[tuple[int, int, int], list[Highlight]] | None = None
+        #: The last case's highlights (and marks), with the (case, data_version, writes) they
+        #: were read at: the detail pane and the notes panel both ask when a case opens.
+        self._highlights_read: dict[str, tuple[tuple[int, int, int], list[Any]]] = {}
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, quick_check: bool = True) -> Library:
@@ -633,21 +634,32 @@ class Library:
         first, and that is written down; a library that cannot be written to still gets
         them placed, for this once.
         """
+        return self._fresh_highlights(
+            "highlights", case_id, lambda: highlights.highlights_of(self._conn, case_id)
+        )
 
-        def stale() -> bool:
-            return highlights.needs_reanchoring(self._conn, case_id)
+    def highlight_marks(self, case_id: CaseId) -> list[HighlightMark]:
+        """The case's live highlights as (uid, section, start, end, colour), placed as
+        `highlights` places them: what drawing the page needs, cheaper to read."""
+        return self._fresh_highlights(
+            "marks", case_id, lambda: highlights.marks_of(self._conn, case_id)
+        )
 
+    def _fresh_highlights(self, what: str, case_id: CaseId, read: Callable[[], list[T]]) -> list[T]:
+        """`read()` of a case's highlights once they are placed on its text as it is now;
+        the same answer again until something changes the library."""
         moment = (case_id, self.data_version(), self._writes)
-        if self._highlights_read is not None and self._highlights_read[0] == moment:
-            return list(self._highlights_read[1])
-        if _guard(self.path, stale):
+        held = self._highlights_read.get(what)
+        if held is not None and held[0] == moment:
+            return list(held[1])
+        if _guard(self.path, lambda: highlights.needs_reanchoring(self._conn, case_id)):
             try:
                 with self.transaction():
                     highlights.reanchor(self._conn, case_id)
             except LibraryError:
                 pass  # shown as stored; placed again at the next write
-        found = _guard(self.path, lambda: highlights.highlights_of(self._conn, case_id))
-        self._highlights_read = ((case_id, self.data_version(), self._writes), found)
+        found = _guard(self.path, read)
+        self._highlights_read[what] = ((case_id, self.data_version(), self._writes), found)
         return list(found)
 
     def highlight(self, uid: str) -> Highlight | None:

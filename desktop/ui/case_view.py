@@ -3,15 +3,12 @@ a bookmark star, text zoom and find."""
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
     QContextMenuEvent,
     QDesktopServices,
     QFocusEvent,
@@ -38,8 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.model import Case, CaseId, Highlight
-from desktop.palette import COLOURS, Colour
+from desktop.model import Case, CaseId, Highlight, HighlightMark
 from desktop.positions import PositionMap
 from desktop.render import render_case
 from desktop.sections import SectionKey, case_sections
@@ -55,10 +51,6 @@ _SOFT_BREAK = "\u200b"
 #: Links the reader may open in the system browser (never anything local).
 OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
 
-#: How opaque a highlight's colour is over the page: enough to tell the eight colours apart,
-#: little enough that the text on it keeps its contrast (tests/test_gui_highlighting.py
-#: checks every colour on both pages). The dark page's light text needs a darker mix.
-HIGHLIGHT_ALPHA = {False: 0.45, True: 0.32}
 #: A flashed passage blinks this many times, this long each (about a second in all).
 FLASH_BLINKS, FLASH_MS = 3, 170
 
@@ -79,13 +71,6 @@ def tooltip_html(text: str) -> str:
     """Plain text as a tooltip Qt cannot take for markup: comments and case text are data,
     and QToolTip renders anything that looks like HTML."""
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
-
-
-def highlight_colour(colour: Colour, dark: bool) -> QColor:
-    """A highlight's background: the palette colour, translucent over the page."""
-    shade = QColor(colour.hex)
-    shade.setAlphaF(HIGHLIGHT_ALPHA[dark])
-    return shade
 
 
 class CaseView(InertBrowser):
@@ -296,10 +281,13 @@ class DetailPane(QWidget):
         #: Document positions <-> (section, offset) for the page shown; None when no case
         #: is shown or the document Qt built does not match the map (never guess then).
         self.positions: PositionMap | None = None
-        self.highlights: list[Highlight] = []
-        #: The highlights drawn, as (document start, document end, highlight).
-        self._drawn: list[tuple[int, int, Highlight]] = []
-        self._marks: list[QTextEdit.ExtraSelection] = []
+        #: The shown case's highlights as the page draws them (see `highlights` for the
+        #: whole records, read when first asked for).
+        self._marks: list[HighlightMark] = []
+        self._highlights: list[Highlight] | None = None
+        #: Where each drawn highlight lies in the document, (first, last, uid); worked out
+        #: when first needed (hover, the context menu).
+        self._spans: list[tuple[int, int, str]] | None = None
         self._flash: QTextEdit.ExtraSelection | None = None
         self._flash_steps = 0
         self._flash_timer = QTimer(self)
@@ -367,7 +355,7 @@ class DetailPane(QWidget):
         self._case = case
         self._highlight = highlight
         self._stop_flash()
-        self.highlights = self._read_highlights()
+        self._read_highlights()
         self.star.setEnabled(case is not None)
         self.set_bookmarked(bookmarked)
         self.heading.setText("")
@@ -400,10 +388,17 @@ class DetailPane(QWidget):
             self.positions = None
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
-            self._draw_highlights()
+            self._drawn_again()
             return
         size = max(self.font().pointSizeF(), 9.0) + self._zoom
-        page = render_case(self._case, theme=theme.document_theme(size), highlight=self._highlight)
+        marks = [
+            (section, start, end, colour)
+            for _, section, start, end, colour in self._marks
+            if start is not None and end is not None
+        ]
+        page = render_case(
+            self._case, theme=theme.document_theme(size), highlight=self._highlight, marks=marks
+        )
         self.html = page.html
         self.view.show_html(self.html)
         shown = self.view.document().characterCount()
@@ -415,7 +410,7 @@ class DetailPane(QWidget):
                 shown,
                 page.positions.character_count,
             )
-        self._draw_highlights()
+        self._drawn_again()
         if keep_position:
             self.view.verticalScrollBar().setValue(scroll)
 
@@ -494,21 +489,35 @@ class DetailPane(QWidget):
         """The passage blinking now, as shown ('' when none)."""
         return self._flash.cursor.selectedText() if self._flash is not None else ""
 
+    @property
+    def highlights(self) -> list[Highlight]:
+        """The shown case's live highlights in reading order (detached ones last), read
+        from the library when first asked for."""
+        if self._highlights is None:
+            known = self._library is not None and self._case_id is not None and self._case
+            self._highlights = (
+                self._library.highlights(self._case_id)
+                if known and self._library is not None and self._case_id is not None
+                else []
+            )
+        return self._highlights
+
     def highlight_at(self, position: int) -> Highlight | None:
         """The highlight drawn over a document position (the shortest where they overlap:
         the one the reader most likely points at), or None."""
         under = [
-            (end - start, highlight)
-            for start, end, highlight in self._drawn
-            if start <= position < end
+            (last - first, uid) for first, last, uid in self._drawn() if first <= position < last
         ]
-        return min(under, key=lambda item: item[0])[1] if under else None
+        if not under:
+            return None
+        uid = min(under)[1]
+        return next((h for h in self.highlights if h.uid == uid), None)
 
     def highlight_span(self, highlight: Highlight) -> tuple[int, int] | None:
         """Where a highlight is drawn (document positions), or None if it is not."""
-        for start, end, drawn in self._drawn:
-            if drawn.uid == highlight.uid:
-                return start, end
+        for first, last, uid in self._drawn():
+            if uid == highlight.uid:
+                return first, last
         return None
 
     def detached_highlights(self) -> list[Highlight]:
@@ -516,60 +525,48 @@ class DetailPane(QWidget):
         return [highlight for highlight in self.highlights if highlight.start is None]
 
     def reload_highlights(self) -> None:
-        """Reads the shown case's highlights again and draws them."""
-        self.highlights = self._read_highlights()
-        self._draw_highlights()
+        """Reads the shown case's highlights again and draws the page with them."""
+        self._read_highlights()
+        self._render(keep_position=True)
 
-    def _read_highlights(self) -> list[Highlight]:
+    def _read_highlights(self) -> None:
+        """Reads what the page draws of the case's highlights (the records wait)."""
+        self._highlights = None
         if self._library is None or self._case_id is None or self._case is None:
-            return []
-        return self._library.highlights(self._case_id)
+            self._marks = []
+        else:
+            self._marks = self._library.highlight_marks(self._case_id)
 
-    def _draw_highlights(self) -> None:
-        """Builds every highlight's extra selection in one pass: two lookups in the map and a
-        cursor each, one format per colour shared by all (a case with 200 highlights must
-        open nearly as fast as one with none)."""
-        self._drawn = []
-        self._marks = []
-        positions = self.positions
-        if positions is not None and self.highlights:
-            document = self.view.document()
-            to_document = positions.to_document
-            keep = QTextCursor.MoveMode.KeepAnchor
-            formats = self._highlight_formats(theme.is_dark())
-            for highlight in self.highlights:
-                start, end = highlight.start, highlight.end
-                if start is None or end is None:
-                    continue  # detached: listed in the notes panel, drawn nowhere
-                first = to_document(highlight.section, start)
-                last = to_document(highlight.section, end)
-                shade = formats.get(highlight.colour)
-                if first is None or last is None or shade is None or last <= first:
-                    continue
-                cursor = QTextCursor(document)
-                cursor.setPosition(first)
-                cursor.setPosition(last, keep)
-                mark = QTextEdit.ExtraSelection()
-                mark.cursor = cursor
-                mark.format = shade
-                self._marks.append(mark)
-                self._drawn.append((first, last, highlight))
+    def _drawn(self) -> list[tuple[int, int, str]]:
+        """Where each highlight the page was drawn with lies in the document, in reading
+        order. The page carries the colours in its own character formats (`render_case`'s
+        marks): drawn with the text, at no cost per paint or scroll."""
+        if self._spans is None:
+            self._spans = []
+            positions = self.positions
+            if positions is not None:
+                for uid, section, start, end, _ in self._marks:
+                    if start is None or end is None:
+                        continue  # detached: listed in the notes panel, drawn nowhere
+                    first = positions.to_document(section, start)
+                    last = positions.to_document(section, end)
+                    if first is not None and last is not None and first < last:
+                        self._spans.append((first, last, uid))
+                self._spans.sort()
+        return self._spans
+
+    def _drawn_again(self) -> None:
+        self._spans = None
         self._show_selections()
         self.highlights_drawn.emit()
 
-    @staticmethod
-    @functools.cache
-    def _highlight_formats(dark: bool) -> dict[str, QTextCharFormat]:
-        formats = {}
-        for name, colour in COLOURS.items():
-            shade = QTextCharFormat()
-            shade.setBackground(QBrush(highlight_colour(colour, dark)))
-            formats[name] = shade
-        return formats
+    def drawn_spans(self) -> list[tuple[int, int]]:
+        """The document spans of the highlights drawn, in reading order."""
+        return [(first, last) for first, last, _ in self._drawn()]
 
     def _show_selections(self) -> None:
         flash = [self._flash] if self._flash is not None and self._flash_steps % 2 == 0 else []
-        self.view.setExtraSelections(self._marks + flash)
+        self.view.setExtraSelections(flash)
 
     def _scroll_to(self, first: int, last: int) -> None:
         """Brings a document range into view (its start, if it is taller than the view) and
@@ -622,7 +619,7 @@ class DetailPane(QWidget):
             case = self._library.get_case(case_id)
             self._case = case
             self.set_bookmarked(case is not None and self._library.is_bookmarked(case_id))
-            self.highlights = self._read_highlights()  # a re-import moves them
+            self._read_highlights()  # a re-import moves them
             self._render(keep_position=True)
             self.case_opened.emit(case)
             return

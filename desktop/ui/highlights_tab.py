@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QResizeEvent,
+    QShowEvent,
     QTextLayout,
 )
 from PySide6.QtWidgets import (
@@ -376,6 +377,10 @@ class HighlightListView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(False)
         self.setWordWrap(True)
+        # Cards are measured (their text wrapped) a screenful at a time, the rest while the
+        # window is idle: a case with hundreds of highlights opens at once.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(12)
         self.clicked.connect(self._open)
         self.activated.connect(self._open)
 
@@ -527,7 +532,12 @@ class HighlightsTab(QWidget):
         self._operations = operations
         self._undo: UndoStack | None = None
         self._case_id: CaseId | None = None
-        self._all: list[Highlight] = []
+        #: The case's highlights, read when the lists are filled (None: not read yet).
+        self._all: list[Highlight] | None = []
+        self._count = 0
+        #: The lists wait for the tab to be shown (see `reload`).
+        self._stale = False
+        self._reset_tag = False
         self._can_attach = False
 
         self.colours = ColourFilter(self)
@@ -624,7 +634,7 @@ class HighlightsTab(QWidget):
     @property
     def count(self) -> int:
         """The case's live highlights (whatever the filters show)."""
-        return len(self._all)
+        return self._count
 
     def set_undo_stack(self, undo: UndoStack) -> None:
         """Where a deletion's Undo goes (the window's Edit > Undo)."""
@@ -641,14 +651,44 @@ class HighlightsTab(QWidget):
         self.reload(reset_tag=changed)
 
     def reload(self, *, reset_tag: bool = False) -> None:
-        """Reads the case's highlights again, keeping the filters and the chosen one."""
-        self._all = self._library.highlights(self._case_id) if self._case_id is not None else []
-        meanings = self._library.colour_meanings() if self._all else {}
-        self.colours.set_available({h.colour for h in self._all}, meanings)
-        self._fill_tags("" if reset_tag else self.tags.currentData() or "")
+        """Reads the case's highlights again, keeping the filters and the chosen one.
+
+        The lists are filled when the tab is on show (or asked about): the Note tab is the
+        one usually in front, and a case with hundreds of highlights should open at once.
+        """
+        case_id = self._case_id
+        self._count = len(self._library.highlight_marks(case_id)) if case_id is not None else 0
+        self._all = None
+        self.note_button.setEnabled(self._count > 0)
+        self.count_changed.emit(self._count)
+        self._reset_tag = self._reset_tag or reset_tag
+        self._stale = True
+        if self.isVisible():
+            self._fill()
+
+    def _fill(self) -> None:
+        """Fills the filters and lists from the highlights last read."""
+        self._stale = False
+        meanings = self._library.colour_meanings() if self._highlights() else {}
+        self.colours.set_available({h.colour for h in self._highlights()}, meanings)
+        self._fill_tags("" if self._reset_tag else self.tags.currentData() or "")
+        self._reset_tag = False
         self._apply_filter()
-        self.note_button.setEnabled(bool(self._all))
-        self.count_changed.emit(len(self._all))
+
+    def _highlights(self) -> list[Highlight]:
+        """The case's highlights, read now if they were not yet."""
+        if self._all is None:
+            case_id = self._case_id
+            self._all = self._library.highlights(case_id) if case_id is not None else []
+        return self._all
+
+    def _ensure_filled(self) -> None:
+        if self._stale:
+            self._fill()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._ensure_filled()
+        super().showEvent(event)
 
     def set_selection_available(self, available: bool) -> None:
         """Whether the detail pane has text selected (what Attach to Selection needs)."""
@@ -657,6 +697,7 @@ class HighlightsTab(QWidget):
 
     def current_highlight(self) -> Highlight | None:
         """The highlight chosen in either list (the one focused last)."""
+        self._ensure_filled()
         for view in (self.list, self.detached_list):
             if view.hasFocus() and view.current_highlight() is not None:
                 return view.current_highlight()
@@ -665,13 +706,14 @@ class HighlightsTab(QWidget):
     def select_highlight(self, uid: str) -> bool:
         """Makes a highlight the chosen one (shown if the filters hide it); False if the
         case on show has no such highlight."""
+        self._ensure_filled()
         for view, model in ((self.list, self.model), (self.detached_list, self.detached_model)):
             row = model.row_of(uid)
             if row is not None:
                 view.setCurrentIndex(model.index(row))
                 view.scrollTo(model.index(row))
                 return True
-        if any(h.uid == uid for h in self._all) and (
+        if any(h.uid == uid for h in self._highlights()) and (
             self.colours.chosen() or self.tags.currentIndex() > 0
         ):
             self.colours.clear()
@@ -681,6 +723,7 @@ class HighlightsTab(QWidget):
 
     def visible_highlights(self) -> list[Highlight]:
         """What the lists show now: anchored in reading order, then detached."""
+        self._ensure_filled()
         rows = [self.model.highlight(i) for i in range(self.model.rowCount())]
         rows += [self.detached_model.highlight(i) for i in range(self.detached_model.rowCount())]
         return [h for h in rows if h is not None]
@@ -728,9 +771,9 @@ class HighlightsTab(QWidget):
 
     def note_from_highlights(self) -> None:
         """Asks the notes panel to append the case's highlights, grouped by colour."""
-        if self._case_id is None or not self._all:
+        if self._case_id is None or not self._count:
             return
-        text = highlights_markdown(self._all, self._library.colour_meanings())
+        text = highlights_markdown(self._highlights(), self._library.colour_meanings())
         if text:
             self.note_requested.emit(text)
 
@@ -760,7 +803,7 @@ class HighlightsTab(QWidget):
 
     def _fill_tags(self, keep: str) -> None:
         counts: dict[str, tuple[str, int]] = {}
-        for highlight in self._all:
+        for highlight in self._highlights():
             for tag in highlight.tags:
                 name, n = counts.get(tag.casefold(), (tag, 0))
                 counts[tag.casefold()] = (name, n + 1)
@@ -780,7 +823,7 @@ class HighlightsTab(QWidget):
         tag = str(self.tags.currentData() or "").casefold()
         shown = [
             h
-            for h in self._all
+            for h in self._highlights()
             if (not colours or h.colour in colours)
             and (not tag or any(t.casefold() == tag for t in h.tags))
         ]
@@ -796,7 +839,7 @@ class HighlightsTab(QWidget):
         self._fit_detached()
         if self._case_id is None:
             self.empty.setText("Highlights of the case you read are listed here.")
-        elif not self._all:
+        elif not self._highlights():
             self.empty.setText(
                 "No highlights yet. Select text in the case and press 1–8 to highlight it."
             )

@@ -114,23 +114,29 @@ def open_rows(path: Path, count: int, repeat: int) -> list[tuple[str, ...]]:
         assert app is not None
         ids = {name: library.resolve(case.key) for name, case in
                (("none", base), ("marked", marked), ("other", other))}  # fmt: skip
-        times: dict[str, list[float]] = {"none": [], "marked": []}
 
         def show(name: str) -> None:
             window._show_case(ids[name])
             app.processEvents()  # layout and paint, as the reader sees it
 
-        for _ in range(repeat):
-            for name in ("none", "marked"):
-                show("other")
-                times[name].append(_ms(lambda name=name: show(name)))  # type: ignore[misc]
+        rows = []
+        # As the window starts (the Note tab in front), then with the Highlights tab in
+        # front, which lists them all on every open.
+        for tab, label in ((0, ""), (1, ", Highlights tab in front")):
+            window.notes.tabs.setCurrentIndex(tab)
+            times: dict[str, list[float]] = {"none": [], "marked": []}
+            for _ in range(repeat):
+                for name in ("none", "marked"):
+                    show("other")
+                    times[name].append(_ms(lambda name=name: show(name)))  # type: ignore[misc]
+            none, marked_ms = statistics.median(times["none"]), statistics.median(times["marked"])
+            ratio = marked_ms / none
+            rows.append(
+                _row(f"open a case with {held} highlights{label}, median ms", f"{marked_ms:.1f}",
+                     f"{none:.1f}", f"{ratio:.2f}", "≤ 1.5×", ratio <= 1.5)
+            )  # fmt: skip
         window.close()
-    none, marked_ms = statistics.median(times["none"]), statistics.median(times["marked"])
-    ratio = marked_ms / none
-    return [
-        _row(f"open a case with {held} highlights, median ms", f"{marked_ms:.1f}",
-             f"{none:.1f}", f"{ratio:.2f}", "≤ 1.5×", ratio <= 1.5),
-    ]  # fmt: skip
+    return rows
 
 
 def browser_rows(path: Path, count: int) -> list[tuple[str, ...]]:
