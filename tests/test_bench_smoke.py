@@ -33,3 +33,18 @@ def test_whole_benchmark_runs_at_a_thousand_cases() -> None:
                    "open a case", "start-up to first case", "peak memory",
                    "damage check before a run's first write"):  # fmt: skip
         assert figure in result.stdout
+
+
+def test_highlight_benchmarks_run() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for command in (
+        ["tests/bench/bench_highlights.py", "--highlights", "20", "--browser", "500",
+         "--repeat", "3"],
+        ["tests/bench/bench_anchoring.py", "--highlights", "50", "--kb", "10", "--repeat", "1"],
+    ):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True,
+            check=False, timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "re-anchor" in result.stdout or "highlight browser first screen" in result.stdout

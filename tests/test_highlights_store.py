@@ -203,6 +203,12 @@ def test_marks_counts_and_browser(filled: Library) -> None:
     assert filled.highlight_ids(HighlightFilter(tag="pleura")) == [rows_id(filled, first)]
     assert filled.highlight_ids(HighlightFilter(text="HABITUS")) == [rows_id(filled, second)]
     assert filled.highlight_ids(HighlightFilter(text="100%_")) == []
+    # Words of the case's title find its highlights too.
+    title_word = "pleuritic"
+    assert set(filled.highlight_ids(HighlightFilter(text=title_word))) == {
+        rows_id(filled, first),
+        rows_id(filled, second),
+    }
     assert filled.highlight_tags() == [("Pleura", 1)]
     filled.trash(case_id)
     assert filled.highlight_ids(HighlightFilter()) == []

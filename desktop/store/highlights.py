@@ -456,9 +456,14 @@ def _browse_where(conn: sqlite3.Connection, wanted: HighlightFilter) -> tuple[st
         params.append(wanted.tag)
     match = fts_query(cut_query(wanted.text)[0]) if wanted.text.strip() else None
     if match is not None:
-        # Words of the quote, comment or tags, the last one as a prefix (typed as you go).
-        conditions.append("x.id IN (SELECT rowid FROM highlights_fts WHERE highlights_fts MATCH ?)")
-        params.append(match)
+        # Words of the quote, comment or tags, or of the case's title; the last one as a
+        # prefix (typed as you go). Both through the search indexes, never a scan.
+        conditions.append(
+            "(x.id IN (SELECT rowid FROM highlights_fts WHERE highlights_fts MATCH ?)"
+            " OR (x.case_source, x.case_source_id) IN (SELECT source, source_id FROM cases"
+            " WHERE id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)))"
+        )
+        params.extend([match, f"{{title}} : ({match})"])
     return " AND ".join(conditions), tuple(params)
 
 

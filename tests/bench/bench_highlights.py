@@ -200,9 +200,9 @@ def browser_rows(path: Path, count: int) -> list[tuple[str, ...]]:
 
 
 def fill_highlights(library: Library, count: int) -> None:
-    """`count` highlights over 2,000 generated cases, written as the store writes them but
-    in one statement per case (building 100,000 through the API would take minutes)."""
-    cases = list(generate_cases(2000, seed=11))
+    """`count` highlights over up to 2,000 generated cases (50 a case), written as the store
+    writes them but in one statement (100,000 through the API would take minutes)."""
+    cases = list(generate_cases(min(2000, max(10, count // 50)), seed=11))
     rng = random.Random(2)
     with library.transaction():
         for case in cases:
