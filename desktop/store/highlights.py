@@ -135,15 +135,7 @@ def add_highlight(
             moment,
             source,
             source_id,
-            section,
-            selector.start,
-            selector.end,
-            selector.start,
-            selector.end,
-            selector.quote,
-            selector.prefix,
-            selector.suffix,
-            int(selector.unique),
+            *_selector_values(selector),
             name,
             _check_comment(comment),
             json.dumps(list(cleaned), ensure_ascii=False),
@@ -151,6 +143,22 @@ def add_highlight(
         ),
     )
     return uid
+
+
+def _selector_values(selector: Selector) -> tuple[object, ...]:
+    """A new selector's columns: section, anchor_start, anchor_end, hint_start, hint_end,
+    quote, prefix, suffix, unique_quote (placed where it was made)."""
+    return (
+        selector.section,
+        selector.start,
+        selector.end,
+        selector.start,
+        selector.end,
+        selector.quote,
+        selector.prefix,
+        selector.suffix,
+        int(selector.unique),
+    )
 
 
 def _highlight(row: Sequence[Any], texts: Mapping[str, str] | None) -> Highlight:
@@ -410,15 +418,7 @@ def attach(
         " hint_end = ?, quote = ?, prefix = ?, suffix = ?, unique_quote = ?, anchored_to = ?,"
         " updated_at = ? WHERE id = ?",
         (
-            section,
-            selector.start,
-            selector.end,
-            selector.start,
-            selector.end,
-            selector.quote,
-            selector.prefix,
-            selector.suffix,
-            int(selector.unique),
+            *_selector_values(selector),
             digest,
             stamp(now),
             row_id,

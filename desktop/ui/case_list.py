@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTa
 from desktop.model import CaseFilter, CaseId, ListRow
 from desktop.store import Changes, Hit, Library
 from desktop.ui.change_bus import ChangeBus
+from desktop.ui.paging import paged_row
 from desktop.ui.roles import Roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -233,19 +234,18 @@ class CaseTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _row(self, row: int) -> ListRow | None:
-        page_number = row // self.PAGE_SIZE
-        page = self._pages.get(page_number)
-        if page is None:
-            start = page_number * self.PAGE_SIZE
-            ids = self._ids[start : start + self.PAGE_SIZE]
-            loaded = {r.summary.id: r for r in self._library.rows(ids)}
-            page = [loaded.get(case_id) for case_id in ids]
-            self._pages[page_number] = page
-            while len(self._pages) > self.MAX_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(page_number)
-        return page[row % self.PAGE_SIZE]
+        return paged_row(
+            self._pages,
+            self._ids,
+            row,
+            page_size=self.PAGE_SIZE,
+            max_pages=self.MAX_PAGES,
+            load=self._load_page,
+        )
+
+    def _load_page(self, ids: Sequence[CaseId]) -> list[ListRow | None]:
+        loaded = {r.summary.id: r for r in self._library.rows(list(ids))}
+        return [loaded.get(case_id) for case_id in ids]
 
 
 _ROLES_WITH_ROW = frozenset(

@@ -439,17 +439,24 @@ class DetailPane(QWidget):
                 trimmed.append((key, start + lead, end - tail))
         return trimmed
 
-    def show_passage(self, key: str, start: int, end: int) -> bool:
-        """Selects a passage of a section and scrolls to it; False if it is not shown."""
+    def _passage_cursor(self, key: str, start: int, end: int) -> QTextCursor | None:
+        """A cursor selecting a passage of a section, or None if it is not shown."""
         if self.positions is None:
-            return False
+            return None
         first = self.positions.to_document(key, start)
         last = self.positions.to_document(key, end)
         if first is None or last is None:
-            return False
+            return None
         cursor = QTextCursor(self.view.document())
         cursor.setPosition(first)
         cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    def show_passage(self, key: str, start: int, end: int) -> bool:
+        """Selects a passage of a section and scrolls to it; False if it is not shown."""
+        cursor = self._passage_cursor(key, start, end)
+        if cursor is None:
+            return False
         self.view.setTextCursor(cursor)
         self.view.ensureCursorVisible()
         return True
@@ -457,16 +464,10 @@ class DetailPane(QWidget):
     def flash_passage(self, key: str, start: int, end: int) -> bool:
         """Scrolls to a passage of a section and blinks it for about a second (the text cursor
         goes to its start, nothing selected); False if it is not shown."""
-        if self.positions is None:
+        cursor = self._passage_cursor(key, start, end)
+        if cursor is None:
             return False
-        first = self.positions.to_document(key, start)
-        last = self.positions.to_document(key, end)
-        if first is None or last is None:
-            return False
-        cursor = QTextCursor(self.view.document())
-        cursor.setPosition(first)
-        cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
-        self._scroll_to(first, last)
+        self._scroll_to(cursor.selectionStart(), cursor.selectionEnd())
         flash = QTextEdit.ExtraSelection()
         flash.cursor = cursor
         flash.format = QTextCharFormat()

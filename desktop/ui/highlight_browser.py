@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -40,6 +40,7 @@ from desktop.ui.delegates import SwatchDelegate
 from desktop.ui.highlighting import delete_highlight_with_undo, swatch_icon
 from desktop.ui.highlights_tab import section_label
 from desktop.ui.operations import Operations
+from desktop.ui.paging import paged_row
 from desktop.ui.roles import Roles
 from desktop.ui.undo import UndoStack
 
@@ -170,26 +171,24 @@ class HighlightTableModel(QAbstractTableModel):
     # --- internals -------------------------------------------------------------------------
 
     def _row(self, row: int) -> HighlightRow | None:
-        page_number = row // self.PAGE_SIZE
-        page: list[HighlightRow | None] | None = self._pages.get(page_number)
-        if page is None:
-            start = page_number * self.PAGE_SIZE
-            ids = self._ids[start : start + self.PAGE_SIZE]
-            loaded = self._library.highlight_rows(ids)
-            if len(loaded) == len(ids):
-                page = list(loaded)
-            else:
-                # Another program deleted some since the ids were read, and the rows do not
-                # say which: show none of this page rather than rows on the wrong ids, and
-                # read the list again.
-                page = [None] * len(ids)
-                QTimer.singleShot(0, self.reload)
-            self._pages[page_number] = page
-            while len(self._pages) > self.MAX_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(page_number)
-        return page[row % self.PAGE_SIZE]
+        return paged_row(
+            self._pages,
+            self._ids,
+            row,
+            page_size=self.PAGE_SIZE,
+            max_pages=self.MAX_PAGES,
+            load=self._load_page,
+        )
+
+    def _load_page(self, ids: Sequence[int]) -> list[HighlightRow | None]:
+        loaded = self._library.highlight_rows(ids)
+        if len(loaded) == len(ids):
+            return list(loaded)
+        # Another program deleted some since the ids were read, and the rows do not say
+        # which: show none of this page rather than rows on the wrong ids, and read the list
+        # again.
+        QTimer.singleShot(0, self.reload)
+        return [None] * len(ids)
 
 
 _ROLES_WITH_ROW = frozenset(
