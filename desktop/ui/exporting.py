@@ -3,7 +3,6 @@ the GUI thread (a thousand cases take over a second, longer on a slow or synced 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,12 +13,13 @@ from desktop.export import ExportReport, export_notes
 from desktop.model import CaseId
 from desktop.store import Library
 from desktop.ui.operations import Operations
+from desktop.ui.workers import ThreadWorker
 
 #: How many failed files the message lists (the rest are counted).
 _FAILURES_SHOWN = 8
 
 
-class ExportWorker(QObject):
+class ExportWorker(ThreadWorker):
     """Writes the Markdown files on a thread of its own, with a connection of its own.
 
     Signals:
@@ -36,22 +36,11 @@ class ExportWorker(QObject):
         case_ids: Sequence[CaseId] | None,
         parent: QObject | None = None,
     ):
-        super().__init__(parent)
+        # Not a daemon: quitting mid-export lets it finish, so no case is left half done.
+        super().__init__("lightbox-export", daemon=False, parent=parent)
         self._library = library
         self._folder = folder
         self._case_ids = None if case_ids is None else list(case_ids)
-        # Not a daemon: quitting mid-export lets it finish, so no case is left half done.
-        self._thread = threading.Thread(target=self._run, name="lightbox-export")
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         result: ExportReport | Exception

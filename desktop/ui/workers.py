@@ -106,7 +106,29 @@ class SearchWorker(QObject):
         return self._library
 
 
-class ImportWorker(QObject):
+class ThreadWorker(QObject):
+    """Work done once on a thread of its own (its `_run`), which a subclass reports through
+    its own signals."""
+
+    def __init__(self, name: str, *, daemon: bool, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class ImportWorker(ThreadWorker):
     """Imports on its own thread, with progress and cancel.
 
     Signals:
@@ -119,24 +141,13 @@ class ImportWorker(QObject):
     finished = Signal(object)
 
     def __init__(self, library: Library, paths: list[Path], parent: QObject | None = None):
-        super().__init__(parent)
+        super().__init__("lightbox-import", daemon=True, parent=parent)
         self._library = library
         self._paths = paths
         self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lightbox-import", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
 
     def cancel(self) -> None:
         self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         from desktop.importer import ImportReport, count_case_files, import_paths
