@@ -365,8 +365,9 @@ class _Anchorer:
         quote, start, end = selector.quote, selector.start, selector.end
         short = len(quote) < SHORT_QUOTE
         if 0 <= start and text[start:end] == quote:
-            # A short word at its old offsets may be another instance that slid into place.
-            if not short or max(_sides(selector, text, start, end)[:2]) >= MIN_SIDE:
+            # A short word at its old offsets may be another instance that slid into place:
+            # like everywhere else, it needs one side of its context exactly as it was.
+            if not short or _one_side_exact(selector, text, start, end):
                 return Placement(key, start, end, "position", 1.0)
         starts = self._occurrences(key, text, quote)
         if len(starts) == 1 and selector.unique:

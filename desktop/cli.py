@@ -182,7 +182,11 @@ def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> N
     adding = actions.add_parser("add", parents=[common], help="highlight a passage; prints its id")
     adding.add_argument("id", metavar="ID", help="the case, SOURCE:ID")
     adding.add_argument(
-        "--section", required=True, metavar="KEY", help="a section key, as in show --json"
+        "--section",
+        required=True,
+        metavar="KEY",
+        help="a section key, as in show --json's sections (offsets refer to their text); a"
+        " kind with parts (discussion, differential, reference) searches them in order",
     )
     adding.add_argument("--quote", required=True, metavar="TEXT", help="the words to highlight")
     adding.add_argument(
@@ -202,6 +206,11 @@ def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> N
     listing = actions.add_parser("list", parents=[common], help="a case's highlights")
     listing.add_argument("id", metavar="ID")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument(
+        "--deleted",
+        action="store_true",
+        help="the deleted ones instead (undelete brings them back)",
+    )
     for name, what in (("delete", "delete a highlight"), ("undelete", "bring one back")):
         acting = actions.add_parser(name, parents=[common], help=what)
         acting.add_argument("hid", metavar="HID", help="its id, or a unique beginning of it")
@@ -591,7 +600,7 @@ def _highlight(library: Library, args: argparse.Namespace) -> int:
     if command == "add":
         return _highlight_add(library, args)
     if command == "list":
-        return _highlight_list(library, args.id, as_json=args.json)
+        return _highlight_list(library, args.id, as_json=args.json, deleted=args.deleted)
     try:
         uid = library.resolve_highlight(_text_argument(args.hid, "HID"))
         if command == "delete":
@@ -606,7 +615,7 @@ def _highlight(library: Library, args: argparse.Namespace) -> int:
 def _highlight_add(library: Library, args: argparse.Namespace) -> int:
     """Highlights the Nth occurrence of a quote in a section; prints the new id alone."""
     from desktop.palette import colour_named
-    from desktop.sections import case_sections
+    from desktop.sections import case_sections, section_kind
 
     try:
         colour = colour_named(args.colour).name
@@ -622,17 +631,21 @@ def _highlight_add(library: Library, args: argparse.Namespace) -> int:
     if case is None:
         raise UsageError(f"no case {args.id} in {library.path}")
     texts = {section.key: section.text for section in case_sections(case)}
-    if args.section not in texts:
+    # A key, or a kind whose parts are searched in reading order ("discussion" for all of
+    # discussion.background, discussion.outcome...).
+    keys = [args.section] if args.section in texts else [
+        key for key in texts if section_kind(key) == args.section
+    ]  # fmt: skip
+    if not keys:
         raise UsageError(
             f"case {case.key} has no section {args.section!r}; its sections: {', '.join(texts)}"
         )
-    start = _occurrence(
-        texts[args.section], quote, args.occurrence, f"{args.section} of {case.key}"
-    )
+    where = f"{args.section} of {case.key}"
+    section, start = _occurrence({key: texts[key] for key in keys}, quote, args.occurrence, where)
     try:
         uid = library.add_highlight(
             case_id,
-            args.section,
+            section,
             start,
             start + len(quote),
             colour=colour,
@@ -645,19 +658,21 @@ def _highlight_add(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
-def _occurrence(text: str, quote: str, wanted: int, where: str) -> int:
-    """Where the `wanted`th occurrence of `quote` starts in `text` (occurrences counted as
-    str.count does: without overlaps).
+def _occurrence(texts: dict[str, str], quote: str, wanted: int, where: str) -> tuple[str, int]:
+    """The section and start of the `wanted`th occurrence of `quote` in the texts, taken in
+    their order (occurrences counted as str.count does: without overlaps).
 
     Raises:
         UsageError: the quote is not there, or not that many times; the message says which.
     """
-    found, start = 0, 0
-    while (at := text.find(quote, start)) >= 0:
-        found += 1
-        if found == wanted:
-            return at
-        start = at + len(quote)
+    found = 0
+    for key, text in texts.items():
+        start = 0
+        while (at := text.find(quote, start)) >= 0:
+            found += 1
+            if found == wanted:
+                return key, at
+            start = at + len(quote)
     if not found:
         raise UsageError(
             f"the quote is not in section {where} (its text is as show --json prints it)"
@@ -668,14 +683,14 @@ def _occurrence(text: str, quote: str, wanted: int, where: str) -> int:
     )
 
 
-def _highlight_list(library: Library, key: str, *, as_json: bool) -> int:
+def _highlight_list(library: Library, key: str, *, as_json: bool, deleted: bool) -> int:
     case_id = _resolve(library, key)
-    found = library.highlights(case_id)
+    found = library.deleted_highlights(case_id) if deleted else library.highlights(case_id)
     if as_json:
         _print_json([_highlight_json(highlight) for highlight in found])
         return 0
     if not found:
-        print(f"No highlights on {key}.")
+        print(f"No {'deleted ' if deleted else ''}highlights on {key}.")
     for highlight in found:
         place = (
             f"{highlight.section} {highlight.start}-{highlight.end}"

@@ -418,7 +418,8 @@ def _cases_with_notes(library: Library) -> list[CaseId]:
     """Every case out of the Trash with a note or a live highlight, by title."""
     ids = set(library.case_ids(CaseFilter("notes")))
     rows = library.highlight_rows(library.highlight_ids(HighlightFilter()))
-    ids.update(row.highlight.case_id for row in rows)
+    # A highlight whose case is not in the library has no case to export.
+    ids.update(row.highlight.case_id for row in rows if row.highlight.case_id is not None)
     return library.sort_ids(list(ids), "title", False)
 
 

@@ -187,7 +187,8 @@ class Highlight:
 
     Attributes:
         uid: Its record's stable id (what the command line and merges name it by).
-        case_id: The case it belongs to (a local row id).
+        case_id: The case it belongs to (a local row id); None for a highlight whose case
+            is not in this library (a merge brought it before its case).
         section: The section key it sits in (or last sat in, when detached).
         start: Where it starts in that section's canonical text (characters); None when
             detached.
@@ -203,7 +204,7 @@ class Highlight:
     """
 
     uid: str
-    case_id: CaseId
+    case_id: CaseId | None
     section: str
     start: int | None
     end: int | None

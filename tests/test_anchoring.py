@@ -471,6 +471,28 @@ def test_h_2798_unique_word_is_not_moved_to_another_section() -> None:
     assert anchor(sel, v2) is None
 
 
+def test_short_quote_at_its_old_offsets_in_a_lookalike_sentence_is_detached() -> None:
+    """h#2798 / h#2634 at the old offsets: "cyst" was highlighted in the left kidney's
+    sentence; that sentence lost the word, and text added above slid the right kidney's
+    "cyst" exactly onto the old offsets. Its context differs on both sides: detached."""
+    old = (
+        "Ultrasound of both kidneys. Right kidney: a simple cyst of 2 cm at the upper pole."
+        " Left kidney: a simple cyst of 3 cm at the lower pole."
+    )
+    start = old.index("cyst", old.index("Left"))
+    selector = make_selector("f", old, start, start + 4)
+    body = (
+        "Right kidney: a simple cyst of 2 cm at the upper pole. Left kidney: normal, no focal"
+        " lesion."
+    )
+    lead = ("Ultrasound of both kidneys and bladder, reviewed. " + "x" * 200)[
+        : start - body.index("cyst") - 1
+    ]
+    new = f"{lead} {body}"
+    assert new[start : start + 4] == "cyst"
+    assert anchor(selector, {"f": new}) is None
+
+
 def test_h_2634_short_quote_never_matches_part_of_another_word() -> None:
     """h#2634: a short quote ("Linus") was matched to a piece of another word ("chines")."""
     v1 = {"discussion.background": "Wilms tumour is the commonest renal tumour of childhood."}

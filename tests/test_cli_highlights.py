@@ -120,8 +120,38 @@ def test_delete_and_undelete_by_a_unique_beginning_of_the_id(lib: Path) -> None:
     ).strip()
     assert _ok(lib, "highlight", "delete", uid[:6]) == ""
     assert _listed(lib) == []
+    # The deleted ones are listed on request, so a script (or a reader after a restart)
+    # finds the id to bring back.
+    deleted = json.loads(_ok(lib, "highlight", "list", CASE, "--deleted", "--json"))
+    assert [(h["id"], h["quote"]) for h in deleted] == [(uid, "trachea")]
+    assert "trachea" in _ok(lib, "highlight", "list", CASE, "--deleted")
     assert _ok(lib, "highlight", "undelete", uid.upper()) == ""
     assert [h["id"] for h in _listed(lib)] == [uid]
+    assert json.loads(_ok(lib, "highlight", "list", CASE, "--deleted", "--json")) == []
+
+
+def test_a_kind_with_parts_is_searched_part_by_part(lib: Path) -> None:
+    """`--section discussion` (the issue's example) finds the quote in whichever part of
+    the discussion holds it; --occurrence counts across the parts in reading order."""
+    sections = _sections(lib)
+    parts = [key for key in sections if key.startswith("discussion.")]
+    assert len(parts) > 1 and "discussion" not in sections
+    quote = "pneumothorax"
+    total = sum(sections[key].count(quote) for key in parts)
+    assert total >= 3
+    first = sections[parts[0]].count(quote)
+    uid = _ok(
+        lib, "highlight", "add", CASE, "--section", "discussion", "--quote", quote,
+        "--occurrence", str(first + 1),
+    ).strip()  # fmt: skip
+    (made,) = [h for h in _listed(lib) if h["id"] == uid]
+    later = [key for key in parts[1:] if quote in sections[key]][0]
+    assert made["section"] == later
+    assert sections[later][made["start"] : made["end"]] == quote
+    assert f"occurs {total} times" in _fails(
+        lib, "highlight", "add", CASE, "--section", "discussion", "--quote", quote,
+        "--occurrence", str(total + 1),
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(

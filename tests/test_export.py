@@ -447,6 +447,21 @@ def test_trashed_cases_are_left_out_of_a_whole_export(filled: Library, tmp_path:
     ]
 
 
+def test_a_highlight_whose_case_is_not_here_exports_no_other_case(
+    filled: Library, tmp_path: Path
+) -> None:
+    """A highlight a merge brought before its case names no case of this library: nothing
+    is exported for it (and never the case that happens to have row id 1)."""
+    filled._conn.execute(
+        "UPDATE highlights SET case_source_id = 'not-here' WHERE colour = 'yellow'"
+    )
+    report = export_notes(filled, tmp_path, now=NOW)
+    assert sorted(path.name for path in report.written) == sorted(
+        file_name(_get(filled, filled.resolve(key)))
+        for key in ("lightbox:chest-01", "lightbox:neuro-01")
+    )
+
+
 def test_files_are_utf8_with_unix_line_ends(filled: Library, tmp_path: Path) -> None:
     report = export_notes(filled, tmp_path, now=NOW)
     for path in (*report.written, tmp_path / INDEX_NAME):

@@ -220,7 +220,7 @@ def test_the_colour_bar_offers_the_colours_and_makes_a_highlight(
     assert controller.offer_colour_bar()
     bar = controller.colour_bar
     assert bar.isVisible()
-    assert bar.swatches["yellow"].toolTip() == "Yellow (1)"
+    assert bar.swatches["yellow"].toolTip() == tooltip_html("Yellow (1)")
     qtbot.keyClick(pane.view, Qt.Key.Key_Escape)  # Esc hides it, and only it
     assert not bar.isVisible()
     assert pane.view.textCursor().hasSelection()
@@ -346,7 +346,13 @@ def test_preferences_save_a_meaning_that_the_colour_bar_shows(window: MainWindow
     assert dialog.meaning_edits["red"].maxLength() == 80
     select(window.detail, "imaging_findings", *span("imaging_findings", "upper lobe"))
     assert window.highlighting.offer_colour_bar()
-    assert window.highlighting.colour_bar.swatches["red"].toolTip() == "Red (2) — key finding"
+    swatches = window.highlighting.colour_bar.swatches
+    assert swatches["red"].toolTip() == tooltip_html("Red (2) — key finding")
+    # A meaning is the reader's text, never markup (a tooltip would render it).
+    window.library.set_colour_meaning("blue", '<img src="file:///etc/hostname"><b>x</b>')
+    window.highlighting.colour_bar.set_meanings(window.library.colour_meanings())
+    assert "<img" not in swatches["blue"].toolTip()
+    assert "&lt;img" in swatches["blue"].toolTip()
     assert window.preferences_action.shortcut().toString() == "Ctrl+,"
 
 

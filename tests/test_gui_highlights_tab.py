@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.importer import import_paths
 from desktop.model import CaseId
-from desktop.store import Changes, Library
+from desktop.store import Changes, Library, StorageUnavailable
 from desktop.store.highlights import section_texts
 from desktop.ui.highlights_tab import (
     CommentEditor,
@@ -224,6 +224,50 @@ def test_delete_key_deletes_and_undo_brings_it_back(qtbot: QtBot, window: MainWi
     window.undo_action.trigger()
     qtbot.waitUntil(lambda: window.notes.tabs.tabText(1) == "Highlights (3)")
     assert quotes(tab) == [quote for _, quote, *_ in MARKED]
+
+
+def test_a_deletion_can_be_undone_after_a_restart(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Deletion is a tombstone: the next run's Edit > Undo still brings it back."""
+    tab = tab_of(window)
+    uid = tab.model.highlight(0).uid
+    assert tab.delete(uid)
+    window.close()  # saves the window's state, this Undo with it
+    window.library.close()
+    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "settings.ini") as again:
+        assert again.undo_action.isEnabled()
+        assert again.undo_action.text() == "Undo Delete Highlight"
+        again.undo_action.trigger()
+        case_id = again.library.resolve(CASE)
+        assert uid in [h.uid for h in again.library.highlights(case_id)]
+        assert not again.undo_action.isEnabled()
+
+
+def test_an_undo_that_fails_stays_and_undoes_nothing_older(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undo stops at a step it could not undo (disk full, say), keeps it for another try,
+    and never undoes an older step in its place."""
+    tab = tab_of(window)
+    older, newer = tab.model.highlight(0).uid, tab.model.highlight(1).uid
+    assert tab.delete(older) and tab.delete(newer)
+    monkeypatch.setattr(
+        "desktop.ui.operations.QMessageBox.warning", lambda *_, **__: None
+    )  # the failure is told; nobody here to close the message
+
+    def refused(*_: object) -> Changes:
+        raise StorageUnavailable("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(window.library, "undelete_highlight", refused)
+        assert not window.undo_stack.undo()
+    case_id = window.library.resolve(CASE)
+    live = [h.uid for h in window.library.highlights(case_id)]
+    assert older not in live and newer not in live  # nothing older undone instead
+    assert window.undo_action.text() == "Undo Delete Highlight"
+    assert window.undo_stack.undo()  # tried again, now it works
+    assert newer in [h.uid for h in window.library.highlights(case_id)]
 
 
 def test_the_context_menu_deletes(qtbot: QtBot, window: MainWindow) -> None:

@@ -3,15 +3,18 @@ their case's text changes (never dropped), listed, browsed, counted and searched
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 
 from desktop.importer import import_paths
 from desktop.model import CaseId, HighlightFilter
 from desktop.store.changes import Changes
+from desktop.store.errors import StorageUnavailable
 from desktop.store.highlights import clean_tags, section_texts
 from desktop.store.library import Library
 from tests.conftest import SAMPLE_CASES
@@ -253,3 +256,31 @@ def test_tags_are_stored_as_a_json_list(filled: Library) -> None:
     uid = mark(filled, tags=['quote " and ]'])
     stored = filled._conn.execute("SELECT tags FROM highlights WHERE uid = ?", (uid,)).fetchone()
     assert json.loads(stored[0]) == ['quote " and ]']
+
+
+def test_a_library_that_cannot_be_written_still_shows_highlights_on_their_words(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placements made against another text (a merge, an older Lightbox) are placed again
+    when read; if that cannot be written (a full or read-only disk) they are placed for the
+    reading only, never drawn at their stale offsets on other words."""
+    uid = mark(filled)
+    edited(filled, ("The erect", "Compared with the prior film, the erect"))
+    filled._conn.execute(
+        "UPDATE highlights SET anchored_to = 'elsewhere', anchor_start = 0, anchor_end = 3"
+    )
+
+    @contextlib.contextmanager
+    def refused() -> Iterator[None]:
+        raise StorageUnavailable("disk full")
+        yield
+
+    monkeypatch.setattr(filled, "transaction", refused)
+    case_id = chest(filled)
+    for _ in range(2):  # not remembered: each reading places them again
+        (shown,) = filled.highlights(case_id)
+        assert (shown.uid, shown.text) == (uid, QUOTE)
+        ((_, section, start, end, _),) = filled.highlight_marks(case_id)
+        assert (section, start, end) == ("imaging_findings", shown.start, shown.end)
+    stored = filled._conn.execute("SELECT anchor_start FROM highlights WHERE uid = ?", (uid,))
+    assert stored.fetchone()[0] == 0  # nothing was written

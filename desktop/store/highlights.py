@@ -17,12 +17,13 @@ reader's own changes, which are what merges must order.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop.anchoring import Placement, Selector, anchor_all, make_selector
 from desktop.model import (
@@ -168,7 +169,7 @@ def _highlight(row: Sequence[Any], texts: Mapping[str, str] | None) -> Highlight
         text = texts.get(row[2], "")[start:end]
     return Highlight(
         uid=row[0],
-        case_id=CaseId(row[1]),
+        case_id=CaseId(row[1]) if row[1] is not None else None,
         section=row[2],
         start=start,
         end=end,
@@ -207,25 +208,68 @@ def reanchor(conn: sqlite3.Connection, case_id: CaseId) -> int:
 
     Must run inside a transaction (the one that changed the text, where there is one).
     """
+    rows, placements, digest = _placements(conn, case_id)
+    changed = 0
+    for row, placement in zip(rows, placements, strict=True):
+        changed += _place(conn, row, placement, digest)
+    return changed
+
+
+#: A highlight or its mark (what `placed_for_now` moves).
+Item = TypeVar("Item", Highlight, HighlightMark)
+
+
+def placed_for_now(conn: sqlite3.Connection, case_id: CaseId, found: list[Item]) -> list[Item]:
+    """The case's highlights (or marks) as read, each that needs re-anchoring where
+    `reanchor` would put it, without writing: for a library that cannot be written to."""
+    rows, placements, _ = _placements(conn, case_id)
+    placed = {row[10]: placement for row, placement in zip(rows, placements, strict=True)}
+    if not placed:
+        return found
+    case = get_case(conn, case_id)
+    texts = section_texts(case) if case is not None else {}
+    return [_moved(item, placed, texts) for item in found]
+
+
+def _moved(item: Item, placed: dict[str, Placement | None], texts: dict[str, str]) -> Item:
+    """A highlight (or its mark) where `placed` puts it, if it names it (None: detached)."""
+    uid = item.uid if isinstance(item, Highlight) else item[0]
+    if uid not in placed:
+        return item
+    where = placed[uid]
+    section = where.section if where is not None else _section_of(item)
+    start = where.start if where is not None else None
+    end = where.end if where is not None else None
+    if isinstance(item, Highlight):
+        text = texts.get(section, "")[start:end] if start is not None else ""
+        return dataclasses.replace(item, section=section, start=start, end=end, text=text)
+    return (uid, section, start, end, item[4])
+
+
+def _section_of(item: Highlight | HighlightMark) -> str:
+    return item.section if isinstance(item, Highlight) else item[1]
+
+
+def _placements(
+    conn: sqlite3.Connection, case_id: CaseId
+) -> tuple[list[Any], list[Placement | None], str]:
+    """The case's highlights placed against another text of it, where they go now, and the
+    case's content hash."""
     source, source_id, digest = _case_row(conn, case_id)
     rows = conn.execute(
         "SELECT id, section, hint_start, hint_end, quote, prefix, suffix, unique_quote,"
-        " anchor_start, anchor_end FROM highlights WHERE case_source = ?"
+        " anchor_start, anchor_end, uid FROM highlights WHERE case_source = ?"
         " AND case_source_id = ? AND deleted_at IS NULL AND anchored_to != ?",
         (source, source_id, digest),
     ).fetchall()
     if not rows:
-        return 0
+        return [], [], digest
     case = get_case(conn, case_id)
     assert case is not None
     selectors = [
         Selector(row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7])) for row in rows
     ]
-    placements = anchor_all(selectors, section_texts(case))
-    changed = 0
-    for row, placement in zip(rows, placements, strict=True):
-        changed += _place(conn, row, placement, digest)
-    return changed
+    return rows, anchor_all(selectors, section_texts(case)), digest
 
 
 def _place(
@@ -256,17 +300,20 @@ def _place(
     return int((placement.section, placement.start, placement.end) != (row[1], row[8], row[9]))
 
 
-def highlights_of(conn: sqlite3.Connection, case_id: CaseId) -> list[Highlight]:
+def highlights_of(
+    conn: sqlite3.Connection, case_id: CaseId, *, deleted: bool = False
+) -> list[Highlight]:
     """The case's live highlights in reading order (section, then start); detached ones
     last, oldest first. Placements are as stored: call `reanchor` first if
-    `needs_reanchoring`."""
+    `needs_reanchoring`. With `deleted`, its deleted ones (tombstones) instead, as they
+    were placed when deleted."""
     case = get_case(conn, case_id)
     if case is None:
         return []
     texts = section_texts(case)
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM highlights x JOIN {_CASE_OF}"
-        " WHERE c.id = ? AND x.deleted_at IS NULL",
+        f" WHERE c.id = ? AND x.deleted_at IS {'NOT ' if deleted else ''}NULL",
         (case_id,),
     ).fetchall()
     order = {key: index for index, key in enumerate(texts)}

@@ -38,6 +38,7 @@ from desktop.store.errors import (
     NotALibrary,
     classify,
 )
+from desktop.store.highlights import Item as HighlightItem
 from desktop.store.listing import Hit
 from desktop.store.records import READER_TABLES, instant
 from desktop.store.schema import SCHEMA_VERSION, migrate, user_version
@@ -638,6 +639,13 @@ class Library:
             "highlights", case_id, lambda: highlights.highlights_of(self._conn, case_id)
         )
 
+    def deleted_highlights(self, case_id: CaseId) -> list[Highlight]:
+        """The case's deleted highlights (tombstones, which `undelete_highlight` brings
+        back), in reading order as they were placed when deleted."""
+        return _guard(
+            self.path, lambda: highlights.highlights_of(self._conn, case_id, deleted=True)
+        )
+
     def highlight_marks(self, case_id: CaseId) -> list[HighlightMark]:
         """The case's live highlights as (uid, section, start, end, colour), placed as
         `highlights` places them: what drawing the page needs, cheaper to read."""
@@ -645,7 +653,9 @@ class Library:
             "marks", case_id, lambda: highlights.marks_of(self._conn, case_id)
         )
 
-    def _fresh_highlights(self, what: str, case_id: CaseId, read: Callable[[], list[T]]) -> list[T]:
+    def _fresh_highlights(
+        self, what: str, case_id: CaseId, read: Callable[[], list[HighlightItem]]
+    ) -> list[HighlightItem]:
         """`read()` of a case's highlights once they are placed on its text as it is now;
         the same answer again until something changes the library."""
         moment = (case_id, self.data_version(), self._writes)
@@ -657,7 +667,11 @@ class Library:
                 with self.transaction():
                     highlights.reanchor(self._conn, case_id)
             except LibraryError:
-                pass  # shown as stored; placed again at the next write
+                # Not written (a read-only or full disk): placed for this reading only, and
+                # not kept, so the next reading tries to write it again.
+                return _guard(
+                    self.path, lambda: highlights.placed_for_now(self._conn, case_id, read())
+                )
         found = _guard(self.path, read)
         self._highlights_read[what] = ((case_id, self.data_version(), self._writes), found)
         return list(found)

@@ -162,7 +162,9 @@ def sort_ids(
     # A temporary table keeps the statement short whatever the number of hits.
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS sort_ids (id INTEGER PRIMARY KEY)")
     try:
-        conn.executemany("INSERT OR IGNORE INTO temp.sort_ids VALUES (?)", [(i,) for i in ids])
+        # (None is no case: SQLite would make it a new row id.)
+        rows = [(i,) for i in ids if i is not None]
+        conn.executemany("INSERT OR IGNORE INTO temp.sort_ids VALUES (?)", rows)
         for row in conn.execute(
             f"SELECT c.id FROM {_FROM} WHERE c.id IN (SELECT id FROM temp.sort_ids)"
             f" ORDER BY {order}"

@@ -15,7 +15,7 @@ from desktop.ui.case_list import CaseListView, CaseTableModel
 from desktop.ui.operations import Operations
 from desktop.ui.reading import ReadingTracker
 from desktop.ui.sidebar import Sidebar
-from desktop.ui.undo import UndoStack
+from desktop.ui.undo import Undone, UndoStack
 
 
 class CaseActions(QObject):
@@ -79,20 +79,19 @@ class CaseActions(QObject):
             )
             self.trashed.emit(title)
 
-    def _undo_trash(self, case_id: CaseId) -> bool:
+    def _undo_trash(self, case_id: CaseId) -> Undone:
         """Restores a case this window moved to the Trash, from wherever the reader is, and
-        shows it when the list holds it. False if it is no longer in the Trash (restored
-        or deleted for good since) or the restore failed."""
+        shows it when the list holds it."""
         if self._library.trashed_at(case_id) is None:
             self._operations.tell("Nothing to undo: the case is no longer in the Trash.", 4000)
-            return False
+            return Undone.GONE
         if self._operations.run(functools.partial(self._library.untrash, case_id)) is None:
-            return False
+            return Undone.FAILED
         if not self._view.select_case(case_id):
             self._sidebar.select_filter(CaseFilter())
             self._view.select_case(case_id)
         self._operations.tell("Restored from the Trash.", 4000)
-        return True
+        return Undone.DONE
 
     def untrash_current(self) -> None:
         case_id = self._view.current_case()

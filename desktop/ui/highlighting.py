@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from desktop.model import Highlight
 from desktop.palette import COLOURS, DEFAULT_COLOUR, PALETTE, Colour
 from desktop.store import Changes, Library, LibraryError
-from desktop.ui.case_view import DetailPane
+from desktop.ui.case_view import DetailPane, tooltip_html
 from desktop.ui.operations import Operations
-from desktop.ui.undo import UndoStack
+from desktop.ui.undo import Undone, UndoStack
 
 #: A comment longer than this is cut short in the hover tooltip (the editor shows it all).
 TOOLTIP_COMMENT_CHARS = 500
@@ -65,20 +65,32 @@ def delete_highlight_with_undo(
     if changes is None:
         return False
     if undo is not None:
-
-        def bring_back() -> bool:
-            return (
-                operations.run(
-                    lambda: library.undelete_highlight(uid),
-                    what="The highlight was not brought back.",
-                    expected=EDIT_FAILURES,
-                )
-                is not None
-            )
-
-        undo.push("Undo Delete Highlight", bring_back, key=("highlight", uid))
+        push_undelete(library, operations, undo, uid)
     operations.tell("Highlight deleted. Edit > Undo (Ctrl+Z) brings it back.")
     return True
+
+
+#: The undo key of a deleted highlight: (UNDELETE, its uid).
+UNDELETE = "undelete-highlight"
+
+
+def push_undelete(library: Library, operations: Operations, undo: UndoStack, uid: str) -> None:
+    """Puts "Undo Delete Highlight" for a deleted highlight on the window's Undo (also for
+    those deleted in an earlier run: see `desktop.ui.window_state`)."""
+
+    def bring_back() -> Undone:
+        if library.highlight(uid) is None:
+            return Undone.GONE  # purged since, or another library
+        changes = operations.run(
+            lambda: library.undelete_highlight(uid),
+            what="The highlight was not brought back.",
+            expected=EDIT_FAILURES,
+        )
+        if changes is None:
+            return Undone.FAILED
+        return Undone.DONE if changes else Undone.GONE  # already back (another program)
+
+    undo.push("Undo Delete Highlight", bring_back, key=(UNDELETE, uid))
 
 
 def swatch_icon(colour: Colour, size: int = 16) -> QIcon:
@@ -185,7 +197,8 @@ class ColourBar(QFrame):
 
     def set_meanings(self, meanings: dict[str, str]) -> None:
         for colour in PALETTE:
-            self.swatches[colour.name].setToolTip(swatch_tooltip(colour, meanings))
+            # The meaning is the reader's text: never markup.
+            self.swatches[colour.name].setToolTip(tooltip_html(swatch_tooltip(colour, meanings)))
 
     def show_near(self, below: QRect, above: QRect) -> None:
         """Shows the bar under the line `below` (viewport coordinates), or over the line

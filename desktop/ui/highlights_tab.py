@@ -56,7 +56,7 @@ from desktop.model import CaseId, Highlight
 from desktop.palette import COLOURS, PALETTE
 from desktop.sections import HEADINGS, section_kind
 from desktop.store import Changes, Library, LibraryError
-from desktop.ui.case_view import DetailPane
+from desktop.ui.case_view import DetailPane, tooltip_html
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.highlighting import (
     EDIT_FAILURES,
@@ -498,10 +498,13 @@ class ColourFilter(QWidget):
                 button.setChecked(False)
                 button.blockSignals(False)
             button.setEnabled(on)
+            # The meaning is the reader's text: never markup.
             button.setToolTip(
-                f"Show only {label} highlights (click again to show all)"
-                if on
-                else f"{label}: none"
+                tooltip_html(
+                    f"Show only {label} highlights (click again to show all)"
+                    if on
+                    else f"{label}: none"
+                )
             )
 
     def clear(self) -> None:
@@ -938,13 +941,19 @@ class HighlightLink(QObject):
 
     def open_highlight(self, highlight: Highlight) -> bool:
         """Shows a highlight's case (if another is shown) and then its passage."""
-        if self._detail.case_id != highlight.case_id:
-            self._show_case(highlight.case_id)
+        case_id = highlight.case_id
+        if case_id is None:
+            self._operations.tell(
+                "That highlight's case is not in this library: import the case to read it."
+            )
+            return False
+        if self._detail.case_id != case_id:
+            self._show_case(case_id)
             if self._detail.case_id != highlight.case_id:
                 return False  # the reader chose to stay on an unsaved note
         # Placed on the case's text as it is now (the browser's copy may predate a re-import).
         current = next(
-            (h for h in self._library.highlights(highlight.case_id) if h.uid == highlight.uid),
+            (h for h in self._library.highlights(case_id) if h.uid == highlight.uid),
             None,
         )
         self._tab.select_highlight(highlight.uid)

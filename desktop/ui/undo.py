@@ -5,23 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from PySide6.QtCore import QObject, Signal
+
+
+class Undone(Enum):
+    """What undoing a step came to."""
+
+    DONE = "done"
+    #: Nothing left to undo (another program restored the case already): the step before
+    #: it is tried.
+    GONE = "gone"
+    #: It could not be undone now (disk full, locked; the reader was told): it stays the
+    #: next step, and nothing older is undone in its place.
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
 class _Step:
     text: str
-    undo: Callable[[], bool]
+    undo: Callable[[], Undone]
     key: object
 
 
 class UndoStack(QObject):
     """What Edit > Undo (Ctrl+Z) undoes, newest last.
 
-    A step is a label ("Undo Move to Trash") and a callable that undoes it and says whether
-    it did; one that finds nothing left to undo (another program already restored the case)
-    returns False and the step before it is tried.
+    A step is a label ("Undo Move to Trash") and a callable that undoes it and says how that
+    went (`Undone`).
 
     Signals:
         changed(str): what Undo would undo now ("" when nothing).
@@ -36,7 +48,7 @@ class UndoStack(QObject):
         super().__init__(parent)
         self._steps: list[_Step] = []
 
-    def push(self, text: str, undo: Callable[[], bool], key: object = None) -> None:
+    def push(self, text: str, undo: Callable[[], Undone], key: object = None) -> None:
         """Adds a step; `key` names what it undoes, for `discard`."""
         self._steps.append(_Step(text, undo, key))
         del self._steps[: -self.LIMIT]
@@ -49,15 +61,23 @@ class UndoStack(QObject):
             self._steps = kept
             self.changed.emit(self.text())
 
+    def keys(self) -> list[object]:
+        """The keys of the steps, oldest first."""
+        return [step.key for step in self._steps]
+
     def text(self) -> str:
         """What Undo would do now, as the menu says it ("" when nothing)."""
         return self._steps[-1].text if self._steps else ""
 
     def undo(self) -> bool:
-        """Undoes the newest step that still can be; False if none could."""
+        """Undoes the newest step (passing over those with nothing left to undo); False if
+        nothing was undone. A step that fails stays, to be tried again."""
         while self._steps:
             step = self._steps.pop()
+            outcome = step.undo()
+            if outcome is Undone.FAILED:
+                self._steps.append(step)
             self.changed.emit(self.text())
-            if step.undo():
-                return True
+            if outcome is not Undone.GONE:
+                return outcome is Undone.DONE
         return False

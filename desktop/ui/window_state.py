@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray
 
 from desktop.ui.case_list import DIAGNOSIS, TITLE
+from desktop.ui.highlighting import UNDELETE, push_undelete
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
@@ -46,6 +47,10 @@ def restore_state(window: MainWindow) -> None:
             pass
     if not opened and window.model.rowCount():
         window.list.select_row(0)
+    # Highlights deleted in earlier runs can still be undone (they are tombstones).
+    deleted = settings.value("undo/deleted_highlights") or []
+    for uid in [deleted] if isinstance(deleted, str) else list(deleted):
+        push_undelete(window.library, window.operations, window.undo_stack, str(uid))
 
 
 def save_state(window: MainWindow) -> None:
@@ -62,4 +67,17 @@ def save_state(window: MainWindow) -> None:
     case_id = window.startup.pending_case or window.list.current_case()
     case = window.library.get_case(case_id) if case_id is not None else None
     settings.setValue("view/last_case", case.key if case else "")
+    deleted = [uid for uid in map(_undeleted, window.undo_stack.keys()) if uid is not None]
+    settings.setValue("undo/deleted_highlights", deleted[-KEPT_UNDELETES:])
     settings.sync()
+
+
+#: Deleted highlights whose Undo outlives the run, at most (the newest).
+KEPT_UNDELETES = 50
+
+
+def _undeleted(key: object) -> str | None:
+    """The uid an undo step brings back, if it brings back a deleted highlight."""
+    if isinstance(key, tuple) and len(key) == 2 and key[0] == UNDELETE:
+        return str(key[1])
+    return None
