@@ -11,7 +11,7 @@ from desktop.importer import import_paths
 from desktop.model import CaseFilter, CaseId
 from desktop.store.changes import Changes
 from desktop.store.library import Library
-from desktop.store.records import READER_TABLES
+from desktop.store.records import READER_TABLES, new_uid, stamp
 from tests.conftest import EURORAD_DATA, SEED_CASE
 from tests.tools import shared_path
 
@@ -254,6 +254,14 @@ def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) ->
     filled.set_bookmark(case_id, True, NOW)
     filled.mark_read(case_id, NOW)
     filled.add_highlight(case_id, "title", 0, 4, now=NOW)
+    # Organising records (their store calls come with issue 13's next step).
+    for table, column, value in (("collection_members", "collection_uid", "c1"),
+                                 ("case_tags", "tag", "t")):  # fmt: skip
+        filled._conn.execute(
+            f"INSERT INTO {table} (uid, created_at, updated_at, case_source, case_source_id,"
+            f" {column}) VALUES (?, ?, ?, 'eurorad', '8455', ?)",
+            (new_uid(), stamp(NOW), stamp(NOW), value),
+        )
     filled.trash(case_id, NOW)
     before = {table: records(filled, table) for table in READER_TABLES}
     assert all(len(rows) == 1 for rows in before.values())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
 from desktop.store.changes import Changes
-from desktop.store.records import READER_TABLES, CaseKey, instant, new_uid, stamp
+from desktop.store.records import LIBRARY_TABLES, READER_TABLES, CaseKey, instant, new_uid, stamp
 
 #: Joins a reader table aliased `x` to its case, aliased `c`, by the case's identity.
 CASE_OF = "cases c ON c.source = x.case_source AND c.source_id = x.case_source_id"
@@ -395,7 +395,7 @@ def _tombstones(
     """
     cutoff = None if older_than is None else now - older_than
     found: dict[str, list[int]] = {}
-    for table in READER_TABLES:
+    for table in [*READER_TABLES, *LIBRARY_TABLES]:
         rows = conn.execute(f"SELECT id, deleted_at FROM {table} WHERE deleted_at IS NOT NULL")
         found[table] = [int(row[0]) for row in rows if cutoff is None or instant(row[1]) <= cutoff]
     return found

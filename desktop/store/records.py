@@ -67,6 +67,22 @@ READER_TABLES: dict[str, Cardinality] = {
     "bookmarks": "one-per-case",
     "reading": "one-per-case",
     "highlights": "many-per-case",
+    "collection_members": "many-per-case",
+    "case_tags": "many-per-case",
+}
+
+#: The columns every library record starts with: reader data that belongs to no one case
+#: (a collection, a saved search). The same rule without the case's identity.
+LIBRARY_RECORD_COLUMNS = ("id", "uid", "created_at", "updated_at", "deleted_at")
+LIBRARY_RECORD_COLUMNS_SQL = (
+    "id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL, deleted_at TEXT"
+)
+
+#: Every table of reader data that belongs to no one case, by name, with what it holds.
+LIBRARY_TABLES: dict[str, str] = {
+    "collections": "the reader's nested collections (a case sits in them by collection_members)",
+    "saved_searches": "searches the reader saved under a name",
 }
 
 #: Every other table of a library, with why it holds no reader data. Virtual tables'

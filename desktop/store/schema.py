@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from desktop.store.db import transaction
 from desktop.store.errors import LibraryTooNew
-from desktop.store.records import READER_TABLES, UUID_SQL, reader_table_sql
+from desktop.store.records import (
+    LIBRARY_RECORD_COLUMNS_SQL,
+    READER_TABLES,
+    UUID_SQL,
+    reader_table_sql,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -365,6 +370,51 @@ def m007_highlights(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_organise(db: sqlite_utils.Database) -> None:
+    """Collections, the cases in them, tags on cases and saved searches, all records.
+
+    ``collections`` and ``saved_searches`` belong to no one case: library records
+    (`records.LIBRARY_RECORD_COLUMNS_SQL`). A collection names its parent by uid (NULL: at
+    the top), so moving one rewrites one row and a merge matches parents by identity.
+    ``position`` orders siblings, the cases in a collection, and saved searches: a real
+    number, so a case dragged between two others takes a value between theirs and no other
+    row is rewritten. ``collection_members`` (a case in a collection) and ``case_tags`` (a
+    tag on a case) are reader records, many per case, naming the case by identity.
+    Uniqueness (one live membership of a case in a collection, one live tag of a name on a
+    case, sibling names) is kept by the store, not by unique indexes: merged copies may
+    briefly hold two, and a merge must never fail on them.
+    """
+    conn = db.conn
+    conn.execute(
+        f"CREATE TABLE collections ({LIBRARY_RECORD_COLUMNS_SQL}, name TEXT NOT NULL,"
+        " parent_uid TEXT, position REAL NOT NULL DEFAULT 0)"
+    )
+    conn.execute(
+        "CREATE INDEX collections_live_parent ON collections(parent_uid, position)"
+        " WHERE deleted_at IS NULL"
+    )
+    member_columns = "collection_uid TEXT NOT NULL, position REAL NOT NULL DEFAULT 0"
+    for name, columns in (
+        ("collection_members", member_columns),
+        ("case_tags", "tag TEXT NOT NULL"),
+    ):
+        for statement in reader_table_sql(name, columns, READER_TABLES[name]):
+            conn.execute(statement)
+    # A collection's cases in order, and a tag's cases, from these indexes alone.
+    conn.execute(
+        "CREATE INDEX collection_members_live ON collection_members(collection_uid, position,"
+        " case_source, case_source_id) WHERE deleted_at IS NULL"
+    )
+    conn.execute(
+        "CREATE INDEX case_tags_live ON case_tags(tag COLLATE NOCASE, case_source,"
+        " case_source_id) WHERE deleted_at IS NULL"
+    )
+    conn.execute(
+        f"CREATE TABLE saved_searches ({LIBRARY_RECORD_COLUMNS_SQL}, name TEXT NOT NULL,"
+        " query TEXT NOT NULL, position REAL NOT NULL DEFAULT 0)"
+    )
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -374,6 +424,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m005_mergeable_records,
     m006_case_versions,
     m007_highlights,
+    m008_organise,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
