@@ -51,7 +51,10 @@ class PreferencesDialog(QDialog):
             name.setTextFormat(Qt.TextFormat.PlainText)
             field = QLineEdit(self._saved.get(colour.name, ""), box)
             field.setMaxLength(MAX_MEANING)
-            field.setPlaceholderText(f"What {colour.name} means to you, e.g. key finding")
+            # One example is enough; eight make the form look busy.
+            field.setPlaceholderText(
+                "What it means to you, e.g. key finding" if colour.key == 1 else "No meaning yet"
+            )
             field.setClearButtonEnabled(True)
             name.setBuddy(field)
             grid.addWidget(swatch, row, 0)
