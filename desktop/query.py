@@ -825,7 +825,8 @@ def compile_query(node: Node, *, now: dt.datetime) -> Compiled:
         now: the moment ``added:`` counts back from (a naive time is taken as UTC).
     """
     params: list[object] = []
-    where = _sql(node, params, now)
+    # In parentheses, so the clause keeps its meaning beside anything a caller adds.
+    where = f"({_sql(node, params, now)})"
     terms = dict.fromkeys(_words(t.words, t.prefix, phrase=False) for t in _positive_text(node))
     trash = any(n == Filter("is", "=", "trashed") for n in _walk(node))
     return Compiled(where, tuple(params), tuple(terms), trash)
@@ -836,7 +837,7 @@ def _sql(node: Node, params: list[object], now: dt.datetime) -> str:
         joiner = " AND " if isinstance(node, And) else " OR "
         return "(" + joiner.join(_sql(child, params, now) for child in node.children) + ")"
     if isinstance(node, Not):
-        return f"NOT {_sql(node.child, params, now)}"
+        return f"NOT ({_sql(node.child, params, now)})"
     if isinstance(node, Text):
         match = _fts_terms(node.words, node.prefix, phrase=True)
         params += (match, match, "{comment tags} : " + match)
@@ -876,6 +877,8 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
     elif node.op == "prefix":
         params += (_like_prefix(node.value), "\\")
         condition = _LIKE
+    elif node.name == "section":
+        return "c.section IS NOT NULL"
     else:
         condition = "IS NOT NULL"
     if node.name == "section":

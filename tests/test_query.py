@@ -654,6 +654,16 @@ def test_a_negation_finds_exactly_the_other_cases(conn: sqlite3.Connection, quer
     assert inside | outside == ALL
 
 
+def test_the_clause_keeps_its_meaning_beside_others(conn: sqlite3.Connection) -> None:
+    """A caller adds its own conditions (the trash hidden): an `or` stays inside."""
+    result = compiled("section:chest* or is:trashed")
+    rows = conn.execute(
+        f"SELECT c.source_id FROM cases c WHERE c.trashed_at IS NULL AND {result.where}",
+        result.params,
+    )
+    assert {row[0] for row in rows} == {"chest-01", "chest-02", "chest-03"}
+
+
 def test_a_recorded_age_is_that_age(conn: sqlite3.Connection) -> None:
     """Each case recorded as "N years/months/days" is found by age:N<unit>, and only by
     N: the query counts a year as the store does (365 days, MIRC's rule), not 365.25."""
