@@ -25,6 +25,7 @@ NON_UI = [
     "desktop.palette",
     "desktop.anchoring",
     "desktop.export",
+    "desktop.query",
 ]
 
 
