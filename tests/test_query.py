@@ -453,20 +453,7 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
         uid = library.add_highlight(ids["uro-02"], "title", 0, 5, comment="wombat")
         library.delete_highlight(uid)
         library.trash(ids["gyn-01"])
-        # Migration 8 (another branch) adds these; the columns are the ones it promises.
-        db = library._conn
-        reader = (
-            "id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
-            " updated_at TEXT NOT NULL, deleted_at TEXT, case_source TEXT NOT NULL,"
-            " case_source_id TEXT NOT NULL"
-        )
-        db.execute(f"CREATE TABLE case_tags ({reader}, tag TEXT NOT NULL)")
-        db.execute(f"CREATE TABLE collection_members ({reader}, collection_uid TEXT NOT NULL)")
-        db.execute(
-            "CREATE TABLE collections (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
-            " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT,"
-            " name TEXT NOT NULL, parent_uid TEXT)"
-        )
+        db = library._conn  # the organising tables of migration 8, written with plain SQL
         stamp = "2026-11-01T00:00:00+00:00"
         for n, (source_id, tag, deleted) in enumerate(
             [
@@ -479,7 +466,8 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
             ]
         ):
             db.execute(
-                "INSERT INTO case_tags VALUES (NULL, ?, ?, ?, ?, 'lightbox', ?, ?)",
+                "INSERT INTO case_tags (uid, created_at, updated_at, deleted_at, case_source,"
+                " case_source_id, tag) VALUES (?, ?, ?, ?, 'lightbox', ?, ?)",
                 (f"t{n}", stamp, stamp, deleted, source_id, tag),
             )
         for uid, name, parent, deleted in [
@@ -495,7 +483,8 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
             ("cycle-b", "Loop2", "cycle-a", None),
         ]:
             db.execute(
-                "INSERT INTO collections VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO collections (uid, created_at, updated_at, deleted_at, name,"
+                " parent_uid) VALUES (?, ?, ?, ?, ?, ?)",
                 (uid, stamp, stamp, deleted, name, parent),
             )
         for n, (source_id, collection, deleted) in enumerate(
@@ -510,7 +499,9 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
             ]
         ):
             db.execute(
-                "INSERT INTO collection_members VALUES (NULL, ?, ?, ?, ?, 'lightbox', ?, ?)",
+                "INSERT INTO collection_members (uid, created_at, updated_at, deleted_at,"
+                " case_source, case_source_id, collection_uid)"
+                " VALUES (?, ?, ?, ?, 'lightbox', ?, ?)",
                 (f"m{n}", stamp, stamp, deleted, source_id, collection),
             )
         db.execute("UPDATE cases SET imported_at = '2026-11-20T12:00:00+00:00'")
