@@ -454,7 +454,8 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         print(f"No case matches {shown!r}.")
     for hit in hits:
         print(_summary_line(hit.summary))
-        print(f"    {hit.snippet}")
+        if hit.snippet:  # a query of filters alone has no words to show
+            print(f"    {hit.snippet}")
     return 0
 
 

@@ -319,6 +319,33 @@ class _Token:
     value_start: int = 0  # where a filter's value starts (after its quote, if quoted)
 
 
+#: What only the language reads: a filter (`tag:`), a group, a negated term.
+_STRUCTURE = re.compile(r"[A-Za-z]+:|[()]|(?:^|\s)-\S")
+#: `or` and `and` between words (`and` only matters where it sits wrongly).
+_OPERATOR = re.compile(r"(?:^|\s)(?:or|and)(?:\s|$)", re.IGNORECASE)
+
+
+def uses_language(text: str) -> bool:
+    """Whether the query needs this language to be read. A query of plain words and phrases
+    is searched as words (ranked, and an over-long one cut rather than refused); so is a
+    text too long for the language with no filter, group or negation in it (a paragraph
+    pasted into the box, where `or` and `and` are words)."""
+    if _STRUCTURE.search(text):
+        return True
+    return len(text) <= MAX_LENGTH and _OPERATOR.search(text) is not None
+
+
+def highlight_words(text: str) -> tuple[str, ...]:
+    """The words a query looks for in case text (not negated, not filter values), for
+    marking them in the case shown; () when the query cannot be read."""
+    if not uses_language(text):
+        return tuple(_WORD.findall(text))
+    node = parse(text).node
+    if node is None:
+        return ()
+    return tuple(dict.fromkeys(w for t in _positive_text(node) for w in t.words))
+
+
 def parse(text: str, *, prefix_last: bool = False) -> Parsed:
     """Reads a query. Never raises: mistakes come back as `Parsed.errors`.
 
@@ -871,6 +898,11 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
     if node.name == "sex":
         params.append(node.value)
         return "c.sex IS ?"
+    if node.op == "=" and node.name == "section":
+        # Sections are named in full ("Chest imaging"); a reader types the first words
+        # ("section:chest"): the name itself, or the name followed by more words.
+        params += (node.value, _like_prefix(node.value + " "), "\\")
+        return f"(c.section IS NOT NULL AND (c.section = ? COLLATE NOCASE OR c.section {_LIKE}))"
     if node.op == "=":
         params.append(node.value)
         condition = "= ? COLLATE NOCASE"

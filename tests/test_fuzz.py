@@ -28,6 +28,7 @@ from desktop.importer import import_paths
 from desktop.model import CaseFilter
 from desktop.render import DARK, LIGHT, case_html, note_html
 from desktop.store.cases import fts_query
+from desktop.store.errors import QueryInvalid
 from desktop.store.library import Library
 from tests.conftest import SEED_CASE
 from tests.tools import needs_shared, shared_bytes, shared_path
@@ -284,7 +285,15 @@ def seeded(library: Library) -> Iterator[Library]:
 )
 @given(QUERIES)
 def test_searching_a_real_library_never_raises(seeded: Library, text: str) -> None:
-    hits = seeded.search(text)
+    """Whatever the text: hits, or (from the search language) a refusal that says where;
+    never another error."""
+    try:
+        hits = seeded.search(text)
+    except QueryInvalid as error:
+        assert 0 <= error.start <= error.end <= len(text) + 1
+        with pytest.raises(QueryInvalid):
+            seeded.search_cases(text, CaseFilter())
+        return
     assert len(hits) <= 1
     listed = seeded.search_cases(text, CaseFilter())
     assert len(listed) <= 1
@@ -297,12 +306,14 @@ def test_searching_a_real_library_never_raises(seeded: Library, text: str) -> No
     [
         ("calcinosis", True),
         # The seed has the words "or" and "not" but not "near", "title" or "nothinglikeit".
-        ("nothinglikeit OR calcinosis", False),  # as an operator, OR would find the seed
+        # FTS5's operators never reach it: OR is the search language's own `or`; NOT, NEAR
+        # and column filters are words, or refused by the language with a reason.
+        ("nothinglikeit OR calcinosis", True),  # the language's or
         ("calcinosis NOT cutis", True),  # as an operator, NOT would exclude it
         ("NOT calcinosis", True),  # as an operator, a syntax error
-        ("cutis OR", True),  # as an operator, a syntax error
+        ("cutis OR", None),  # an `or` with nothing after it: refused
         ("NEAR(calcinosis cutis)", False),  # as an operator, a match
-        ("title:calcinosis", False),  # as a column filter, a match
+        ("title:calcinosis", None),  # no such filter: refused (as a column filter, a match)
         ("{title}: calcinosis", False),
         ("calc*", True),
         ('"neonatal calcinosis"', True),
@@ -311,9 +322,15 @@ def test_searching_a_real_library_never_raises(seeded: Library, text: str) -> No
     ],
 )
 @needs_shared(SEED_CASE)
-def test_fts_operators_are_words_not_operators(library: Library, text: str, found: bool) -> None:
+def test_fts_operators_are_words_not_operators(
+    library: Library, text: str, found: bool | None
+) -> None:
     # The seed alone: search also covers notes, and `seeded`'s note holds these words.
     import_paths(library, [SEED_CASE])
+    if found is None:
+        with pytest.raises(QueryInvalid):
+            library.search(text)
+        return
     assert bool(library.search(text)) is found
 
 

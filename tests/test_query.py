@@ -551,7 +551,8 @@ FINDS: list[tuple[str, str]] = [
     # Filters.
     ("section:Neuroradiology", "neuro-01 neuro-02 neuro-03"),
     ("section:neuroradiology", "neuro-01 neuro-02 neuro-03"),
-    ("section:chest", ""),
+    ("section:chest", "chest-01 chest-02 chest-03"),  # the first words of its name
+    ("section:ches", ""),  # a word cut short is a prefix only with *
     ("section:chest*", "chest-01 chest-02 chest-03"),
     ('section:"chest imaging"', "chest-01 chest-02 chest-03"),
     ("section:*", "ALL"),

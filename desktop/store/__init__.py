@@ -16,6 +16,7 @@ from desktop.store.errors import (
     LibraryTooNew,
     MigrationFailed,
     NotALibrary,
+    QueryInvalid,
     StorageUnavailable,
 )
 from desktop.store.library import Library
@@ -38,6 +39,7 @@ __all__ = [
     "MigrationFailed",
     "NotALibrary",
     "NoteSave",
+    "QueryInvalid",
     "StorageUnavailable",
     "query_cut_notice",
 ]

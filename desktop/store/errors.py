@@ -34,6 +34,19 @@ class DuplicateDoi(LibraryError):
     """A DOI already belongs to another case."""
 
 
+class QueryInvalid(LibraryError):
+    """A search query the language cannot read; the message says what and where.
+
+    Attributes:
+        start, end: Where in the query (characters) the first problem is.
+    """
+
+    def __init__(self, message: str, start: int, end: int):
+        super().__init__(message)
+        self.start = start
+        self.end = end
+
+
 class Interrupted(Exception):
     """A query stopped by `Library.interrupt()` (a newer one made it stale): not a failure."""
 

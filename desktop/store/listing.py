@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
+from desktop.query import compile_query, parse, uses_language
 from desktop.store.cases import cut_query, fts_query, summary_from_row
+from desktop.store.errors import QueryInvalid
 from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
@@ -262,6 +264,10 @@ def search(
     snippet comes from the case text. The query is first cut to at most
     `cases.MAX_QUERY_WORDS` words (`cases.cut_query`).
     """
+    if uses_language(query):
+        return _language_search(
+            conn, query, case_filter, limit=limit, marks=marks, now=now, prefix_last=prefix_last
+        )
     # Bounded cost for every query: repeats dropped, at most MAX_QUERY_WORDS words.
     query, _ = cut_query(query)
     match = fts_query(query, prefix_last=prefix_last)
@@ -317,6 +323,92 @@ def search(
         found.values(),
         key=lambda hit: (-hit.score, place.get(hit.case_id, len(place)), -hit.case_id),
     )[:limit]
+
+
+def _language_search(
+    conn: sqlite3.Connection,
+    query: str,
+    case_filter: CaseFilter,
+    *,
+    limit: int,
+    marks: tuple[str, str],
+    now: dt.datetime | None,
+    prefix_last: bool,
+) -> list[Hit]:
+    """A query with filters, groups, `or` or negation: the cases it selects (within the
+    sidebar entry; in the Trash too when it names ``is:trashed``), those matching its
+    words best first, then the newest.
+
+    Raises:
+        QueryInvalid: the query cannot be read; the message says what and where.
+    """
+    parsed = parse(query, prefix_last=prefix_last)
+    if parsed.errors:
+        first = parsed.errors[0]
+        raise QueryInvalid(
+            f"{first.message} (at {first.start + 1}–{max(first.end, first.start + 1)})",
+            first.start,
+            first.end,
+        )
+    if parsed.node is None:
+        return []
+    moment = now or dt.datetime.now(dt.UTC)
+    compiled = compile_query(parsed.node, now=moment)
+    where, params = _where(case_filter, now)
+    if compiled.trash and case_filter.kind != "trash":
+        condition, params = _kind_condition(case_filter, now)
+        where = condition
+    ids = [
+        CaseId(row[0])
+        for row in conn.execute(
+            f"SELECT c.id FROM {_FROM} WHERE {compiled.where} AND {where}"
+            " ORDER BY c.id DESC LIMIT ?",
+            (*compiled.params, *params, MAX_LANGUAGE_HITS),
+        )
+    ]
+    terms = list(compiled.text_terms)
+    scores = _text_scores(conn, ids, terms)
+    order = sorted(ids, key=lambda case_id: (-scores.get(case_id, 0.0), -case_id))[:limit]
+    fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS)
+    rows = _rows_in(conn, order, fields, "1", ())
+    shown = query_terms(" ".join(terms), prefix_last=False) if terms else []
+    return [
+        Hit(
+            case_id,
+            make_snippet(rows[case_id][1:], shown, marks, width=12) if shown else "",
+            scores.get(case_id, 0.0),
+            in_note=False,
+        )
+        for case_id in order
+        if case_id in rows
+    ]
+
+
+#: A language query ranks at most this many of the cases it selects (the newest).
+MAX_LANGUAGE_HITS = 20_000
+
+
+def _text_scores(
+    conn: sqlite3.Connection, ids: list[CaseId], terms: list[str]
+) -> dict[CaseId, float]:
+    """How well each case's text matches any of the query's words (bm25, higher better)."""
+    if not ids or not terms:
+        return {}
+    match = " OR ".join(
+        '"' + term.rstrip("*").replace('"', '""') + '"' + ("*" if term.endswith("*") else "")
+        for term in terms
+    )
+    scores: dict[CaseId, float] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(
+            f"SELECT rowid, -bm25(cases_fts, {BM25_WEIGHTS}) FROM cases_fts"
+            f" WHERE cases_fts MATCH ? AND rowid IN ({marks})",
+            (match, *chunk),
+        ):
+            scores[CaseId(row[0])] = float(row[1])
+    return scores
 
 
 def _rows_in(

@@ -13,7 +13,8 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.model import CaseFilter
-from desktop.store import Hit, Library, LibraryError, query_cut_notice
+from desktop.query import highlight_words
+from desktop.store import Hit, Library, LibraryError, QueryInvalid, query_cut_notice
 from desktop.ui import theme
 from desktop.ui.case_list import CaseListView
 from desktop.ui.case_view import DetailPane
@@ -89,8 +90,8 @@ class SearchBar(QWidget):
         sidebar.filter_selected.connect(self.filter_selected)
 
     def terms(self) -> tuple[str, ...]:
-        """The words of the query, for highlighting in the case."""
-        return tuple(re.findall(r"\w+", self.field.text()))
+        """The words of the query, for highlighting in the case (not its filters)."""
+        return highlight_words(self.field.text())
 
     def hits(self) -> list[Hit]:
         """The hits on show (empty outside a search)."""
@@ -105,7 +106,7 @@ class SearchBar(QWidget):
         query = self.field.text()
         self.generation += 1
         self._view.query = query
-        if not query.strip() or not self.terms():
+        if not query.strip() or not re.search(r"\w", query):
             self._show_error(None)
             self._model.show_filter(self._sidebar.current_filter())
             self._view.set_two_line_rows(False)
@@ -147,6 +148,10 @@ class SearchBar(QWidget):
     def _show_error(self, error: BaseException | None) -> None:
         if error is None:
             self._show_line("")
+            return
+        if isinstance(error, QueryInvalid):
+            # The reader's query, not a failure: what to fix and where; the list stays.
+            self._show_line(str(error))
             return
         bug = "" if isinstance(error, LibraryError) else " (a bug in Lightbox)"
         self._show_line(f"Search failed{bug}: {describe(error)}")
