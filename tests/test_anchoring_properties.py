@@ -112,7 +112,8 @@ def test_f7_edits_away_from_the_highlight_keep_it_on_its_words(data: st.DataObje
 
 @given(st.data())
 def test_f8_a_removed_quote_is_detached(data: st.DataObject) -> None:
-    """F8: the quote's words removed (and no other copy left): detached, never elsewhere."""
+    """F8: the quote's words removed (and no other copy left): detached, or on a near copy
+    of the very words (which fuzzy matching is there to find), never on other words."""
     body, start, end = data.draw(highlight())
     sel = make_selector(SECTION, body, start, end)
     replacement = data.draw(st.one_of(st.just(""), phrase))
@@ -120,7 +121,12 @@ def test_f8_a_removed_quote_is_detached(data: st.DataObject) -> None:
     if data.draw(st.booleans()):
         edited, _ = data.draw(distant_edits(edited, start, start + len(replacement), 0))
     assume(sel.quote not in edited)
-    assert anchor(sel, {SECTION: edited}) is None
+    placement = anchor(sel, {SECTION: edited})
+    if placement is not None:
+        # The words are not gone: a near copy of them (a typo apart, in a context that
+        # agrees) is what fuzzy matching finds. Repetitive text makes one; never other words.
+        found = edited[placement.start : placement.end]
+        assert placement.method == "fuzzy" and same_words(sel.quote, found), found
 
 
 @given(st.data())
