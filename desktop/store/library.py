@@ -14,6 +14,7 @@ from desktop.model import (
     Case,
     CaseFilter,
     CaseId,
+    Collection,
     Highlight,
     HighlightFilter,
     HighlightMark,
@@ -23,9 +24,20 @@ from desktop.model import (
     NoteVersion,
     SearchHit,
     SidebarCounts,
+    TagCount,
     parse_case_key,
 )
-from desktop.store import backup, cases, highlights, listing, reader_data, verify, versions
+from desktop.store import (
+    backup,
+    cases,
+    collections,
+    highlights,
+    listing,
+    reader_data,
+    verify,
+    versions,
+)
+from desktop.store import tags as tagging
 from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
@@ -797,6 +809,191 @@ class Library:
         tables = ["cases", *READER_TABLES]
         query = " OR ".join(f"EXISTS (SELECT 1 FROM {table})" for table in tables)
         return bool(_guard(self.path, lambda: self._conn.execute(f"SELECT {query}").fetchone()[0]))
+
+    # --- collections (desktop.store.collections) -------------------------------------------
+
+    def collections(self) -> list[Collection]:
+        """Every collection, depth first in sibling order, with its counts."""
+        return _guard(self.path, lambda: collections.tree(self._conn))
+
+    def find_collection(self, path: str) -> str | None:
+        """The uid of the collection at a path ("Boards/Chest"; names ignore case), or None.
+
+        Raises:
+            ValueError: a malformed path.
+        """
+        return _guard(self.path, lambda: collections.find(self._conn, path))
+
+    def collection_path(self, uid: str) -> str:
+        """A collection's path ("Boards/Chest").
+
+        Raises:
+            LookupError: no such collection.
+        """
+        return _guard(self.path, lambda: collections.path_of(self._conn, uid))
+
+    def make_collection_path(
+        self, path: str, now: dt.datetime | None = None
+    ) -> tuple[str, Changes]:
+        """The uid of the collection at `path`, making it and any missing parent.
+
+        Raises:
+            ValueError: a malformed path (a name empty, too long, with control characters).
+        """
+        with self.transaction():
+            uid, made = collections.resolve(self._conn, path, now or _now())
+        return uid, Changes(collection_tree=made)
+
+    def create_collection(
+        self, name: str, parent_uid: str | None = None, now: dt.datetime | None = None
+    ) -> str:
+        """Makes a collection under `parent_uid` (None: at the top); returns its uid.
+
+        Raises:
+            LookupError: no such parent. ValueError: a bad name, or a sibling has it.
+        """
+        with self.transaction():
+            return collections.create(self._conn, parent_uid, name, now or _now())
+
+    def rename_collection(self, uid: str, name: str, now: dt.datetime | None = None) -> Changes:
+        """Raises: LookupError: no such collection. ValueError: a bad or taken name."""
+        with self.transaction():
+            changed = collections.rename(self._conn, uid, name, now or _now())
+        return Changes(collection_tree=changed)
+
+    def move_collection(
+        self, uid: str, parent_uid: str | None, now: dt.datetime | None = None
+    ) -> Changes:
+        """Moves a collection under another (None: to the top).
+
+        Raises:
+            LookupError: no such collection. ValueError: into itself or under itself, or
+                a sibling there has its name.
+        """
+        with self.transaction():
+            changed = collections.move(self._conn, uid, parent_uid, now or _now())
+        return Changes(collection_tree=changed)
+
+    def delete_collection(self, uid: str, now: dt.datetime | None = None) -> Changes:
+        """Deletes a collection and those under it; the cases in them stay in the library.
+
+        Raises:
+            LookupError: no such collection.
+        """
+        with self.transaction():
+            affected = collections.delete(self._conn, uid, now or _now())
+        return Changes(collections=frozenset(affected), collection_tree=True)
+
+    def add_to_collection(
+        self, uid: str, case_ids: Sequence[CaseId], now: dt.datetime | None = None
+    ) -> Changes:
+        """Puts cases at the end of a collection, in the order given (those in it already
+        keep their place).
+
+        Raises:
+            LookupError: no such collection or case (nothing is added).
+        """
+        with self.transaction():
+            added = collections.add_cases(self._conn, uid, case_ids, now or _now())
+        return Changes(collections=frozenset(added))
+
+    def remove_from_collection(
+        self, uid: str, case_ids: Sequence[CaseId], now: dt.datetime | None = None
+    ) -> Changes:
+        """Takes cases out of a collection.
+
+        Raises:
+            LookupError: no such collection or case.
+        """
+        with self.transaction():
+            removed = collections.remove_cases(self._conn, uid, case_ids, now or _now())
+        return Changes(collections=frozenset(removed))
+
+    def reorder_in_collection(
+        self,
+        uid: str,
+        case_id: CaseId,
+        before: CaseId | None,
+        now: dt.datetime | None = None,
+    ) -> Changes:
+        """Moves a case of a collection just before another of its cases (None: last).
+
+        Raises:
+            LookupError: no such collection, or a case not in it. ValueError: before itself.
+        """
+        with self.transaction():
+            moved = collections.reorder(self._conn, uid, case_id, before, now or _now())
+        return Changes(collections=frozenset({case_id})) if moved else Changes()
+
+    def collection_case_ids(self, uid: str, *, nested: bool = False) -> list[CaseId]:
+        """The cases in a collection in its order (with `nested`, then those under it, each
+        once); trashed cases are left out.
+
+        Raises:
+            LookupError: no such collection.
+        """
+        return _guard(self.path, lambda: collections.member_ids(self._conn, uid, nested=nested))
+
+    def collections_of(self, case_id: CaseId) -> list[Collection]:
+        """The collections a case is in, in tree order.
+
+        Raises:
+            LookupError: no such case.
+        """
+        uids = set(_guard(self.path, lambda: collections.collections_of(self._conn, case_id)))
+        return [found for found in self.collections() if found.uid in uids]
+
+    # --- tags on cases (desktop.store.tags) ------------------------------------------------
+
+    def tag_cases(
+        self, case_ids: Sequence[CaseId], tags: Sequence[str], now: dt.datetime | None = None
+    ) -> Changes:
+        """Puts every tag on every case.
+
+        Raises:
+            LookupError: no such case. ValueError: no tag or a bad one (nothing is written).
+        """
+        with self.transaction():
+            changed = tagging.tag_cases(self._conn, case_ids, tags, now or _now())
+        return Changes(tags=frozenset(changed))
+
+    def untag_cases(
+        self, case_ids: Sequence[CaseId], tags: Sequence[str], now: dt.datetime | None = None
+    ) -> Changes:
+        """Takes the tags off the cases (one case or many at once).
+
+        Raises:
+            LookupError: no such case. ValueError: no tag or a bad one.
+        """
+        with self.transaction():
+            changed = tagging.untag_cases(self._conn, case_ids, tags, now or _now())
+        return Changes(tags=frozenset(changed))
+
+    def case_tags(self, case_id: CaseId) -> list[str]:
+        """A case's tags, sorted ignoring case."""
+        return _guard(self.path, lambda: tagging.tags_of(self._conn, case_id))
+
+    def tag_counts(self) -> list[TagCount]:
+        """Every tag on cases in the library (out of the trash), with its count."""
+        return _guard(self.path, lambda: tagging.tag_counts(self._conn))
+
+    def tagged_ids(self, tag: str) -> list[CaseId]:
+        """The cases (out of the trash) carrying a tag.
+
+        Raises:
+            ValueError: a bad tag.
+        """
+        return _guard(self.path, lambda: tagging.tagged_ids(self._conn, tag))
+
+    def rename_tag(self, old: str, new: str, now: dt.datetime | None = None) -> Changes:
+        """Renames a tag everywhere; a case that had both keeps one (a merge).
+
+        Raises:
+            ValueError: a bad name.
+        """
+        with self.transaction():
+            changed = tagging.rename_tag(self._conn, old, new, now or _now())
+        return Changes(tags=frozenset(changed))
 
 
 class _Custody:
