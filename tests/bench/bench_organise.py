@@ -1,12 +1,13 @@
 """Sidebar counts of collections and tags at scale (issue 13, item 7: ≤ 20 ms after a change).
 
 Builds a library of N cases (bare rows: the counts never read case text), 200 collections
-(20 at the top, 9 under each), every case in one to three of them, and 2,000 tags, three on
-each case on average; a hundred cases are in the trash. Then, after each of a few changes (a
+(20 at the top, 9 under each), every case in one to C of them, and 2,000 tags, one to T on
+each case; a hundred cases are in the trash. Then, after each of a few changes (a
 case added to a collection, a case tagged), times `Library.collections()` (the tree with
 direct counts and subtree totals) and `Library.tag_counts()`.
 
-Run: ``.venv/bin/python tests/bench/bench_organise.py [N]`` (N defaults to 100,000).
+Run: ``.venv/bin/python tests/bench/bench_organise.py [N [C [T]]]`` (defaults 100,000, 3, 5:
+two memberships and three tags a case on average; ``100000 1 1`` files each case once).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from desktop.store.records import new_uid, stamp
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
 
-def build(path: Path, n: int, seed: int = 1) -> None:
+def build(path: Path, n: int, most_in: int = 3, most_tags: int = 5, seed: int = 1) -> None:
     rng = random.Random(seed)
     moment = stamp(NOW)
     with Library.open(path) as library:
@@ -47,7 +48,7 @@ def build(path: Path, n: int, seed: int = 1) -> None:
             conn.execute("DELETE FROM search_pending")
             members = []
             for i in range(n):
-                for position, uid in enumerate(rng.sample(uids, rng.randint(1, 3))):
+                for position, uid in enumerate(rng.sample(uids, rng.randint(1, most_in))):
                     members.append((new_uid(), moment, moment, "bench", str(i), uid, position))
             conn.executemany(
                 "INSERT INTO collection_members (uid, created_at, updated_at, case_source,"
@@ -61,7 +62,7 @@ def build(path: Path, n: int, seed: int = 1) -> None:
                 (
                     (new_uid(), moment, moment, "bench", str(i), tag)
                     for i in range(n)
-                    for tag in rng.sample(tags, rng.randint(1, 5))
+                    for tag in rng.sample(tags, rng.randint(1, most_tags))
                 ),
             )
         conn.execute("ANALYZE")
@@ -74,12 +75,15 @@ def _ms(work: Callable[[], object]) -> float:
 
 
 def main(argv: list[str]) -> int:
-    n = int(argv[0]) if argv else 100_000
+    n, most_in, most_tags = [int(a) for a in argv] + [100_000, 3, 5][len(argv) :]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "library.db"
         began = time.perf_counter()
-        build(path, n)
-        print(f"built {n:,} cases in {time.perf_counter() - began:.1f} s")
+        build(path, n, most_in, most_tags)
+        print(
+            f"built {n:,} cases (in 1-{most_in} collections, 1-{most_tags} tags each)"
+            f" in {time.perf_counter() - began:.1f} s"
+        )
         with Library.open(path) as library:
             tree = library.collections()
             print(f"{len(tree)} collections, {len(library.tag_counts())} tags")
