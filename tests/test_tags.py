@@ -108,3 +108,59 @@ def test_rename_everywhere_and_merge(filled: Library) -> None:
     # A rename changing only letters' case rewrites the name.
     filled.rename_tag("pneumothorax", "PTX", LATER)
     assert filled.tag_counts() == [TagCount("PTX", 3)]
+
+
+def test_kept_counts_match_a_fresh_count_after_each_change(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sidebar's counts are kept up to date by the changes themselves (no recount):
+    after every kind of change they equal what a fresh count of the file gives."""
+    from desktop.store import collections, tags
+
+    recounts: list[str] = []
+    for module, name in ((collections, "direct_counts"), (tags, "nocase_counts")):
+        real = getattr(module, name)
+
+        def counting(conn, real=real, name=name):  # type: ignore[no-untyped-def]
+            recounts.append(name)
+            return real(conn)
+
+        monkeypatch.setattr(module, name, counting)
+    cases = filled.case_ids(_all())
+    top, _ = filled.make_collection_path("Top", NOW)
+    child, _ = filled.make_collection_path("Top/Child", NOW)
+    steps = [
+        lambda: filled.add_to_collection(top, cases[:5], NOW),
+        lambda: filled.add_to_collection(child, cases[3:9], NOW),
+        lambda: filled.trash(cases[4]),
+        lambda: filled.add_to_collection(child, cases[4:12], NOW),
+        lambda: filled.remove_from_collection(child, cases[2:6], NOW),
+        lambda: filled.reorder_in_collection(top, cases[0], None, NOW),
+        lambda: filled.make_collection_path("Top/Child/Leaf", NOW),
+        lambda: filled.tag_cases(cases[:6], ["neuro", "FRCR"], NOW),
+        lambda: filled.tag_cases(cases[5:9], ["frcr", "chest"], NOW),
+        lambda: filled.untag_cases(cases[:3], ["FRCR"], NOW),
+        lambda: filled.untag_cases(cases[:8], ["chest"], NOW),
+        lambda: filled.untrash(cases[4]),
+        lambda: filled.tag_cases(cases[4:5], ["late"], NOW),
+        lambda: filled.rename_tag("neuro", "Neuroradiology", NOW),
+        lambda: filled.set_bookmark(cases[1], True),
+        lambda: filled.add_to_collection(top, cases[10:14], NOW),
+        lambda: filled.delete_collection(child, NOW),
+        lambda: filled.add_to_collection(top, cases[14:15], NOW),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        with Library.open(filled.path, quick_check=False) as fresh:
+            fresh_tree, fresh_tags = fresh.collections(), fresh.tag_counts()
+        before = len(recounts)
+        assert filled.collections() == fresh_tree, number
+        assert filled.tag_counts() == fresh_tags, number
+        if number in (1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15):  # kept up to date by the change
+            assert len(recounts) == before, (number, recounts[before:])
+
+
+def _all():  # type: ignore[no-untyped-def]
+    from desktop.model import CaseFilter
+
+    return CaseFilter()

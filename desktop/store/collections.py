@@ -493,12 +493,15 @@ def direct_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
-def tree(conn: sqlite3.Connection) -> list[Collection]:
+def tree(conn: sqlite3.Connection, counts: dict[str, int] | None = None) -> list[Collection]:
     """Every live collection, depth first in sibling order, with its counts: `count` the
     cases directly in it, `total` the sum of the counts of it and every collection under it
     (a case filed in two of them counts in each; `member_ids` with `nested` lists it once).
 
     A collection whose parent is not live (a merge can leave one so) is shown at the top.
+
+    Args:
+        counts: `direct_counts` as a caller keeps them up to date (None: count now).
     """
     rows = conn.execute(
         "SELECT uid, name, parent_uid FROM collections WHERE deleted_at IS NULL"
@@ -511,7 +514,8 @@ def tree(conn: sqlite3.Connection) -> list[Collection]:
         parent = held if held in names else None
         parents[str(uid)] = parent
         children.setdefault(parent, []).append(str(uid))
-    counts = direct_counts(conn)
+    if counts is None:
+        counts = direct_counts(conn)
     found: list[Collection] = []
     seen: set[str] = set()
 
@@ -533,6 +537,27 @@ def tree(conn: sqlite3.Connection) -> list[Collection]:
 
     walk(None, "")
     return found
+
+
+def shelved_ids(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> list[CaseId]:
+    """Those of the cases that are in the library and out of the trash."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: list[CaseId] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found += [
+            CaseId(row[0])
+            for row in conn.execute(
+                f"SELECT id FROM cases WHERE trashed_at IS NULL AND id IN ({marks})", chunk
+            )
+        ]
+    return found
+
+
+def shelved(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> int:
+    """How many of the cases are in the library and out of the trash."""
+    return len(shelved_ids(conn, case_ids))
 
 
 def collections_of(conn: sqlite3.Connection, case_id: CaseId) -> list[str]:

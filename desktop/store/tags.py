@@ -53,11 +53,11 @@ def _records(conn: sqlite3.Connection, key: CaseKey, tag: str) -> list[tuple[int
 
 def tag_cases(
     conn: sqlite3.Connection, case_ids: Iterable[CaseId], tags: Iterable[str], now: dt.datetime
-) -> list[CaseId]:
+) -> list[tuple[CaseId, str]]:
     """Puts every tag on every case (a case keeps a tag it has under any case of letters).
 
     Returns:
-        The cases that got a tag they did not have.
+        The (case, tag) pairs it added.
 
     Raises:
         LookupError: no such case. ValueError: no tag, or a bad one (nothing is written).
@@ -66,9 +66,8 @@ def tag_cases(
     wanted = list(dict.fromkeys(case_ids))
     keys = [_require(conn, case_id) for case_id in wanted]
     moment = stamp(now)
-    changed: list[CaseId] = []
+    changed: list[tuple[CaseId, str]] = []
     for case_id, key in zip(wanted, keys, strict=True):
-        added = False
         for tag in cleaned:
             found = _records(conn, key, tag)
             if found and found[0][1] is None:
@@ -84,38 +83,36 @@ def tag_cases(
                     " case_source_id, tag) VALUES (?, ?, ?, ?, ?, ?)",
                     (new_uid(), moment, moment, *key, tag),
                 )
-            added = True
-        if added:
-            changed.append(case_id)
+            changed.append((case_id, tag))
     return changed
 
 
 def untag_cases(
     conn: sqlite3.Connection, case_ids: Iterable[CaseId], tags: Iterable[str], now: dt.datetime
-) -> list[CaseId]:
+) -> list[tuple[CaseId, str]]:
     """Takes the tags off the cases (any case of letters); their records become tombstones.
 
     Returns:
-        The cases that lost a tag.
+        The (case, tag as it was spelled on the case) pairs it took off.
 
     Raises:
         LookupError: no such case. ValueError: no tag, or a bad one.
     """
     cleaned = _clean(tags)
     moment = stamp(now)
-    changed: list[CaseId] = []
+    changed: list[tuple[CaseId, str]] = []
     for case_id in dict.fromkeys(case_ids):
         key = _require(conn, case_id)
-        rows = [
-            row for tag in cleaned for row, deleted in _records(conn, key, tag) if deleted is None
-        ]
-        for row in rows:
-            conn.execute(
-                "UPDATE case_tags SET deleted_at = ?, updated_at = ? WHERE id = ?",
-                (moment, moment, row),
-            )
-        if rows:
-            changed.append(case_id)
+        for tag in cleaned:
+            for row, deleted in _records(conn, key, tag):
+                if deleted is not None:
+                    continue
+                spelled = conn.execute("SELECT tag FROM case_tags WHERE id = ?", (row,))
+                changed.append((case_id, str(spelled.fetchone()[0])))
+                conn.execute(
+                    "UPDATE case_tags SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                    (moment, moment, row),
+                )
     return changed
 
 
@@ -135,44 +132,70 @@ def tags_of(conn: sqlite3.Connection, case_id: CaseId) -> list[str]:
     return sorted(found.values(), key=lambda tag: (tag.casefold(), tag))
 
 
-def tag_counts(conn: sqlite3.Connection) -> list[TagCount]:
-    """Every tag on a case out of the trash, with how many such cases carry it, sorted
-    ignoring case; spellings differing in case count as one tag (shown as the first in
-    code-point order).
+#: Tags counted by `nocase_counts`: NOCASE form -> (spelling shown, cases).
+Counted = dict[str, tuple[str, int]]
+
+
+def nocase_counts(conn: sqlite3.Connection) -> Counted:
+    """How many cases out of the trash carry each tag, by the tag's NOCASE form (spellings
+    differing in ASCII case are one tag, shown as the first in code-point order).
 
     Counted from the partial index ``case_tags_live`` alone, less the tags of trashed
     cases (a live tag always names a case in the library: see
     `desktop.store.collections.direct_counts`).
     """
-    counted: dict[str, tuple[str, int]] = {}
+    counted: Counted = {}
     for tag, count in conn.execute(
         "SELECT min(tag), count(*) FROM case_tags INDEXED BY case_tags_live"
         " WHERE deleted_at IS NULL GROUP BY tag COLLATE NOCASE"
     ):
-        counted[_nocase(str(tag))] = (str(tag), int(count))
+        counted[nocase(str(tag))] = (str(tag), int(count))
     for tag, trashed in conn.execute(
         "SELECT min(x.tag), count(*) FROM cases c CROSS JOIN case_tags x"
         " ON x.case_source = c.source AND x.case_source_id = c.source_id"
         " WHERE c.trashed_at IS NOT NULL AND x.deleted_at IS NULL GROUP BY x.tag COLLATE NOCASE"
     ):
-        key = _nocase(str(tag))
+        key = nocase(str(tag))
         if key in counted:
             counted[key] = (counted[key][0], counted[key][1] - int(trashed))
-    rows = [(tag, count) for tag, count in counted.values() if count > 0]
+    return counted
+
+
+def spelling(conn: sqlite3.Connection, tag: str) -> str | None:
+    """How `nocase_counts` shows a tag: the first live spelling of its NOCASE form."""
+    row = conn.execute(
+        "SELECT min(tag) FROM case_tags INDEXED BY case_tags_live"
+        " WHERE deleted_at IS NULL AND tag = ? COLLATE NOCASE",
+        (tag,),
+    ).fetchone()
+    return None if row[0] is None else str(row[0])
+
+
+def tag_counts(conn: sqlite3.Connection, counted: Counted | None = None) -> list[TagCount]:
+    """Every tag on a case in the library and out of the trash, with how many such cases
+    carry it, sorted ignoring case; spellings differing in case count as one tag.
+
+    Args:
+        counted: `nocase_counts` as a caller keeps them up to date (None: count now).
+    """
+    if counted is None:
+        counted = nocase_counts(conn)
     # NOCASE folds ASCII letters only: spellings of other letters are joined here.
     merged: dict[str, TagCount] = {}
-    for tag, count in rows:
-        fold = str(tag).casefold()
+    for tag, count in counted.values():
+        if count <= 0:
+            continue
+        fold = tag.casefold()
         held = merged.get(fold)
         merged[fold] = (
-            TagCount(str(tag), int(count))
+            TagCount(tag, count)
             if held is None
-            else TagCount(min(held.tag, str(tag)), held.count + int(count))
+            else TagCount(min(held.tag, tag), held.count + count)
         )
     return sorted(merged.values(), key=lambda item: (item.tag.casefold(), item.tag))
 
 
-def _nocase(text: str) -> str:
+def nocase(text: str) -> str:
     """`text` as SQLite's NOCASE compares it: ASCII letters folded, others as they are."""
     return text.translate(_ASCII_LOWER)
 
