@@ -149,6 +149,7 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     )
     purging.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     _add_highlight_commands(commands, common)
+    _add_organise_commands(commands, common)
     exporting = commands.add_parser("export", parents=[common], help="export notes and highlights")
     exports = exporting.add_subparsers(
         dest="export_command", metavar="WHAT", parser_class=_Parser, required=True
@@ -214,6 +215,35 @@ def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> N
     for name, what in (("delete", "delete a highlight"), ("undelete", "bring one back")):
         acting = actions.add_parser(name, parents=[common], help=what)
         acting.add_argument("hid", metavar="HID", help="its id, or a unique beginning of it")
+
+
+def _add_organise_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """`lightbox collection add|remove|list`, `tag`, `untag` and `tags`."""
+    collection = commands.add_parser(
+        "collection", parents=[common], help="put cases into collections, or list them"
+    )
+    actions = collection.add_subparsers(
+        dest="collection_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    for name, what in (
+        ("add", "add cases at the end of a collection (made if missing; '/' nests)"),
+        ("remove", "take cases out of a collection (the cases stay in the library)"),
+    ):
+        acting = actions.add_parser(name, parents=[common], help=what)
+        acting.add_argument(
+            "name", metavar="NAME", help='a collection\'s path, e.g. "Boards/Chest"'
+        )
+        acting.add_argument("ids", nargs="+", metavar="ID", help="cases, SOURCE:ID")
+    listing = actions.add_parser(
+        "list", parents=[common], help="the collections as a tree, with their counts"
+    )
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    for name, what in (("tag", "tag a case"), ("untag", "take tags off a case")):
+        tagging = commands.add_parser(name, parents=[common], help=what)
+        tagging.add_argument("id", metavar="ID", help="the case, SOURCE:ID")
+        tagging.add_argument("tags", nargs="+", metavar="TAG")
+    tags = commands.add_parser("tags", parents=[common], help="the tags in use, with counts")
+    tags.add_argument("--json", action="store_true", help="print a JSON array")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -740,6 +770,77 @@ def _export(library: Library, args: argparse.Namespace) -> int:
     return EXIT_FAILURES if report.failed else 0
 
 
+def _collection(library: Library, args: argparse.Namespace) -> int:
+    command = args.collection_command
+    if command == "list":
+        return _collection_list(library, as_json=args.json)
+    path = _text_argument(args.name, "NAME")
+    ids = [_resolve(library, key) for key in args.ids]
+    try:
+        if command == "add":
+            uid, _made = library.make_collection_path(path)
+            library.add_to_collection(uid, ids)
+            return 0
+        found = library.find_collection(path)
+        if found is None:
+            raise UsageError(f"no collection {path!r} in {library.path}")
+        library.remove_from_collection(found, ids)
+    except (LookupError, ValueError) as error:
+        raise UsageError(str(error).strip("'\"")) from None
+    return 0
+
+
+def _collection_list(library: Library, *, as_json: bool) -> int:
+    found = library.collections()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "path": item.path,
+                    "name": item.name,
+                    "uid": item.uid,
+                    "parent": item.parent_uid,
+                    "count": item.count,
+                    "total": item.total,
+                }
+                for item in found
+            ]
+        )
+        return 0
+    if not found:
+        print("No collections.")
+    for item in found:
+        depth = item.path.count("/")  # names never hold "/"
+        total = f" ({item.total} with those under it)" if item.total != item.count else ""
+        print(f"{'  ' * depth}{item.name}  {item.count}{total}  {item.uid}  {item.path}")
+    return 0
+
+
+def _tag(library: Library, args: argparse.Namespace) -> int:
+    case_id = _resolve(library, args.id)
+    tags = [_text_argument(tag, "TAG") for tag in args.tags]
+    try:
+        if args.command == "tag":
+            library.tag_cases([case_id], tags)
+        else:
+            library.untag_cases([case_id], tags)
+    except (LookupError, ValueError) as error:
+        raise UsageError(str(error).strip("'\"")) from None
+    return 0
+
+
+def _tags(library: Library, args: argparse.Namespace) -> int:
+    found = library.tag_counts()
+    if args.json:
+        _print_json([{"tag": item.tag, "count": item.count} for item in found])
+        return 0
+    if not found:
+        print("No tags.")
+    for item in found:
+        print(f"{item.count:>6}  {item.tag}")
+    return 0
+
+
 def _text_argument(value: str, option: str) -> str:
     """An argument as text; refused unless it was UTF-8 (nothing is saved)."""
     try:
@@ -759,7 +860,7 @@ def _resolve(library: Library, key: str) -> CaseId:
 _COMMAND_NAMES = frozenset(
     {"import", "list", "search", "show", "note", "versions", "bookmark", "bookmarks", "trash",
      "untrash", "empty-trash", "purge-deleted", "highlight", "export", "backup", "restore",
-     "check"}
+     "check", "collection", "tag", "untag", "tags"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
@@ -772,6 +873,10 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "empty-trash": _empty_trash,
     "purge-deleted": _purge_deleted,
     "highlight": _highlight,
+    "collection": _collection,
+    "tag": _tag,
+    "untag": _tag,
+    "tags": _tags,
     "export": _export,
     "backup": _backup,
     "check": _check,

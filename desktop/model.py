@@ -279,3 +279,32 @@ class SidebarCounts:
     sections: tuple[tuple[str, int], ...]
     trash: int = 0
     highlights: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A collection as the sidebar shows it.
+
+    Attributes:
+        uid: Its stable id (a record's uid).
+        name: Its own name.
+        parent_uid: The collection it sits in; None at the top.
+        path: Its names from the top, joined by "/" ("Boards/Chest").
+        count: Cases directly in it (in the library, out of the trash).
+        total: Cases in it or in any collection under it, each once.
+    """
+
+    uid: str
+    name: str
+    parent_uid: str | None
+    path: str
+    count: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    """A tag in use and how many cases (in the library, out of the trash) carry it."""
+
+    tag: str
+    count: int

@@ -167,6 +167,44 @@ def _highlight_digest(library: Library) -> frozenset[Record]:
     )
 
 
+def _collection_plan(key: str, i: int) -> Record:
+    return (key, f"Fälle/Thorax № {i}")
+
+
+def _collection_write(library: Library, case_id: CaseId, i: int) -> str:
+    """Puts the case into the planned (nested) collection, made on the way."""
+    record = _collection_plan(_key(library, case_id), i)
+    uid, _ = library.make_collection_path(record[1])
+    library.add_to_collection(uid, [case_id])
+    return record_text(record)
+
+
+def _collection_digest(library: Library) -> frozenset[Record]:
+    return frozenset(
+        (key, collection.path)
+        for case_id, key in case_keys(library).items()
+        for collection in library.collections_of(case_id)
+    )
+
+
+def _tag_plan(key: str, i: int) -> Record:
+    return (key, f"tag {i} Hämangiom ≥ 2")
+
+
+def _tag_write(library: Library, case_id: CaseId, i: int) -> str:
+    record = _tag_plan(_key(library, case_id), i)
+    library.tag_cases([case_id], [record[1]])
+    return record_text(record)
+
+
+def _tag_digest(library: Library) -> frozenset[Record]:
+    return frozenset(
+        (key, tag)
+        for case_id, key in case_keys(library).items()
+        for tag in library.case_tags(case_id)
+    )
+
+
 KINDS: list[Kind] = [
     Kind("notes", _note_plan, _note_write, _note_digest, latest_wins=True),
     Kind("note-versions", _version_plan, _version_write, _version_digest),
@@ -174,6 +212,8 @@ KINDS: list[Kind] = [
     Kind("reading", _key_plan, _reading_write, _reading_digest),
     Kind("trash", _key_plan, _trash_write, _trash_digest),
     Kind("highlights", _highlight_plan, _highlight_write, _highlight_digest),
+    Kind("collections", _collection_plan, _collection_write, _collection_digest),
+    Kind("tags", _tag_plan, _tag_write, _tag_digest),
 ]
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 

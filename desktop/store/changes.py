@@ -18,6 +18,11 @@ class Changes:
         reading: Cases whose read state changed.
         highlights: Cases whose highlights changed (made, edited, deleted, moved), and
             changes to what the colours mean (with no case).
+        collections: Cases put into or taken out of a collection, or moved within one
+            (their collection was deleted, too).
+        collection_tree: Collections were made, renamed, moved or deleted (the sidebar's
+            tree and its counts redraw).
+        tags: Cases tagged or untagged (a tag renamed or merged too).
         whole_library: Anything may have changed (a restore, an import that stopped part
             way): every view redraws from the library, whatever the id sets say.
     """
@@ -29,6 +34,9 @@ class Changes:
     highlights: frozenset[CaseId] = field(default_factory=frozenset)
     #: What the colours mean changed (Preferences).
     colour_meanings: bool = False
+    collections: frozenset[CaseId] = field(default_factory=frozenset)
+    collection_tree: bool = False
+    tags: frozenset[CaseId] = field(default_factory=frozenset)
     whole_library: bool = False
 
     def __bool__(self) -> bool:
@@ -40,6 +48,9 @@ class Changes:
             or self.reading
             or self.highlights
             or self.colour_meanings
+            or self.collections
+            or self.collection_tree
+            or self.tags
         )
 
     def __or__(self, other: Changes) -> Changes:
@@ -50,10 +61,21 @@ class Changes:
             reading=self.reading | other.reading,
             highlights=self.highlights | other.highlights,
             colour_meanings=self.colour_meanings or other.colour_meanings,
+            collections=self.collections | other.collections,
+            collection_tree=self.collection_tree or other.collection_tree,
+            tags=self.tags | other.tags,
             whole_library=self.whole_library or other.whole_library,
         )
 
     @property
     def touched(self) -> frozenset[CaseId]:
         """Every case whose row in the list may look different."""
-        return self.cases | self.notes | self.bookmarks | self.reading | self.highlights
+        return (
+            self.cases
+            | self.notes
+            | self.bookmarks
+            | self.reading
+            | self.highlights
+            | self.collections
+            | self.tags
+        )
