@@ -14,7 +14,7 @@ from desktop.export import INDEX_NAME
 from desktop.importer import import_paths
 from desktop.store.library import Library
 from tests.conftest import SAMPLE_CASES
-from tests.tools import run_lightbox
+from tests.tools import cli_fails, cli_ok, run_lightbox
 
 CASE = "lightbox:chest-01"
 UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -28,35 +28,26 @@ def lib(tmp_path: Path) -> Path:
     return path
 
 
-def _ok(library: Path, *args: str) -> str:
-    result = run_lightbox(library, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def _fails(library: Path, *args: str) -> str:
-    """Runs a command that must fail as a usage error; returns its one line on stderr."""
-    result = run_lightbox(library, *args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lightbox: error: "), result.stderr
-    return lines[0]
+    """A usage error, as argparse words it ("lightbox: error: ...")."""
+    line = cli_fails(library, *args)
+    assert line.startswith("lightbox: error: "), line
+    return line
 
 
 def _sections(library: Path, case: str = CASE) -> dict[str, str]:
-    shown = json.loads(_ok(library, "show", case, "--json"))
+    shown = json.loads(cli_ok(library, "show", case, "--json"))
     return {section["key"]: section["text"] for section in shown["sections"]}
 
 
 def _listed(library: Path, case: str = CASE) -> list[dict[str, Any]]:
-    found = json.loads(_ok(library, "highlight", "list", case, "--json"))
+    found = json.loads(cli_ok(library, "highlight", "list", case, "--json"))
     assert isinstance(found, list)
     return found
 
 
 def test_add_prints_only_the_new_id_and_list_json_matches_show_json(lib: Path) -> None:
-    out = _ok(
+    out = cli_ok(
         lib, "highlight", "add", CASE, "--section", "imaging_findings",
         "--quote", "pleural", "--occurrence", "2", "--colour", "red",
         "--comment", "Size it *on the erect film*", "--tag", "key finding", "--tag", "size",
@@ -86,9 +77,9 @@ def test_add_across_paragraphs_and_in_a_discussion_part(lib: Path) -> None:
     sections = _sections(lib)
     paragraphs = sections["clinical_history"].split("\n")
     quote = f"{paragraphs[0][-20:]}\n{paragraphs[1][:15]}"
-    _ok(lib, "highlight", "add", CASE, "--section", "clinical_history", "--quote", quote)
+    cli_ok(lib, "highlight", "add", CASE, "--section", "clinical_history", "--quote", quote)
     teaching = sections["discussion.teaching_points"]
-    _ok(
+    cli_ok(
         lib, "highlight", "add", CASE, "--section", "discussion.teaching_points",
         "--quote", teaching[:30], "--color", "Blue",
     )  # fmt: skip
@@ -103,31 +94,31 @@ def test_add_across_paragraphs_and_in_a_discussion_part(lib: Path) -> None:
 
 
 def test_list_without_json_is_readable(lib: Path) -> None:
-    assert _ok(lib, "highlight", "list", CASE).strip() == f"No highlights on {CASE}."
-    uid = _ok(
+    assert cli_ok(lib, "highlight", "list", CASE).strip() == f"No highlights on {CASE}."
+    uid = cli_ok(
         lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote",
         "visceral pleural line", "--colour", "green", "--comment", "the sign", "--tag", "sign",
     ).strip()  # fmt: skip
-    lines = _ok(lib, "highlight", "list", CASE).splitlines()
+    lines = cli_ok(lib, "highlight", "list", CASE).splitlines()
     assert lines[0].startswith(f"{uid[:8]}  green")
     assert "imaging_findings" in lines[0] and "“visceral pleural line”" in lines[0]
     assert lines[1].split() == ["the", "sign", "[sign]"]
 
 
 def test_delete_and_undelete_by_a_unique_beginning_of_the_id(lib: Path) -> None:
-    uid = _ok(
+    uid = cli_ok(
         lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote", "trachea"
     ).strip()
-    assert _ok(lib, "highlight", "delete", uid[:6]) == ""
+    assert cli_ok(lib, "highlight", "delete", uid[:6]) == ""
     assert _listed(lib) == []
     # The deleted ones are listed on request, so a script (or a reader after a restart)
     # finds the id to bring back.
-    deleted = json.loads(_ok(lib, "highlight", "list", CASE, "--deleted", "--json"))
+    deleted = json.loads(cli_ok(lib, "highlight", "list", CASE, "--deleted", "--json"))
     assert [(h["id"], h["quote"]) for h in deleted] == [(uid, "trachea")]
-    assert "trachea" in _ok(lib, "highlight", "list", CASE, "--deleted")
-    assert _ok(lib, "highlight", "undelete", uid.upper()) == ""
+    assert "trachea" in cli_ok(lib, "highlight", "list", CASE, "--deleted")
+    assert cli_ok(lib, "highlight", "undelete", uid.upper()) == ""
     assert [h["id"] for h in _listed(lib)] == [uid]
-    assert json.loads(_ok(lib, "highlight", "list", CASE, "--deleted", "--json")) == []
+    assert json.loads(cli_ok(lib, "highlight", "list", CASE, "--deleted", "--json")) == []
 
 
 def test_a_kind_with_parts_is_searched_part_by_part(lib: Path) -> None:
@@ -140,7 +131,7 @@ def test_a_kind_with_parts_is_searched_part_by_part(lib: Path) -> None:
     total = sum(sections[key].count(quote) for key in parts)
     assert total >= 3
     first = sections[parts[0]].count(quote)
-    uid = _ok(
+    uid = cli_ok(
         lib, "highlight", "add", CASE, "--section", "discussion", "--quote", quote,
         "--occurrence", str(first + 1),
     ).strip()  # fmt: skip
@@ -200,25 +191,25 @@ def test_highlight_needs_an_action(lib: Path) -> None:
 
 
 def test_export_notes_writes_files_and_updates_them_in_place(lib: Path, tmp_path: Path) -> None:
-    _ok(lib, "note", CASE, "--set", "My note")
-    _ok(
+    cli_ok(lib, "note", CASE, "--set", "My note")
+    cli_ok(
         lib, "highlight", "add", "lightbox:neuro-01", "--section", "clinical_history",
         "--quote", "warfarin", "--colour", "red",
     )  # fmt: skip
     out = tmp_path / "vault"
-    assert _ok(lib, "export", "notes", str(out)).strip() == (
+    assert cli_ok(lib, "export", "notes", str(out)).strip() == (
         f"2 written, 0 unchanged, 0 failed in {out}"
     )
     names = sorted(path.name for path in out.iterdir())
     assert INDEX_NAME in names and len(names) == 3
-    assert _ok(lib, "export", "notes", str(out)).startswith("0 written, 2 unchanged, 0 failed")
+    assert cli_ok(lib, "export", "notes", str(out)).startswith("0 written, 2 unchanged, 0 failed")
     assert sorted(path.name for path in out.iterdir()) == names
     neuro = next(out.glob("*neuro-01*.md")).read_text("utf-8")
     assert "### Red\n\n> warfarin" in neuro
 
 
 def test_export_notes_of_chosen_cases(lib: Path, tmp_path: Path) -> None:
-    out = _ok(
+    out = cli_ok(
         lib, "export", "notes", str(tmp_path), "--case", "lightbox:abdo-01", "--case", CASE,
         "--case", CASE,
     )  # fmt: skip
@@ -237,14 +228,14 @@ def test_export_notes_failures(lib: Path, tmp_path: Path) -> None:
     )
     assert "required: WHAT" in _fails(lib, "export")
     # A file that fails is named, with its reason; the others are written; exit status 1.
-    _ok(lib, "note", CASE, "--set", "note")
-    _ok(lib, "note", "lightbox:abdo-01", "--set", "note")
+    cli_ok(lib, "note", CASE, "--set", "note")
+    cli_ok(lib, "note", "lightbox:abdo-01", "--set", "note")
     out = tmp_path / "out"
-    _ok(lib, "export", "notes", str(out))
+    cli_ok(lib, "export", "notes", str(out))
     target = next(out.glob("*chest-01*.md"))
     target.unlink()
     target.mkdir()
-    _ok(lib, "note", "lightbox:abdo-01", "--set", "changed")
+    cli_ok(lib, "note", "lightbox:abdo-01", "--set", "changed")
     result = run_lightbox(lib, "export", "notes", str(out))
     assert result.returncode == 1
     failed, summary = result.stdout.splitlines()

@@ -11,7 +11,7 @@ import pytest
 from desktop.importer import import_paths
 from desktop.store.library import Library
 from tests.conftest import SAMPLE_CASES
-from tests.tools import run_lightbox
+from tests.tools import cli_fails, cli_ok
 
 ONE, TWO, THREE = "lightbox:chest-01", "lightbox:chest-02", "lightbox:chest-03"
 
@@ -24,69 +24,54 @@ def lib(tmp_path: Path) -> Path:
     return path
 
 
-def _ok(library: Path, *args: str) -> str:
-    result = run_lightbox(library, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def _fails(library: Path, *args: str) -> str:
-    result = run_lightbox(library, *args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lightbox: "), result.stderr
-    return lines[0]
-
-
 def test_collection_add_nests_keeps_order_and_lists(lib: Path) -> None:
-    assert _ok(lib, "collection", "add", "Boards/Chest", TWO, ONE) == ""
-    _ok(lib, "collection", "add", "boards/chest", ONE, THREE)  # ONE is in already
-    _ok(lib, "collection", "add", "Boards", THREE)
-    listed = json.loads(_ok(lib, "collection", "list", "--json"))
+    assert cli_ok(lib, "collection", "add", "Boards/Chest", TWO, ONE) == ""
+    cli_ok(lib, "collection", "add", "boards/chest", ONE, THREE)  # ONE is in already
+    cli_ok(lib, "collection", "add", "Boards", THREE)
+    listed = json.loads(cli_ok(lib, "collection", "list", "--json"))
     assert [(c["path"], c["name"], c["count"]) for c in listed] == [
         ("Boards", "Boards", 1),
         ("Boards/Chest", "Chest", 3),
     ]
     assert listed[0]["parent"] is None and listed[1]["parent"] == listed[0]["uid"]
-    text = _ok(lib, "collection", "list")
+    text = cli_ok(lib, "collection", "list")
     assert "Boards/Chest" in text and listed[1]["uid"] in text
     with Library.open(lib) as library:
         uid = library.find_collection("Boards/Chest")
         assert uid is not None
         keys = [library.case_key(case) for case in library.collection_case_ids(uid)]
     assert keys == [TWO, ONE, THREE]
-    _ok(lib, "collection", "remove", "Boards/Chest", ONE)
-    listed = json.loads(_ok(lib, "collection", "list", "--json"))
+    cli_ok(lib, "collection", "remove", "Boards/Chest", ONE)
+    listed = json.loads(cli_ok(lib, "collection", "list", "--json"))
     assert [c["count"] for c in listed] == [1, 2]
 
 
 def test_collection_errors_are_one_line(lib: Path) -> None:
-    assert "no collection" in _fails(lib, "collection", "remove", "Nowhere", ONE)
-    assert "lightbox:nope" in _fails(lib, "collection", "add", "A", "lightbox:nope")
-    assert "empty" in _fails(lib, "collection", "add", "A//B", ONE)
-    _fails(lib, "collection", "add", "A")
-    _fails(lib, "collection")
-    assert json.loads(_ok(lib, "collection", "list", "--json")) == []
-    assert _ok(lib, "collection", "list") == "No collections.\n"
+    assert "no collection" in cli_fails(lib, "collection", "remove", "Nowhere", ONE)
+    assert "lightbox:nope" in cli_fails(lib, "collection", "add", "A", "lightbox:nope")
+    assert "empty" in cli_fails(lib, "collection", "add", "A//B", ONE)
+    cli_fails(lib, "collection", "add", "A")
+    cli_fails(lib, "collection")
+    assert json.loads(cli_ok(lib, "collection", "list", "--json")) == []
+    assert cli_ok(lib, "collection", "list") == "No collections.\n"
 
 
 def test_tag_untag_and_tags(lib: Path) -> None:
-    _ok(lib, "tag", ONE, "#spot diagnosis", "FRCR")
-    _ok(lib, "tag", TWO, "frcr")
-    assert json.loads(_ok(lib, "tags", "--json")) == [
+    cli_ok(lib, "tag", ONE, "#spot diagnosis", "FRCR")
+    cli_ok(lib, "tag", TWO, "frcr")
+    assert json.loads(cli_ok(lib, "tags", "--json")) == [
         {"tag": "FRCR", "count": 2},
         {"tag": "spot diagnosis", "count": 1},
     ]
-    _ok(lib, "untag", ONE, "FRCR")
-    _ok(lib, "trash", TWO)
-    assert json.loads(_ok(lib, "tags", "--json")) == [{"tag": "spot diagnosis", "count": 1}]
-    assert _ok(lib, "tags").split() == ["1", "spot", "diagnosis"]
+    cli_ok(lib, "untag", ONE, "FRCR")
+    cli_ok(lib, "trash", TWO)
+    assert json.loads(cli_ok(lib, "tags", "--json")) == [{"tag": "spot diagnosis", "count": 1}]
+    assert cli_ok(lib, "tags").split() == ["1", "spot", "diagnosis"]
 
 
 def test_tag_errors_are_one_line(lib: Path) -> None:
-    assert "longer than" in _fails(lib, "tag", ONE, "x" * 65)
-    assert "no tag" in _fails(lib, "tag", ONE, "  ")
-    assert "lightbox:nope" in _fails(lib, "untag", "lightbox:nope", "x")
-    _fails(lib, "tag", ONE)
-    assert json.loads(_ok(lib, "tags", "--json")) == []
+    assert "longer than" in cli_fails(lib, "tag", ONE, "x" * 65)
+    assert "no tag" in cli_fails(lib, "tag", ONE, "  ")
+    assert "lightbox:nope" in cli_fails(lib, "untag", "lightbox:nope", "x")
+    cli_fails(lib, "tag", ONE)
+    assert json.loads(cli_ok(lib, "tags", "--json")) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.records import stamp
 from tests.conftest import SAMPLE_CASES
+from tests.organise_helpers import ids, rows, with_samples
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
@@ -25,17 +25,7 @@ LATER = NOW + dt.timedelta(minutes=5)
 
 @pytest.fixture
 def filled(library: Library) -> Library:
-    assert not import_paths(library, [SAMPLE_CASES]).failed
-    return library
-
-
-def ids(library: Library, *names: str) -> list[CaseId]:
-    return [library.resolve(f"lightbox:{name}") for name in names]
-
-
-def rows(library: Library, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn: sqlite3.Connection = library._conn
-    return [tuple(row) for row in conn.execute(sql, params)]
+    return with_samples(library)
 
 
 def by_path(library: Library) -> dict[str, tuple[int, int]]:

@@ -4,16 +4,14 @@ renaming and merging, untagging many cases at once."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
-from desktop.importer import import_paths
 from desktop.model import CaseId, TagCount
 from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.records import stamp
-from tests.conftest import SAMPLE_CASES
+from tests.organise_helpers import ids, rows, with_samples
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
@@ -21,17 +19,7 @@ LATER = NOW + dt.timedelta(minutes=5)
 
 @pytest.fixture
 def filled(library: Library) -> Library:
-    assert not import_paths(library, [SAMPLE_CASES]).failed
-    return library
-
-
-def ids(library: Library, *names: str) -> list[CaseId]:
-    return [library.resolve(f"lightbox:{name}") for name in names]
-
-
-def rows(library: Library, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn: sqlite3.Connection = library._conn
-    return [tuple(row) for row in conn.execute(sql, params)]
+    return with_samples(library)
 
 
 def test_tags_are_cleaned_like_highlight_tags_and_kept_once(filled: Library) -> None:

@@ -77,6 +77,24 @@ def run_lightbox(
     )
 
 
+def cli_ok(library: Path, *args: str) -> str:
+    """Runs a command that must succeed; returns what it printed."""
+    result = run_lightbox(library, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def cli_fails(library: Path, *args: str) -> str:
+    """Runs a command that must fail as a usage error (status 2, nothing printed, one line
+    on stderr); returns that line."""
+    result = run_lightbox(library, *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lightbox: "), result.stderr
+    return lines[0]
+
+
 def tool(name: str) -> str:
     """The path of a console script from the test environment."""
     beside = Path(sys.executable).parent / name
