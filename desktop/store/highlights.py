@@ -23,9 +23,8 @@ import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from desktop.anchoring import Placement, Selector, anchor_all, make_selector
 from desktop.model import (
     Case,
     CaseId,
@@ -38,6 +37,9 @@ from desktop.palette import COLOURS, colour_named
 from desktop.sections import case_sections
 from desktop.store.cases import cut_query, fts_query, get_case
 from desktop.store.records import new_uid, stamp
+
+if TYPE_CHECKING:  # the anchoring (and rapidfuzz) load when a highlight is placed, not at start
+    from desktop.anchoring import Placement, Selector
 
 #: The columns a `Highlight` is read from, the highlight aliased `x` and its case `c`.
 _COLUMNS = (
@@ -120,6 +122,8 @@ def add_highlight(
     texts = section_texts(case)
     if section not in texts:
         raise LookupError(f"case {source}:{source_id} has no section {section!r}")
+    from desktop.anchoring import make_selector
+
     selector = make_selector(section, texts[section], start, end)
     name = colour_named(colour).name
     cleaned = clean_tags(tags)
@@ -266,6 +270,8 @@ def _placements(
         return [], [], digest
     case = get_case(conn, case_id)
     assert case is not None
+    from desktop.anchoring import Selector, anchor_all
+
     selectors = [
         Selector(row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7])) for row in rows
     ]
@@ -458,6 +464,8 @@ def attach(
     texts = section_texts(case)
     if section not in texts:
         raise LookupError(f"the case has no section {section!r}")
+    from desktop.anchoring import make_selector
+
     selector = make_selector(section, texts[section], start, end)
     _, _, digest = _case_row(conn, case_id)
     conn.execute(

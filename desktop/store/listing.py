@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
-from desktop.query import compile_query, parse, uses_language
 from desktop.store.cases import cut_query, fts_query, summary_from_row
 from desktop.store.errors import QueryInvalid
 from desktop.store.highlights import count_listed
@@ -264,6 +263,8 @@ def search(
     snippet comes from the case text. The query is first cut to at most
     `cases.MAX_QUERY_WORDS` words (`cases.cut_query`).
     """
+    from desktop.query import uses_language  # loaded with the first search, not at start
+
     if uses_language(query):
         return _language_search(
             conn, query, case_filter, limit=limit, marks=marks, now=now, prefix_last=prefix_last
@@ -342,6 +343,8 @@ def _language_search(
     Raises:
         QueryInvalid: the query cannot be read; the message says what and where.
     """
+    from desktop.query import compile_query, parse
+
     parsed = parse(query, prefix_last=prefix_last)
     if parsed.errors:
         first = parsed.errors[0]

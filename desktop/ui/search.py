@@ -13,7 +13,6 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.model import CaseFilter
-from desktop.query import highlight_words
 from desktop.store import Hit, Library, LibraryError, QueryInvalid, query_cut_notice
 from desktop.ui import theme
 from desktop.ui.case_list import CaseListView
@@ -91,6 +90,8 @@ class SearchBar(QWidget):
 
     def terms(self) -> tuple[str, ...]:
         """The words of the query, for highlighting in the case (not its filters)."""
+        from desktop.query import highlight_words  # loaded with the first search
+
         return highlight_words(self.field.text())
 
     def hits(self) -> list[Hit]:
