@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from desktop.export import ExportReport, export_notes
 from desktop.model import CaseId
 from desktop.store import Library
 from desktop.ui.operations import Operations
 from desktop.ui.workers import ThreadWorker
+
+if TYPE_CHECKING:
+    from desktop.export import ExportReport
 
 #: How many failed files the message lists (the rest are counted).
 _FAILURES_SHOWN = 8
@@ -43,6 +46,8 @@ class ExportWorker(ThreadWorker):
         self._case_ids = None if case_ids is None else list(case_ids)
 
     def _run(self) -> None:
+        from desktop.export import export_notes  # loaded when an export runs, not at start
+
         result: ExportReport | Exception
         try:
             with self._library.for_thread() as library:
@@ -96,6 +101,8 @@ class NotesExport(QObject):
     def _finished(self, worker: ExportWorker, folder: Path, result: object) -> None:
         worker.wait()
         self._workers.remove(worker)
+        from desktop.export import ExportReport
+
         if isinstance(result, ExportReport):
             self._operations.tell(f"Exported notes to {folder}: {result.summary()}")
             if result.failed:

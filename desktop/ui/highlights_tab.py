@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.export import highlights_markdown
 from desktop.model import CaseId, Highlight
 from desktop.palette import COLOURS, PALETTE
 from desktop.sections import HEADINGS, section_kind
@@ -776,6 +775,8 @@ class HighlightsTab(QWidget):
         """Asks the notes panel to append the case's highlights, grouped by colour."""
         if self._case_id is None or not self._count:
             return
+        from desktop.export import highlights_markdown  # loaded when first used
+
         text = highlights_markdown(self._highlights(), self._library.colour_meanings())
         if text:
             self.note_requested.emit(text)
