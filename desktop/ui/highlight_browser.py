@@ -37,7 +37,13 @@ from desktop.palette import COLOURS, PALETTE
 from desktop.store import Changes, Library
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import SwatchDelegate
-from desktop.ui.highlighting import delete_highlight_with_undo, swatch_icon
+from desktop.ui.highlighting import (
+    DELETE_KEYS,
+    claims_delete_key,
+    delete_highlight_with_undo,
+    show_row_menu,
+    swatch_icon,
+)
 from desktop.ui.highlights_tab import section_label
 from desktop.ui.operations import Operations
 from desktop.ui.paging import paged_row
@@ -409,17 +415,13 @@ class HighlightTableView(QTableView):
     def event(self, event: QEvent) -> bool:
         # Delete here means this highlight, never the window's Move to Trash (whose case,
         # behind the browser, the reader cannot even see).
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-        ):
+        if claims_delete_key(event):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        if event.key() in DELETE_KEYS:
             row = self.current_row()
             if row is not None:
                 self.delete_requested.emit(row.highlight.uid)
@@ -427,13 +429,7 @@ class HighlightTableView(QTableView):
         super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        index = self.indexAt(event.pos())
-        if not index.isValid():
-            return
-        self.setCurrentIndex(index)
-        menu = self.context_menu(index.row())
-        if menu is not None:
-            menu.exec(event.globalPos())
+        show_row_menu(self, event, self.context_menu)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

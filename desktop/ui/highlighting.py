@@ -10,9 +10,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QPoint, QRect, QStringListModel, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QStringListModel, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QIcon,
+    QKeyEvent,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCompleter,
     QDialog,
     QDialogButtonBox,
@@ -68,6 +77,34 @@ def delete_highlight_with_undo(
         push_undelete(library, operations, undo, uid)
     operations.tell("Highlight deleted. Edit > Undo (Ctrl+Z) brings it back.")
     return True
+
+
+#: The keys that delete the chosen highlight in a list of highlights.
+DELETE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+
+
+def claims_delete_key(event: QEvent) -> bool:
+    """Whether `event` is Delete (or Backspace) about to reach a shortcut: a list of
+    highlights takes it first, since there it means the highlight, never the window's Move
+    to Trash."""
+    return (
+        event.type() == QEvent.Type.ShortcutOverride
+        and isinstance(event, QKeyEvent)
+        and event.key() in DELETE_KEYS
+    )
+
+
+def show_row_menu(
+    view: QAbstractItemView, event: QContextMenuEvent, menu_for: Callable[[int], QMenu | None]
+) -> None:
+    """A list's context menu for the row under the pointer, which becomes the current one."""
+    index = view.indexAt(event.pos())
+    if not index.isValid():
+        return
+    view.setCurrentIndex(index)
+    menu = menu_for(index.row())
+    if menu is not None:
+        menu.exec(event.globalPos())
 
 
 #: The undo key of a deleted highlight: (UNDELETE, its uid).

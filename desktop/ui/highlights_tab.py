@@ -58,9 +58,12 @@ from desktop.store import Changes, Library, LibraryError
 from desktop.ui.case_view import DetailPane, tooltip_html
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.highlighting import (
+    DELETE_KEYS,
     EDIT_FAILURES,
     HighlightController,
+    claims_delete_key,
     delete_highlight_with_undo,
+    show_row_menu,
     swatch_icon,
 )
 from desktop.ui.operations import Operations
@@ -416,18 +419,13 @@ class HighlightListView(QListView):
     def event(self, event: QEvent) -> bool:
         # Delete belongs to this list while it has the focus, not to the window's Move to
         # Trash: the reader means the highlight they are looking at.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-            and self.state() != QAbstractItemView.State.EditingState
-        ):
+        if claims_delete_key(event) and self.state() != QAbstractItemView.State.EditingState:
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        if event.key() in DELETE_KEYS:
             highlight = self.current_highlight()
             if highlight is not None:
                 self.delete_requested.emit(highlight.uid)
@@ -435,13 +433,7 @@ class HighlightListView(QListView):
         super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        index = self.indexAt(event.pos())
-        if not index.isValid():
-            return
-        self.setCurrentIndex(index)
-        menu = self.context_menu(index.row())
-        if menu is not None:
-            menu.exec(event.globalPos())
+        show_row_menu(self, event, self.context_menu)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
