@@ -245,15 +245,34 @@ class HighlightRow:
 
 
 #: What the sidebar can select; "section" takes a section name.
-FilterKind = Literal["all", "unread", "bookmarked", "notes", "recent", "section", "trash"]
+FilterKind = Literal[
+    "all",
+    "unread",
+    "bookmarked",
+    "notes",
+    "recent",
+    "section",
+    "trash",
+    "collection",
+    "tag",
+    "saved",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
-    """A sidebar selection: which cases the list shows."""
+    """A sidebar selection: which cases the list shows.
+
+    Attributes:
+        kind: The entry's kind.
+        section: For "section": the section's name (None: cases without one).
+        value: For "collection": its uid (its cases, then those of the collections under
+            it); for "tag": the tag; for "saved": the saved search's query text.
+    """
 
     kind: FilterKind = "all"
     section: str | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

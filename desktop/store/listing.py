@@ -37,6 +37,10 @@ def _case_ids_of(table: str, condition: str = "1") -> str:
     return f"(SELECT k.id FROM {_LIVE_CASES.format(table=table, condition=condition)})"
 
 
+#: The sort key of a collection's own order (its cases as the reader arranged them, then
+#: those of the collections under it): no SQL expression, read from the collection.
+COLLECTION_ORDER = "position"
+
 #: Sort keys, mapped to SQL over the joined tables below; ties break on id.
 SORTS: dict[str, str] = {
     "title": "c.title COLLATE NOCASE",
@@ -120,6 +124,17 @@ def case_ids(
     The usual sorts read an index in order (migration 4) and never the rows; cases without
     a value (no age, undated) come after the others whichever way the list is sorted.
     """
+    if sort == COLLECTION_ORDER:
+        if case_filter.kind != "collection" or case_filter.value is None:
+            raise ValueError("only a collection's list is in collection order")
+        from desktop.store.collections import member_ids
+
+        try:
+            ids = member_ids(conn, case_filter.value, nested=True)
+        except LookupError:
+            ids = []  # deleted meanwhile (another program): nothing to list
+        ordered = ids[::-1] if descending else ids
+        return ordered if limit is None else ordered[:limit]
     where, params = _where(case_filter, now)
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
@@ -462,6 +477,8 @@ def _where(case_filter: CaseFilter, now: dt.datetime | None) -> tuple[str, tuple
     """The WHERE clause of a sidebar entry; trashed cases show only in the trash."""
     if case_filter.kind == "trash":
         return "c.trashed_at IS NOT NULL", ()
+    if case_filter.kind == "saved":
+        return _saved_where(case_filter.value or "", now)
     condition, params = _kind_condition(case_filter, now)
     return f"c.trashed_at IS NULL AND {condition}", params
 
@@ -486,9 +503,40 @@ def _kind_condition(
             f"c.id IN {_case_ids_of('reading', 'x.last_read_at >= ?')}",
             (_recent_since(now),),
         )
+    if kind == "collection":
+        return f"c.id IN {_case_ids_of('collection_members', _IN_SUBTREE)}", (case_filter.value,)
+    if kind == "tag":
+        return (
+            f"c.id IN {_case_ids_of('case_tags', 'x.tag = ? COLLATE NOCASE')}",
+            (case_filter.value,),
+        )
+    if kind == "saved":
+        return _saved_where(case_filter.value or "", now)
     if case_filter.section is None:
         return "c.section IS NULL", ()
     return "c.section = ?", (case_filter.section,)
+
+
+#: Memberships of a collection (the bound uid) or of any live collection under it.
+_IN_SUBTREE = (
+    "x.collection_uid IN (WITH RECURSIVE tree(uid) AS (SELECT ?"
+    " UNION SELECT k2.uid FROM tree CROSS JOIN collections k2"
+    " WHERE k2.parent_uid = tree.uid AND k2.deleted_at IS NULL) SELECT uid FROM tree)"
+)
+
+
+def _saved_where(query: str, now: dt.datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause of a saved search: its query compiled (out of the trash unless it
+    names ``is:trashed``); one that no longer reads selects nothing."""
+    from desktop.query import compile_query, parse  # loaded with the first saved search
+
+    parsed = parse(query)
+    if parsed.errors or parsed.node is None:
+        return "0", ()
+    compiled = compile_query(parsed.node, now=now or dt.datetime.now(dt.UTC))
+    if compiled.trash:
+        return compiled.where, compiled.params
+    return f"c.trashed_at IS NULL AND {compiled.where}", compiled.params
 
 
 def _recent_since(now: dt.datetime | None) -> str:

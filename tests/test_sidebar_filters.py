@@ -1,0 +1,83 @@
+"""The sidebar's organising entries as list filters, through `Library.case_ids`: a
+collection (its own cases in its order, then those under it), a tag, a saved search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desktop.model import CaseFilter
+from desktop.store.library import Library
+from desktop.store.listing import COLLECTION_ORDER
+from tests.organise_helpers import ids, with_samples
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def filled(library: Library) -> Library:
+    return with_samples(library)
+
+
+def test_a_collection_lists_its_cases_in_its_order_then_those_under_it(filled: Library) -> None:
+    chest_1, chest_2, neuro_1 = ids(filled, "chest-01", "chest-02", "neuro-01")
+    top, _ = filled.make_collection_path("Boards", NOW)
+    sub, _ = filled.make_collection_path("Boards/Neuro", NOW)
+    filled.add_to_collection(top, [chest_2, chest_1], NOW)
+    filled.add_to_collection(sub, [neuro_1, chest_1], NOW)
+    listed = CaseFilter("collection", value=top)
+    assert filled.case_ids(listed, COLLECTION_ORDER) == [chest_2, chest_1, neuro_1]
+    assert filled.case_ids(listed, COLLECTION_ORDER, descending=True) == [neuro_1, chest_1, chest_2]
+    assert filled.case_ids(listed, COLLECTION_ORDER, limit=1) == [chest_2]
+    # Sorted by a column: the same cases, in that column's order.
+    assert sorted(filled.case_ids(listed, "title")) == sorted([chest_1, chest_2, neuro_1])
+    filled.reorder_in_collection(top, chest_1, chest_2, NOW)
+    assert filled.case_ids(listed, COLLECTION_ORDER) == [chest_1, chest_2, neuro_1]
+    filled.trash(chest_2, NOW)
+    assert filled.case_ids(listed, COLLECTION_ORDER) == [chest_1, neuro_1]
+    assert filled.case_ids(listed, "title") == sorted(
+        [chest_1, neuro_1], key=lambda case: filled.get_case(case).title.casefold()
+    )
+
+
+def test_a_deleted_collection_lists_nothing(filled: Library) -> None:
+    uid, _ = filled.make_collection_path("Gone", NOW)
+    filled.add_to_collection(uid, ids(filled, "chest-01"), NOW)
+    filled.delete_collection(uid, NOW)
+    listed = CaseFilter("collection", value=uid)
+    assert filled.case_ids(listed, COLLECTION_ORDER) == []
+    assert filled.case_ids(listed, "title") == []
+
+
+def test_only_a_collection_has_a_collection_order(filled: Library) -> None:
+    with pytest.raises(ValueError, match="collection order"):
+        filled.case_ids(CaseFilter("bookmarked"), COLLECTION_ORDER)
+
+
+def test_a_tag_lists_its_cases_ignoring_case(filled: Library) -> None:
+    chest_1, neuro_1 = ids(filled, "chest-01", "neuro-01")
+    filled.tag_cases([chest_1], ["Spot diagnosis"], NOW)
+    filled.tag_cases([neuro_1], ["spot DIAGNOSIS", "other"], NOW)
+    assert sorted(filled.case_ids(CaseFilter("tag", value="spot diagnosis"))) == sorted(
+        [chest_1, neuro_1]
+    )
+    filled.untag_cases([neuro_1], ["Spot diagnosis"], NOW)
+    assert filled.case_ids(CaseFilter("tag", value="Spot diagnosis")) == [chest_1]
+    assert filled.case_ids(CaseFilter("tag", value="spot")) == []
+
+
+def test_a_saved_search_lists_what_its_query_selects(filled: Library) -> None:
+    chest_1, neuro_1 = ids(filled, "chest-01", "neuro-01")
+    filled.set_bookmark(chest_1, True, NOW)
+    filled.set_bookmark(neuro_1, True, NOW)
+    filled.tag_cases([neuro_1], ["boards"], NOW)
+    assert filled.case_ids(CaseFilter("saved", value="is:bookmarked -tag:boards")) == [chest_1]
+    filled.trash(chest_1, NOW)
+    assert filled.case_ids(CaseFilter("saved", value="is:bookmarked -tag:boards")) == []
+    assert filled.case_ids(CaseFilter("saved", value="is:bookmarked is:trashed")) == [chest_1]
+
+
+@pytest.mark.parametrize("query", ["(unclosed", "", "   ", "nosuch:filter", 'tag:"open'])
+def test_a_saved_search_that_no_longer_reads_lists_nothing(filled: Library, query: str) -> None:
+    assert filled.case_ids(CaseFilter("saved", value=query)) == []
