@@ -130,10 +130,10 @@ def case_ids(
         from desktop.store.collections import member_ids
 
         try:
-            ids = member_ids(conn, case_filter.value, nested=True)
+            members = member_ids(conn, case_filter.value, nested=True)
         except LookupError:
-            ids = []  # deleted meanwhile (another program): nothing to list
-        ordered = ids[::-1] if descending else ids
+            members = []  # deleted meanwhile (another program): nothing to list
+        ordered = members[::-1] if descending else members
         return ordered if limit is None else ordered[:limit]
     where, params = _where(case_filter, now)
     if sort not in SORTS:
