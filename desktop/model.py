@@ -322,6 +322,21 @@ class Collection:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A search the reader saved under a name (a sidebar entry that lists its cases).
+
+    Attributes:
+        uid: Its stable id (a record's uid).
+        name: The name it shows under.
+        query: The search, in the search language.
+    """
+
+    uid: str
+    name: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class TagCount:
     """A tag in use and how many cases (in the library, out of the trash) carry it."""
 

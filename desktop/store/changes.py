@@ -23,6 +23,8 @@ class Changes:
         collection_tree: Collections were made, renamed, moved or deleted (the sidebar's
             tree and its counts redraw).
         tags: Cases tagged or untagged (a tag renamed or merged too).
+        saved_searches: Saved searches were made, renamed, edited or deleted (the
+            sidebar's list of them redraws; no case changed).
         whole_library: Anything may have changed (a restore, an import that stopped part
             way): every view redraws from the library, whatever the id sets say.
     """
@@ -37,6 +39,7 @@ class Changes:
     collections: frozenset[CaseId] = field(default_factory=frozenset)
     collection_tree: bool = False
     tags: frozenset[CaseId] = field(default_factory=frozenset)
+    saved_searches: bool = False
     whole_library: bool = False
 
     def __bool__(self) -> bool:
@@ -51,6 +54,7 @@ class Changes:
             or self.collections
             or self.collection_tree
             or self.tags
+            or self.saved_searches
         )
 
     def __or__(self, other: Changes) -> Changes:
@@ -64,6 +68,7 @@ class Changes:
             collections=self.collections | other.collections,
             collection_tree=self.collection_tree or other.collection_tree,
             tags=self.tags | other.tags,
+            saved_searches=self.saved_searches or other.saved_searches,
             whole_library=self.whole_library or other.whole_library,
         )
 

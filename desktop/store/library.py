@@ -22,6 +22,7 @@ from desktop.model import (
     ListRow,
     Note,
     NoteVersion,
+    SavedSearch,
     SearchHit,
     SidebarCounts,
     TagCount,
@@ -34,6 +35,7 @@ from desktop.store import (
     highlights,
     listing,
     reader_data,
+    saved_searches,
     verify,
     versions,
 )
@@ -1033,6 +1035,63 @@ class Library:
         with self.transaction():
             changed = tagging.rename_tag(self._conn, old, new, now or _now())
         return Changes(tags=frozenset(changed))
+
+    # --- saved searches (desktop.store.saved_searches) --------------------------------------
+
+    def saved_searches(self) -> list[SavedSearch]:
+        """Every saved search, sorted by name ignoring case."""
+        return _guard(self.path, lambda: saved_searches.saved_searches(self._conn))
+
+    def find_saved_search(self, name: str) -> SavedSearch | None:
+        """The saved search of a name (ignoring case), or None."""
+        return _guard(self.path, lambda: saved_searches.find(self._conn, name))
+
+    def save_search(
+        self, name: str, query: str, now: dt.datetime | None = None, *, replace: bool = False
+    ) -> tuple[str, Changes]:
+        """Saves a search under a name; returns its uid. With `replace`, one of that name
+        (ignoring case) takes this query and this spelling of the name.
+
+        Raises:
+            ValueError: a bad name, or one of that name exists (without `replace`).
+            QueryInvalid: a query the search language cannot read (says what and where).
+        """
+        with self.transaction():
+            uid, changed = saved_searches.save(
+                self._conn, name, query, now or _now(), replace=replace
+            )
+        return uid, Changes(saved_searches=changed)
+
+    def rename_saved_search(self, uid: str, name: str, now: dt.datetime | None = None) -> Changes:
+        """Raises: LookupError: no such saved search. ValueError: a bad or taken name."""
+        with self.transaction():
+            changed = saved_searches.rename(self._conn, uid, name, now or _now())
+        return Changes(saved_searches=changed)
+
+    def edit_saved_search(self, uid: str, query: str, now: dt.datetime | None = None) -> Changes:
+        """Gives a saved search another query.
+
+        Raises:
+            LookupError: no such saved search. QueryInvalid: a query that cannot be read.
+        """
+        with self.transaction():
+            changed = saved_searches.edit(self._conn, uid, query, now or _now())
+        return Changes(saved_searches=changed)
+
+    def delete_saved_search(self, uid: str, now: dt.datetime | None = None) -> Changes:
+        """Deletes a saved search (the cases it shows stay as they are).
+
+        Raises:
+            LookupError: no such saved search.
+        """
+        with self.transaction():
+            saved_searches.delete(self._conn, uid, now or _now())
+        return Changes(saved_searches=True)
+
+    def count_saved_search(self, query: str, now: dt.datetime | None = None) -> int:
+        """How many cases a saved search of this query lists (0 for one that cannot be read)."""
+        chosen = CaseFilter("saved", value=query)
+        return _guard(self.path, lambda: listing.count_filter(self._conn, chosen, now))
 
     def _counts(self, what: str, count: Callable[[], Any]) -> Any:
         """The sidebar counts of `what` ("collections", "tags"): kept ones while nothing

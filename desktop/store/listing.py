@@ -473,6 +473,15 @@ def order_by(sort: str, descending: bool) -> str:
     return f"{column} IS NULL, {expression} {direction}, c.id {direction}"
 
 
+def count_filter(
+    conn: sqlite3.Connection, case_filter: CaseFilter, now: dt.datetime | None = None
+) -> int:
+    """How many cases a sidebar entry's list shows (a saved search's: those its query
+    selects, out of the trash unless it names ``is:trashed``; none if it no longer reads)."""
+    where, params = _where(case_filter, now)
+    return int(conn.execute(f"SELECT count(*) FROM cases c WHERE {where}", params).fetchone()[0])
+
+
 def _where(case_filter: CaseFilter, now: dt.datetime | None) -> tuple[str, tuple[Any, ...]]:
     """The WHERE clause of a sidebar entry; trashed cases show only in the trash."""
     if case_filter.kind == "trash":
