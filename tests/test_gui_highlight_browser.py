@@ -94,7 +94,7 @@ def column(model: HighlightTableModel, number: int) -> list[str]:
 
 
 def test_the_sidebar_counts_highlights_and_opens_the_browser(window: MainWindow) -> None:
-    assert window.sidebar._highlights.text(1) == "3"
+    assert window.sidebar.highlights_count() == "3"
     browser = open_browser(window)
     assert window.list_stack.currentWidget() is browser
     model = browser.model
@@ -213,7 +213,7 @@ def test_delete_in_the_browser_is_undone_by_undo(qtbot: QtBot, window: MainWindo
     qtbot.waitUntil(lambda: browser.model.rowCount() == 2)
     assert window.library.trashed_ids() == []  # Delete meant the highlight, not a case
     assert window.detail.case_id == shown
-    assert window.sidebar._highlights.text(1) == "2"
+    assert window.sidebar.highlights_count() == "2"
     window.undo_action.trigger()
     qtbot.waitUntil(lambda: browser.model.rowCount() == 3)
     assert column(browser.model, COLOUR)[0] == "Green"

@@ -110,7 +110,7 @@ def test_window_and_command_line_at_the_same_time(
     assert cli(library.path, "bookmark", KEY).returncode == 0
     qtbot.waitUntil(window.detail.star.isChecked, timeout=NOTICE_MS)
     qtbot.waitUntil(
-        lambda: window.sidebar._items[CaseFilter("bookmarked")].text(1) == "1", timeout=NOTICE_MS
+        lambda: window.sidebar.count_of(CaseFilter("bookmarked")) == "1", timeout=NOTICE_MS
     )
     # 4. Trashed elsewhere: the window leaves the case cleanly, the note saved.
     type_unsaved(window, "last words")
@@ -133,19 +133,19 @@ def test_window_and_command_line_at_the_same_time(
     assert QApplication.clipboard().text() == "cannot be saved"  # the answer was Copy
     assert window.detail.case_id is None
     # 6. Imported elsewhere: the counts follow.
-    all_before = int(window.sidebar._items[CaseFilter()].text(1))
+    all_before = int(window.sidebar.count_of(CaseFilter()))
     extra = tmp_path / "extra"
     extra.mkdir()
     shutil.copy(SAMPLE_CASES / "abdo-01.txt", extra / "abdo-01.txt")
     assert cli(library.path, "trash", "lightbox:abdo-01").returncode == 0
     assert cli(library.path, "empty-trash", "--yes").returncode == 0
     qtbot.waitUntil(
-        lambda: window.sidebar._items[CaseFilter()].text(1) == str(all_before - 1),
+        lambda: window.sidebar.count_of(CaseFilter()) == str(all_before - 1),
         timeout=NOTICE_MS,
     )
     assert cli(library.path, "import", str(extra)).returncode == 0
     qtbot.waitUntil(
-        lambda: window.sidebar._items[CaseFilter()].text(1) == str(all_before), timeout=NOTICE_MS
+        lambda: window.sidebar.count_of(CaseFilter()) == str(all_before), timeout=NOTICE_MS
     )
     assert window.model.row_of(library.resolve("lightbox:abdo-01")) is not None
 

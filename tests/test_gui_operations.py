@@ -158,8 +158,8 @@ def test_each_pane_redraws_from_a_change_made_elsewhere(window: MainWindow) -> N
     library.save_note(case_id, "written elsewhere")
     window.bus.announce(Changes(bookmarks=frozenset({case_id}), notes=frozenset({case_id})))
     assert window.model.data(window.model.index(row, 5)) == "bookmarked, note"
-    assert window.sidebar._items[CaseFilter("bookmarked")].text(1) == "1"
-    assert window.sidebar._items[CaseFilter("notes")].text(1) == "1"
+    assert window.sidebar.count_of(CaseFilter("bookmarked")) == "1"
+    assert window.sidebar.count_of(CaseFilter("notes")) == "1"
     assert window.detail.star.isChecked()
     assert window.notes.editor.toPlainText() == "written elsewhere"
 
@@ -188,7 +188,7 @@ def test_a_whole_library_change_redraws_every_pane(
     window.bus.announce(Changes(whole_library=True))
     assert window.model.rowCount() == total - 1
     assert window.list.current_case() == case_id
-    assert window.sidebar._items[CaseFilter("trash")].text(1) == "1"
+    assert window.sidebar.count_of(CaseFilter("trash")) == "1"
     assert window.detail.star.isChecked()
     assert window.notes.editor.toPlainText() == "restored text"
 

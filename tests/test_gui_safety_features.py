@@ -36,7 +36,7 @@ def test_delete_moves_to_trash_and_back(window: MainWindow) -> None:
     assert window.model.rowCount() == total - 1
     assert window.model.row_of(case_id) is None
     assert window.list.current_case() is not None  # the next case is selected
-    assert window.sidebar._items[CaseFilter("trash")].text(1) == "1"
+    assert window.sidebar.count_of(CaseFilter("trash")) == "1"
     window.sidebar.select_filter(CaseFilter("trash"))
     assert window.model.ids() == [case_id]
     window.list.select_case(case_id)

@@ -19,6 +19,7 @@ from desktop.ui import startup as startup_module
 from desktop.ui.dialogs import ImportReportDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
+from desktop.ui.sidebar import count_text
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES, SEED_CASE
 from tests.gui_helpers import close_window, make_window, shown_window
 from tests.tools import if_shared, needs_shared
@@ -152,7 +153,7 @@ def test_notes_save_while_typing(qtbot: QtBot, window: MainWindow) -> None:
     note = window.library.note(case_id)
     assert note is not None
     assert note.body == "Appendicolith"
-    assert window.sidebar._items[main_window_module.CaseFilter("notes")].text(1) == "1"
+    assert window.sidebar.count_of(main_window_module.CaseFilter("notes")) == "1"
 
 
 def test_note_preview_is_rendered_inert(qtbot: QtBot, window: MainWindow) -> None:
@@ -238,15 +239,14 @@ def test_importing_a_folder_reports_the_broken_file(
     dialog.close()
     assert window.library.count_cases() == before + 2
     assert window.model.rowCount() == before + 2
-    assert window.sidebar._items[main_window_module.CaseFilter()].text(1) == str(before + 2)
+    assert window.sidebar.count_of(main_window_module.CaseFilter()) == str(before + 2)
 
 
 def test_sidebar_sections_filter_the_list(window: MainWindow) -> None:
     window.sidebar.select_filter(main_window_module.CaseFilter("section", "Breast imaging"))
     assert window.model.rowCount() == 2
     assert (
-        window.sidebar._items[main_window_module.CaseFilter("section", "Breast imaging")].text(1)
-        == "2"
+        window.sidebar.count_of(main_window_module.CaseFilter("section", "Breast imaging")) == "2"
     )
 
 
@@ -353,7 +353,7 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     assert window.detail.case_id == whole[0]
     assert not window.is_ready
     all_cases = window.sidebar.topLevelItem(0)
-    assert all_cases is not None and all_cases.text(1) == ""
+    assert all_cases is not None and count_text(all_cases) == ""
     qtmodeltester.check(window.model)  # and it watches the rows inserted below
     frames: list[tuple[bool, int]] = []
     window.first_frame.connect(lambda: frames.append((window.is_ready, window.model.rowCount())))
@@ -362,7 +362,7 @@ def test_a_staged_start_paints_the_first_screen_then_lists_the_rest(
     assert frames == [(False, 5)]  # the first frame came before the rest of the list
     assert window.model.ids() == whole
     assert window.list.current_case() == whole[0]
-    assert all_cases.text(1) == str(len(whole))
+    assert count_text(all_cases) == str(len(whole))
     assert [window.model.case_id(row) for row in range(len(whole))] == whole
     close_window(window)
 

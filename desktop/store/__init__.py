@@ -20,11 +20,12 @@ from desktop.store.errors import (
     StorageUnavailable,
 )
 from desktop.store.library import Library
-from desktop.store.listing import Hit
+from desktop.store.listing import COLLECTION_ORDER, Hit
 from desktop.store.reader_data import NoteSave
 from desktop.store.versions import CaseVersion
 
 __all__ = [
+    "COLLECTION_ORDER",
     "Backup",
     "BackupContents",
     "CaseVersion",

@@ -6,21 +6,37 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QKeyEvent, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
 
 from desktop.model import CaseFilter, CaseId, ListRow
-from desktop.store import Changes, Hit, Library
+from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
+from desktop.ui.case_drag import cases_mime, dragged_cases
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.paging import paged_row
 from desktop.ui.roles import Roles
@@ -37,6 +53,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Marks", "marks"),
 )
 TITLE, SECTION, AGE, DIAGNOSIS, PUBLISHED, MARKS = range(len(COLUMNS))
+
+#: More scattered runs of rows than this coming or going at once: the list is reset rather
+#: than told row by row.
+MAX_ROW_RUNS = 50
 
 _AGE_UNITS = {"day": "d", "week": "wk", "month": "mo", "year": "y"}
 
@@ -89,11 +109,81 @@ class CaseTableModel(QAbstractTableModel):
         return self._sort
 
     def show_filter(self, case_filter: CaseFilter, sort: tuple[str, bool] | None = None) -> None:
-        """Lists the cases of a sidebar entry (leaving any search)."""
+        """Lists the cases of a sidebar entry (leaving any search). A collection starts in
+        its own order; another entry keeps the sort on show (or by title)."""
         self._filter = case_filter
         self._hits = None
+        if sort is None and case_filter.kind == "collection":
+            sort = (COLLECTION_ORDER, False)
+        if sort is None and self._sort is not None and self._sort[0] == COLLECTION_ORDER:
+            sort = ("title", False)
         self._sort = sort or self._sort or ("title", False)
         self._reload()
+
+    @property
+    def in_collection_order(self) -> bool:
+        """True while a collection's cases are listed in its own order (they can be
+        rearranged by dragging)."""
+        return (
+            self._hits is None
+            and self._filter.kind == "collection"
+            and self._sort == (COLLECTION_ORDER, False)
+        )
+
+    def show_collection_order(self) -> None:
+        """Back to the collection's own order after sorting by a column."""
+        if self._filter.kind == "collection" and self._hits is None:
+            self._sort = (COLLECTION_ORDER, False)
+            self._reload()
+
+    def requery(self) -> None:
+        """Runs the entry's query again and moves only the rows that came, went or moved
+        (the scroll position and selection stay): after a change that may add cases to
+        the entry on show or take them out (a bookmark, a tag, a collection)."""
+        if self._hits is not None or self._head is not None:
+            return
+        key, descending = self._sort or ("title", False)
+        self.apply_ids(self._library.case_ids(self._filter, key, descending))
+
+    def apply_ids(self, new: list[CaseId]) -> None:
+        """Shows `new` in place of the ids on show, as removed, inserted or moved rows."""
+        old = self._ids
+        if new == old:
+            return
+        old_set, new_set = set(old), set(new)
+        kept_old = [case for case in old if case in new_set]
+        kept_new = [case for case in new if case in old_set]
+        gone = _runs([case not in new_set for case in old])
+        came = _runs([case not in old_set for case in new])
+        if len(gone) + len(came) > MAX_ROW_RUNS:
+            self._set_ids(new)
+            return
+        for first, last in reversed(gone):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._ids[first : last + 1]
+            self._forget_rows()
+            self.endRemoveRows()
+        if kept_old != kept_new:  # the same cases in another order
+            self.layoutAboutToBeChanged.emit()
+            moved = self.persistentIndexList()
+            rows = {case: row for row, case in enumerate(kept_new)}
+            self._ids = list(kept_new)
+            self._forget_rows()
+            self.changePersistentIndexList(
+                moved,
+                [
+                    self.index(rows[kept_old[index.row()]], index.column())
+                    if 0 <= index.row() < len(kept_old)
+                    else QModelIndex()
+                    for index in moved
+                ],
+            )
+            self.layoutChanged.emit()
+        for first, last in came:
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._ids[first:first] = new[first : last + 1]
+            self._forget_rows()
+            self.endInsertRows()
 
     def load_head_only(self, rows: int) -> None:
         """Until `load_whole_list`, a filter lists only its first `rows` cases: a start-up
@@ -122,8 +212,14 @@ class CaseTableModel(QAbstractTableModel):
         """False while only the head of the list is loaded."""
         return self._head is None or self._hits is not None
 
-    def show_hits(self, hits: list[Hit]) -> None:
-        """Lists search hits in rank order, each with its snippet."""
+    def show_hits(self, hits: list[Hit], *, in_place: bool = False) -> None:
+        """Lists search hits in rank order, each with its snippet; `in_place` (the same
+        search run again after a change) moves only the rows that differ."""
+        if in_place and self._hits is not None and self._sort is None:
+            self._hits = hits
+            self._snippets = {hit.case_id: _note_snippet(hit) for hit in hits}
+            self.apply_ids([hit.case_id for hit in hits])
+            return
         self._hits = hits
         self._sort = None
         self._reload()
@@ -158,6 +254,10 @@ class CaseTableModel(QAbstractTableModel):
 
     def library_is_empty(self) -> bool:
         return self._library.count_cases() == 0
+
+    @property
+    def library(self) -> Library:
+        return self._library
 
     # --- Qt model interface ----------------------------------------------------------------
 
@@ -205,6 +305,24 @@ class CaseTableModel(QAbstractTableModel):
             return _display(row, column)
         return None
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        # Cases are dragged onto the sidebar (a collection, a tag) and within a collection.
+        return flags | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        from desktop.ui.case_drag import CASES_MIME
+
+        return [CASES_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        rows = sorted({index.row() for index in indexes if index.isValid()})
+        ids = [case for case in (self.case_id(row) for row in rows) if case is not None]
+        return cases_mime(ids, self._library.path)
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
@@ -217,21 +335,26 @@ class CaseTableModel(QAbstractTableModel):
     # --- internals -------------------------------------------------------------------------
 
     def _reload(self) -> None:
-        self.beginResetModel()
         if self._hits is None:
             key, descending = self._sort or ("title", False)
-            self._ids = self._library.case_ids(self._filter, key, descending, limit=self._head)
+            ids = self._library.case_ids(self._filter, key, descending, limit=self._head)
             self._snippets = {}
         else:
             ranked = [hit.case_id for hit in self._hits]
-            if self._sort is None:
-                self._ids = ranked
-            else:
-                self._ids = self._library.sort_ids(ranked, *self._sort)
+            ids = ranked if self._sort is None else self._library.sort_ids(ranked, *self._sort)
             self._snippets = {hit.case_id: _note_snippet(hit) for hit in self._hits}
+        self._set_ids(ids)
+
+    def _set_ids(self, ids: list[CaseId]) -> None:
+        self.beginResetModel()
+        self._ids = ids
+        self._forget_rows()
+        self.endResetModel()
+
+    def _forget_rows(self) -> None:
+        """Rows moved: the pages and the row of each id are read again when asked for."""
         self._row_of_cache = None
         self._pages.clear()
-        self.endResetModel()
 
     def _row(self, row: int) -> ListRow | None:
         return paged_row(
@@ -257,6 +380,21 @@ _ROLES_WITH_ROW = frozenset(
         Roles.ObjectRole,
     }
 )
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """The (first, last) index of each run of True in `flags`, in order."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, flag in enumerate(flags):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(flags) - 1))
+    return runs
 
 
 def _note_snippet(hit: Hit) -> str:
@@ -311,6 +449,12 @@ class CaseListView(QTableView):
         read_requested(object, bool): mark a case read or unread.
         restore_requested(object): restore a case from the Trash (the Trash's menu).
         export_requested(object): export a case's notes and highlights to Markdown.
+        cases_reordered(list, object): cases (ids) dragged within a collection in its own
+            order, to go just before a case (its id), or last (None).
+
+    Attributes:
+        menu_extender: Adds the organising commands (collections, tags) for the selected
+            cases to a row's context menu; set by the window.
     """
 
     current_case_changed = Signal(object)
@@ -318,6 +462,7 @@ class CaseListView(QTableView):
     read_requested = Signal(object, bool)
     restore_requested = Signal(object)
     export_requested = Signal(object)
+    cases_reordered = Signal(list, object)
 
     def __init__(self, model: CaseTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -326,7 +471,16 @@ class CaseListView(QTableView):
         self._model = model
         self._kept: CaseId | None = None
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several cases at once (Shift/Ctrl+click) for dragging and filing; the current
+        # one is the one shown.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setDropIndicatorShown(False)  # drawn here: a line between two rows
+        self.menu_extender: Callable[[QMenu, list[CaseId]], None] | None = None
+        #: Where a drag within a collection would put the cases: the row they go before.
+        self._drop_row: int | None = None
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
@@ -338,6 +492,11 @@ class CaseListView(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setHighlightSections(False)
         self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda point: self._header_menu().exec(header.mapToGlobal(point))
+        )
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -359,11 +518,15 @@ class CaseListView(QTableView):
         bus.changed.connect(self.on_changes)
 
     def on_changes(self, changes: Changes, _initiator: object) -> None:
-        """Lists afresh when cases came, went or changed; else redraws the rows touched."""
+        """Lists afresh when cases came, went or changed; else redraws the rows touched,
+        and moves the rows that came into the entry on show or left it."""
         if changes.whole_library or changes.cases:
             self._model.reload()
-        else:
-            self._model.refresh_cases(changes.touched)
+            return
+        self._model.refresh_cases(changes.touched)
+        if may_move_rows(self._model.case_filter, changes):
+            self._model.requery()
+            self.update_empty_label()
 
     def update_empty_label(self) -> None:
         if self._model.rowCount():
@@ -389,6 +552,15 @@ class CaseListView(QTableView):
     def current_case(self) -> CaseId | None:
         index = self.currentIndex()
         return self._model.case_id(index.row()) if index.isValid() else None
+
+    def selected_cases(self) -> list[CaseId]:
+        """The selected cases in list order (the current one if none is selected)."""
+        rows = sorted(index.row() for index in self.selectionModel().selectedRows())
+        found = [case for case in map(self._model.case_id, rows) if case is not None]
+        if found:
+            return found
+        current = self.current_case()
+        return [current] if current is not None else []
 
     def select_case(self, case_id: CaseId | None) -> bool:
         """Makes the case current and visible; False if it is not in the list."""
@@ -428,7 +600,7 @@ class CaseListView(QTableView):
         header = self.horizontalHeader()
         header.blockSignals(True)
         state = self._model.sort_state
-        if state is None:
+        if state is None or state[0] == COLLECTION_ORDER:
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         else:
             key, descending = state
@@ -470,7 +642,8 @@ class CaseListView(QTableView):
         index = self.indexAt(event.pos())
         if not index.isValid():
             return
-        self._select_row(index.row())
+        if not self.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self._select_row(index.row())  # a click outside the selection picks that row
         menu = self.context_menu(index.row())
         if menu is not None:
             menu.exec(event.globalPos())
@@ -498,4 +671,107 @@ class CaseListView(QTableView):
         export = QAction("Export Notes…", menu)
         export.triggered.connect(lambda: self.export_requested.emit(row.summary.id))
         menu.addAction(export)
+        if self.menu_extender is not None and self._model.case_filter.kind != "trash":
+            menu.addSeparator()
+            chosen = self.selected_cases()
+            self.menu_extender(menu, chosen if row.summary.id in chosen else [row.summary.id])
         return menu
+
+    def _header_menu(self) -> QMenu:
+        """The columns' menu: in a collection, back to the reader's own order."""
+        menu = QMenu(self)
+        order = QAction("Collection Order (drag cases to arrange them)", menu)
+        order.setCheckable(True)
+        order.setChecked(self._model.in_collection_order)
+        order.setEnabled(self._model.case_filter.kind == "collection" and not self._model.searching)
+        order.triggered.connect(self._model.show_collection_order)
+        menu.addAction(order)
+        return menu
+
+    # --- dragging within a collection ------------------------------------------------------
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        self._drop_row = None
+        super().startDrag(supportedActions)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dragged(event) is None:
+            event.ignore()  # files, say: the window takes those (an import)
+            return
+        event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._dragged(event) is None or not self._model.in_collection_order:
+            self._show_drop_row(None)
+            event.ignore()
+            return
+        self._show_drop_row(self._row_before(event))
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._show_drop_row(None)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._show_drop_row(None)
+        cases = self._dragged(event)
+        if cases is None or not self._model.in_collection_order:
+            event.ignore()
+            return
+        row = self._row_before(event)
+        # Copy, never Move: a move would have Qt remove the dragged rows itself.
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        before = self._model.case_id(row)
+        QTimer.singleShot(0, lambda: self.cases_reordered.emit(cases, before))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._drop_row is None:
+            return
+        rows = self._model.rowCount()
+        if self._drop_row < rows:
+            y = self.rowViewportPosition(self._drop_row)
+        else:
+            y = self.rowViewportPosition(rows - 1) + self.rowHeight(rows - 1) - 1
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(self.palette().highlight().color(), 2))
+        painter.drawLine(0, y, self.viewport().width(), y)
+        painter.end()
+
+    def _dragged(self, event: QDropEvent) -> list[CaseId] | None:
+        return dragged_cases(event.mimeData(), self._model.library.path)
+
+    def _row_before(self, event: QDropEvent) -> int:
+        """The row the dropped cases go before (the row count: after the last)."""
+        position = event.position().toPoint()
+        row = self.rowAt(position.y())
+        if row < 0:
+            return self._model.rowCount()
+        middle = self.rowViewportPosition(row) + self.rowHeight(row) // 2
+        return row + 1 if position.y() > middle else row
+
+    def _show_drop_row(self, row: int | None) -> None:
+        if row != self._drop_row:
+            self._drop_row = row
+            self.viewport().update()
+
+
+def may_move_rows(case_filter: CaseFilter, changes: Changes) -> bool:
+    """True if a change may bring cases into the entry on show or take some out.
+
+    What the reader changes while reading a case (its note, its read state, its
+    highlights) never pulls it out of the list under them: those count in the sidebar at
+    once and in the list when the entry is picked again."""
+    organised = bool(changes.bookmarks or changes.collections or changes.tags)
+    kind = case_filter.kind
+    if kind == "bookmarked":
+        return bool(changes.bookmarks)
+    if kind == "collection":
+        return bool(changes.collections or changes.collection_tree)
+    if kind == "tag":
+        return bool(changes.tags)
+    if kind == "saved":
+        return organised or changes.collection_tree
+    return False

@@ -53,6 +53,8 @@ OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
 
 #: A flashed passage blinks this many times, this long each (about a second in all).
 FLASH_BLINKS, FLASH_MS = 3, 170
+#: The widest the tags and collections beside the star are drawn (the rest in the tooltip).
+FILING_WIDTH = 420
 
 
 def external_url(url: QUrl) -> QUrl | None:
@@ -263,11 +265,14 @@ class DetailPane(QWidget):
 
     Signals:
         bookmark_toggled(object, bool): the reader clicked the star for this case.
+        filing_requested(object): the reader clicked the case's tags and collections (to
+            edit its tags).
         case_opened(object): the Case now shown (or None), read by `open_case`.
         highlights_drawn(): the highlights were drawn again (loaded, moved, recoloured).
     """
 
     bookmark_toggled = Signal(object, bool)
+    filing_requested = Signal(object)
     case_opened = Signal(object)
     highlights_drawn = Signal()
 
@@ -303,6 +308,14 @@ class DetailPane(QWidget):
         self.star.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.star.setIcon(theme.icon("star"))
         self.star.toggled.connect(self._star_toggled)
+        #: The case's tags and collections, beside the star; a click edits the tags.
+        self.filing = QToolButton(self)
+        self.filing.setObjectName("caseFiling")
+        self.filing.setAutoRaise(True)
+        self.filing.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.filing.setIcon(theme.icon("tag"))
+        self.filing.clicked.connect(self._filing_clicked)
+        self.filing.hide()
         self.heading = QLabel(self)
         self.heading.setObjectName("detailHeading")
         # Case text is data, never markup.
@@ -320,6 +333,7 @@ class DetailPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 0)
         bar.addWidget(self.star)
+        bar.addWidget(self.filing)
         bar.addWidget(self.heading, 1)
         bar.addWidget(zoom_out)
         bar.addWidget(zoom_in)
@@ -359,12 +373,35 @@ class DetailPane(QWidget):
         self.star.setEnabled(case is not None)
         self.set_bookmarked(bookmarked)
         self.heading.setText("")
+        self.show_filing()
         self._render(keep_position=False)
 
     def set_highlight(self, terms: tuple[str, ...]) -> None:
         if terms != self._highlight:
             self._highlight = terms
             self._render(keep_position=True)
+
+    def show_filing(self) -> None:
+        """Shows the case's tags and the collections it is in (read from the library)."""
+        library, case_id = self._library, self._case_id
+        if library is None or case_id is None or self._case is None:
+            self.filing.hide()
+            return
+        tags = library.case_tags(case_id)
+        paths = [found.path for found in library.collections_of(case_id)]
+        parts = [", ".join(tags) if tags else "Add tags"]
+        if paths:
+            parts.append("in " + ", ".join(paths))
+        whole = " · ".join(parts)
+        self.filing.setText(
+            self.filing.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideRight, FILING_WIDTH)
+        )
+        tip = f"Tags: {', '.join(tags) or 'none'}\nCollections: {', '.join(paths) or 'none'}"
+        self.filing.setToolTip(
+            f"<p style='white-space:pre'>{html.escape(tip)}</p>"
+            "<p>Click to edit the tags (Ctrl+T)</p>"
+        )
+        self.filing.show()
 
     def set_bookmarked(self, on: bool) -> None:
         self.star.blockSignals(True)
@@ -629,8 +666,19 @@ class DetailPane(QWidget):
             self.reload_highlights()
         elif case_id in changes.bookmarks:
             self.set_bookmarked(self._library.is_bookmarked(case_id))
+        if (
+            changes.whole_library
+            or changes.collection_tree
+            or case_id in changes.tags
+            or case_id in changes.collections
+        ):
+            self.show_filing()
         if case_id in changes.highlights:
             self.reload_highlights()
+
+    def _filing_clicked(self) -> None:
+        if self._case_id is not None:
+            self.filing_requested.emit(self._case_id)
 
     def _star_toggled(self, on: bool) -> None:
         self.star.setIcon(theme.icon("star-filled" if on else "star"))

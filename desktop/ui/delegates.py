@@ -212,3 +212,42 @@ def _paint_snippet(
         x += width
         if shown != text:
             break
+
+
+class CountDelegate(QStyledItemDelegate):
+    """A sidebar entry with its count at the right, muted (the name is cut to make room)."""
+
+    #: Room between the name and the count, and after the count.
+    GAP = 8
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        count = index.data(Roles.CountRole)
+        if not isinstance(count, str) or not count:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = opt.fontMetrics.horizontalAdvance(count)
+        # The name is cut before the count, not under it.
+        opt.text = opt.fontMetrics.elidedText(
+            opt.text, Qt.TextElideMode.ElideRight, max(self._text_width(opt) - width - self.GAP, 0)
+        )
+        style = opt.widget.style()  # the view's: set on every option a view paints with
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(
+            opt.palette.color(QPalette.ColorRole.HighlightedText)
+            if selected
+            else opt.palette.color(QPalette.ColorRole.PlaceholderText)
+        )
+        box = opt.rect.adjusted(0, 0, -self.GAP, 0)
+        painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count)
+        painter.restore()
+
+    @staticmethod
+    def _text_width(opt: QStyleOptionViewItem) -> int:
+        """The width the name may take: the cell less its icon and margins."""
+        element = QStyle.SubElement.SE_ItemViewItemText
+        return opt.widget.style().subElementRect(element, opt, opt.widget).width()

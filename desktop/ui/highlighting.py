@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -41,6 +40,7 @@ from desktop.model import Highlight
 from desktop.palette import COLOURS, DEFAULT_COLOUR, PALETTE, Colour
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui.case_view import DetailPane, tooltip_html
+from desktop.ui.completion import TagCompleter, split_tags
 from desktop.ui.operations import Operations
 from desktop.ui.undo import Undone, UndoStack
 
@@ -190,11 +190,6 @@ def menu_text(text: str, limit: int = MENU_QUOTE_CHARS) -> str:
     return line.replace("&", "&&")
 
 
-def split_tags(text: str) -> list[str]:
-    """Comma-separated tags as typed, without blanks."""
-    return [tag.strip() for tag in text.split(",") if tag.strip()]
-
-
 class ColourBar(QFrame):
     """Eight swatches and a Comment button, shown beside a fresh selection.
 
@@ -261,24 +256,6 @@ class ColourBar(QFrame):
         return button
 
 
-class _TagCompleter(QCompleter):
-    """Completes the tag being typed after the last comma, keeping the ones before it."""
-
-    def __init__(self, tags: Sequence[str], field: QLineEdit):
-        super().__init__(QStringListModel(list(tags)), field)
-        self._field = field
-        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-
-    def splitPath(self, path: str) -> list[str]:
-        return [path.rsplit(",", 1)[-1].strip()]
-
-    def pathFromIndex(self, index: object) -> str:
-        chosen = super().pathFromIndex(index)  # type: ignore[arg-type]
-        before = self._field.text().rsplit(",", 1)[0] if "," in self._field.text() else ""
-        return f"{before.rstrip()}, {chosen}" if before.strip() else chosen
-
-
 class HighlightDialog(QDialog):
     """Edit Comment and Tags: the highlight's quote, its Markdown comment and its tags.
 
@@ -302,7 +279,7 @@ class HighlightDialog(QDialog):
         self.comment_edit.setTabChangesFocus(True)
         self.tags_edit = QLineEdit(", ".join(highlight.tags), self)
         self.tags_edit.setPlaceholderText("Tags, separated by commas")
-        self.tags_edit.setCompleter(_TagCompleter(tags, self.tags_edit))
+        self.tags_edit.setCompleter(TagCompleter(tags, self.tags_edit))
         form = QFormLayout()
         form.addRow("Comment:", self.comment_edit)
         form.addRow("Tags:", self.tags_edit)

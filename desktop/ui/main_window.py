@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -34,7 +35,7 @@ from desktop.store import Changes, Hit, Library
 from desktop.ui import theme
 from desktop.ui.backups import BackupActions
 from desktop.ui.case_actions import CaseActions
-from desktop.ui.case_list import MARKS, TITLE, CaseListView, CaseTableModel
+from desktop.ui.case_list import MARKS, TITLE, CaseListView, CaseTableModel, may_move_rows
 from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
@@ -47,6 +48,7 @@ from desktop.ui.importing import Imports
 from desktop.ui.live import ANOTHER_PROGRAM, LibraryWatcher
 from desktop.ui.notes_panel import NotesPanel
 from desktop.ui.operations import Operations
+from desktop.ui.organising import Organiser
 from desktop.ui.preferences import PreferencesDialog
 from desktop.ui.reading import ReadingTracker
 from desktop.ui.search import SearchBar
@@ -142,6 +144,15 @@ class MainWindow(QMainWindow):
         self.highlighting = HighlightController(
             library, self.operations, self.detail, self.undo_stack
         )
+        #: Collections, tags and saved searches: the sidebar's menus and drops, the list's.
+        self.organiser = Organiser(
+            library,
+            self.operations,
+            self.list,
+            self.sidebar,
+            search_text=self.search.text,
+            parent=self,
+        )
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
         #: Notices another program's changes once the window is whole (see desktop.ui.live).
@@ -182,6 +193,7 @@ class MainWindow(QMainWindow):
         self.search.textEdited.connect(self._search_edited)
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
         self.detail.case_opened.connect(self._show_title)
+        self.detail.filing_requested.connect(lambda case_id: self.organiser.edit_tags([case_id]))
 
         self.startup = StagedStart(
             library, self.list, self.sidebar, self.detail, self._show_case, staged=staged
@@ -350,6 +362,26 @@ class MainWindow(QMainWindow):
         zoom_reset = self._action("&Actual Size", "Ctrl+0", lambda: detail.set_zoom(0))
         focus_list = self._action("Go to Case &List", "Ctrl+1", self.list.setFocus)
         focus_notes = self._action("Go to &Notes", "Ctrl+2", self.notes.editor.setFocus)
+        organiser = self.organiser
+        self.add_to_collection_action = self._action(
+            "&Add to Collection…", "Ctrl+Shift+C", organiser.add_selected_to_collection
+        )
+        self.new_collection_action = self._action(
+            "&New Collection…", "Ctrl+Shift+N", organiser.new_top_collection
+        )
+        self.tags_action = self._action("&Tags…", "Ctrl+T", organiser.edit_selected_tags)
+        self.save_search_action = self._action(
+            "&Save Search…", "Ctrl+Shift+S", organiser.save_search
+        )
+        #: In the search box while it holds a search: saves it (as Organise > Save Search).
+        self.save_in_box_action = QAction(theme.icon("saved-search"), "Save This Search", self)
+        self.save_in_box_action.setToolTip("Save this search in the sidebar (Ctrl+Shift+S)")
+        self.save_in_box_action.triggered.connect(organiser.save_search)
+        self.search.addAction(self.save_in_box_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.save_in_box_action.setVisible(False)  # after adding: the box shows what it adds
+        self.search.textChanged.connect(
+            lambda text: self.save_in_box_action.setVisible(bool(text.strip()))
+        )
         self.preferences_action = self._action(
             "&Preferences…",
             "Ctrl+,",
@@ -383,6 +415,12 @@ class MainWindow(QMainWindow):
         edit_menu.addMenu(self.highlighting.highlight_menu)
         edit_menu.addSeparator()
         edit_menu.addAction(self.preferences_action)
+        organise_menu = menus.addMenu("&Organise")
+        organise_menu.addActions([self.add_to_collection_action, self.new_collection_action])
+        organise_menu.addSeparator()
+        organise_menu.addAction(self.tags_action)
+        organise_menu.addSeparator()
+        organise_menu.addAction(self.save_search_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([zoom_in, zoom_out, zoom_reset])
         view_menu.addSeparator()
@@ -400,6 +438,10 @@ class MainWindow(QMainWindow):
             self.unread_action,
             self.trash_action,
             self.untrash_action,
+            self.add_to_collection_action,
+            self.new_collection_action,
+            self.tags_action,
+            self.save_search_action,
             zoom_in,
             zoom_out,
             zoom_reset,
@@ -437,10 +479,15 @@ class MainWindow(QMainWindow):
         self.detail.open_case(case_id)
         self.reading.watch(case_id)
 
-    def _library_changed(self, _changes: Changes, initiator: object) -> None:
-        """Another program changed the library: a search on show runs again over it."""
-        if initiator is ANOTHER_PROGRAM and self.search.text().strip():
+    def _library_changed(self, changes: Changes, initiator: object) -> None:
+        """A search on show runs again over the library another program changed, or after
+        a change that may move cases in or out of it (a tag, a bookmark, a collection)."""
+        if not self.search.text().strip():
+            return
+        if initiator is ANOTHER_PROGRAM:
             self.search_bar.run_search()
+        elif may_move_rows(CaseFilter("saved"), changes):
+            self.search_bar.search_again()
 
     def _filter_selected(self, case_filter: CaseFilter) -> None:
         self.trash_header.setVisible(case_filter.kind == "trash")

@@ -18,3 +18,9 @@ class Roles(IntEnum):
     ObjectRole = Qt.ItemDataRole.UserRole + 3
     #: What a sidebar entry selects (a CaseFilter).
     FilterRole = Qt.ItemDataRole.UserRole + 4
+    #: The uid of a sidebar entry's record (a collection, a saved search).
+    UidRole = Qt.ItemDataRole.UserRole + 5
+    #: The name of a sidebar group's header ("collections", "tags"...).
+    HeaderRole = Qt.ItemDataRole.UserRole + 6
+    #: The count a sidebar entry shows, as text (drawn at its right by CountDelegate).
+    CountRole = Qt.ItemDataRole.UserRole + 7

@@ -83,6 +83,9 @@ class SearchBar(QWidget):
         self.timer.setInterval(SEARCH_AFTER_MS)
         self.timer.timeout.connect(self.run_search)
         self.generation = 0
+        #: The generation of a search run again over a changed library: its hits replace
+        #: the rows in place (the scroll and selection stay).
+        self._in_place_generation = -1
         self.worker = SearchWorker(library, self)
         self.worker.finished.connect(self._finished)
         self.field.textChanged.connect(lambda _text: self.timer.start())
@@ -116,6 +119,13 @@ class SearchBar(QWidget):
             return
         self.worker.search(self.generation, query, self._sidebar.current_filter())
 
+    def search_again(self) -> None:
+        """Runs the search on show again (the library changed), its hits moving into
+        place rather than listed afresh."""
+        if self.field.text().strip() and self._model.searching:
+            self.run_search()
+            self._in_place_generation = self.generation
+
     def filter_selected(self, case_filter: CaseFilter) -> None:
         """The reader picked a sidebar entry: list it, and search within it if searching."""
         sort = ("read", True) if case_filter.kind == "recent" else None
@@ -140,7 +150,7 @@ class SearchBar(QWidget):
         notice = query_cut_notice(self._view.query)
         self._show_line(notice[:1].upper() + notice[1:] if notice else "", notice=True)
         self._view.set_two_line_rows(True)
-        self._model.show_hits(result)
+        self._model.show_hits(result, in_place=generation == self._in_place_generation)
         self._detail.set_highlight(self.terms())
         if self._view.current_case() is None and self._model.rowCount():
             self._view.select_row(0)

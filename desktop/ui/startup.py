@@ -104,7 +104,7 @@ class StagedStart(QObject):
     def _count(self) -> None:
         if self._stopped:
             return
-        self._sidebar.set_counts(self._library.counts())
+        self._sidebar.refresh()
         self.is_ready = True
         self.ready.emit()
 
