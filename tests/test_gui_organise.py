@@ -511,3 +511,27 @@ def test_the_search_box_offers_to_save_the_search_it_holds(
     answer(monkeypatch, "Signs")
     action.trigger()
     assert window.library.find_saved_search("Signs") is not None
+
+
+def test_several_selected_cases_go_to_the_trash_and_come_back_with_one_undo(
+    window: MainWindow,
+) -> None:
+    view, library = window.list, window.library
+    view.selectAll()
+    chosen = view.selected_cases()[:3]
+    view.clearSelection()
+    for case_id in chosen:
+        row = window.model.row_of(case_id)
+        assert row is not None
+        view.selectionModel().select(
+            window.model.index(row, 0),
+            view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+        )
+    window.bookmark_action.trigger()
+    assert sorted(library.bookmarked_ids()) == sorted(chosen)
+    window.trash_action.trigger()
+    assert sorted(library.trashed_ids()) == sorted(chosen)
+    assert "Moved 3 cases to the Trash" in window.undo_notice.text()
+    window.undo_action.trigger()
+    assert library.trashed_ids() == []
+    assert sorted(library.bookmarked_ids()) == sorted(chosen)  # marks kept throughout

@@ -22,7 +22,8 @@ class CaseActions(QObject):
     """Runs the reader's commands on the current case (or the one named).
 
     Signals:
-        trashed(str): a case was moved to the Trash (its title), for the status bar.
+        trashed(str): cases were moved to the Trash, for the status bar: what (the title
+            in quotes, or "5 cases").
     """
 
     trashed = Signal(str)
@@ -48,9 +49,25 @@ class CaseActions(QObject):
         self._undo = undo
 
     def toggle_bookmark(self) -> None:
-        case_id = self._view.current_case()
-        if case_id is not None:
-            self.set_bookmark(case_id, not self._library.is_bookmarked(case_id))
+        """Ctrl+D: bookmarks the selected cases, or takes the bookmark off them if the
+        current one has it (one case: toggles it)."""
+        cases = self._view.selected_cases()
+        current = self._view.current_case()
+        if not cases:
+            return
+        on = not self._library.is_bookmarked(current if current is not None else cases[0])
+        if len(cases) == 1:
+            self.set_bookmark(cases[0], on)
+            return
+
+        def change() -> Changes:
+            changes = Changes()
+            with self._library.transaction():
+                for case_id in cases:
+                    changes |= self._library.set_bookmark(case_id, on)
+            return changes
+
+        self._operations.run(change)
 
     def set_bookmark(self, case_id: CaseId, on: bool) -> None:
         self._operations.run(lambda: self._library.set_bookmark(case_id, on))
@@ -68,28 +85,45 @@ class CaseActions(QObject):
             self.set_read(case_id, False)
 
     def trash_current(self) -> None:
-        """Moves the current case, with the reader's notes and marks, to the Trash."""
-        case_id = self._view.current_case()
-        if case_id is None or self._sidebar.current_filter().kind == "trash":
+        """Moves the selected cases (or the current one), with the reader's notes and
+        marks, to the Trash; one Undo brings them all back."""
+        cases = self._view.selected_cases()
+        if not cases or self._sidebar.current_filter().kind == "trash":
             return
-        title = self._title(case_id)
-        if self._remove_from_view(case_id, lambda: self._library.trash(case_id)):
-            self._undo.push(
-                "Undo Move to Trash", functools.partial(self._undo_trash, case_id), case_id
-            )
-            self.trashed.emit(title)
+        what = f"“{self._title(cases[0])}”" if len(cases) == 1 else f"{len(cases)} cases"
 
-    def _undo_trash(self, case_id: CaseId) -> Undone:
-        """Restores a case this window moved to the Trash, from wherever the reader is, and
-        shows it when the list holds it."""
-        if self._library.trashed_at(case_id) is None:
+        def change() -> Changes:
+            changes = Changes()
+            with self._library.transaction():
+                for case_id in cases:
+                    changes |= self._library.trash(case_id)
+            return changes
+
+        if self._remove_from_view(cases[0], change):
+            key = cases[0] if len(cases) == 1 else tuple(cases)
+            self._undo.push("Undo Move to Trash", functools.partial(self._undo_trash, cases), key)
+            self.trashed.emit(what)
+
+    def _undo_trash(self, cases: list[CaseId]) -> Undone:
+        """Restores cases this window moved to the Trash (those still there), from
+        wherever the reader is, and shows the first when the list holds it."""
+        still = [case_id for case_id in cases if self._library.trashed_at(case_id) is not None]
+        if not still:
             self._operations.tell("Nothing to undo: the case is no longer in the Trash.", 4000)
             return Undone.GONE
-        if self._operations.run(functools.partial(self._library.untrash, case_id)) is None:
+
+        def change() -> Changes:
+            changes = Changes()
+            with self._library.transaction():
+                for case_id in still:
+                    changes |= self._library.untrash(case_id)
+            return changes
+
+        if self._operations.run(change) is None:
             return Undone.FAILED
-        if not self._view.select_case(case_id):
+        if not self._view.select_case(still[0]):
             self._sidebar.select_filter(CaseFilter())
-            self._view.select_case(case_id)
+            self._view.select_case(still[0])
         self._operations.tell("Restored from the Trash.", 4000)
         return Undone.DONE
 

@@ -523,10 +523,11 @@ class MainWindow(QMainWindow):
         if not text:
             self.undo_notice.hide()
 
-    def _show_trashed(self, title: str) -> None:
-        shown = title if len(title) <= 48 else title[:47] + "…"
+    def _show_trashed(self, what: str) -> None:
+        """`what`: a title in quotes (cut to fit, keeping its closing quote) or "5 cases"."""
+        shown = what if len(what) <= 50 else what[:48] + "…”"
         self.undo_notice.setText(
-            f"Moved “{html.escape(shown)}” to the Trash, with your notes and marks."
+            f"Moved {html.escape(shown)} to the Trash, with your notes and marks."
             ' <a href="undo">Undo</a> (Ctrl+Z)'
         )
         self.undo_notice.show()
