@@ -76,7 +76,7 @@ def make(window: MainWindow, path: str, *names: str) -> str:
 
 
 def test_the_sidebar_shows_collections_tags_and_saved_searches_with_counts(
-    window: MainWindow, qtmodeltester: ModelTester
+    qtbot: QtBot, window: MainWindow, qtmodeltester: ModelTester
 ) -> None:
     sidebar = window.sidebar
     assert sidebar.header_item(TAGS).isHidden() and sidebar.header_item(SAVED).isHidden()
@@ -94,8 +94,7 @@ def test_the_sidebar_shows_collections_tags_and_saved_searches_with_counts(
     assert count_of(window, CaseFilter("tag", value="sign")) == "1"
     assert not sidebar.header_item(TAGS).isHidden()
     saved = CaseFilter("saved", value="section:chest")
-    QApplication.processEvents()  # saved searches count a moment after the rest
-    assert count_of(window, saved) == "3"
+    qtbot.waitUntil(lambda: count_of(window, saved) == "3")  # a moment after the rest
     qtmodeltester.check(sidebar.model())
 
 

@@ -42,6 +42,8 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
 
 #: The headers of the sidebar's groups (what `context_menu_requested` names for them).
 COLLECTIONS, SAVED, TAGS, SECTIONS = "collections", "saved", "tags", "sections"
+#: How long after the last change saved searches are counted again.
+SAVED_COUNT_AFTER_MS = 250
 #: The entry under an empty Collections header that makes the first one.
 NEW_COLLECTION = "new-collection"
 
@@ -118,9 +120,11 @@ class Sidebar(QTreeWidget):
             header.setExpanded(True)
         self._headers[SAVED].setHidden(True)
         self._headers[TAGS].setHidden(True)
-        #: Saved searches are counted after the rest (each runs its query): this defers it.
+        #: Saved searches are counted after the rest, each running its query, once a burst
+        #: of changes (a note typed, saved every second) has paused.
         self._saved_count_timer = QTimer(self)
         self._saved_count_timer.setSingleShot(True)
+        self._saved_count_timer.setInterval(SAVED_COUNT_AFTER_MS)
         self._saved_count_timer.timeout.connect(self._count_saved)
         # "All cases" is current from the start (as the list is): no entry to pick on show.
         self.select_filter(CaseFilter())
@@ -207,7 +211,7 @@ class Sidebar(QTreeWidget):
                 header.setHidden(not wanted)
         self._saved = wanted
         if wanted:
-            self._saved_count_timer.start(0)
+            self._saved_count_timer.start()
 
     def refresh(self) -> None:
         """Everything afresh from the library (`subscribe` names it)."""
