@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import desktop.query  # noqa: F401  (see _saved_write)
 from desktop.model import CaseFilter, CaseId
 from desktop.store.library import Library
 
@@ -211,7 +212,12 @@ def _saved_plan(key: str, i: int) -> Record:
 
 def _saved_write(library: Library, case_id: CaseId, i: int) -> str:
     """Saves a search named for the case (a saved search belongs to no case: its name
-    carries the key, so the digest can tell whose write it was)."""
+    carries the key, so the digest can tell whose write it was).
+
+    The search language it checks the query with is imported with this module, as a window
+    has it loaded by its first search: loaded lazily it would cost the crash test's writer
+    some 20 ms inside its first round, which the kill may then cut short.
+    """
     record = _saved_plan(_key(library, case_id), i)
     library.save_search(record[1], f'"Hämangiom {i}" is:unread', replace=True)
     return record_text(record)
