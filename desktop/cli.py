@@ -218,7 +218,8 @@ def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> N
 
 
 def _add_organise_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    """`lightbox collection add|remove|list`, `tag`, `untag` and `tags`."""
+    """`lightbox collection add|remove|list`, `tag`, `untag`, `tags` and
+    `saved add|remove|rename|list`."""
     collection = commands.add_parser(
         "collection", parents=[common], help="put cases into collections, or list them"
     )
@@ -244,6 +245,27 @@ def _add_organise_commands(commands: Any, common: argparse.ArgumentParser) -> No
         tagging.add_argument("tags", nargs="+", metavar="TAG")
     tags = commands.add_parser("tags", parents=[common], help="the tags in use, with counts")
     tags.add_argument("--json", action="store_true", help="print a JSON array")
+    saved = commands.add_parser(
+        "saved", parents=[common], help="searches saved under a name, or list them"
+    )
+    actions = saved.add_subparsers(
+        dest="saved_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    adding = actions.add_parser("add", parents=[common], help="save a search under a name")
+    adding.add_argument("name", metavar="NAME", help="its name (1 to 100 characters)")
+    adding.add_argument("query", metavar="QUERY", help="a search, in the search language")
+    adding.add_argument(
+        "--replace", action="store_true", help="give the one of that name this query"
+    )
+    removing = actions.add_parser("remove", parents=[common], help="delete a saved search")
+    removing.add_argument("name", metavar="NAME")
+    renaming = actions.add_parser("rename", parents=[common], help="rename a saved search")
+    renaming.add_argument("name", metavar="NAME")
+    renaming.add_argument("new", metavar="NEW")
+    listing = actions.add_parser(
+        "list", parents=[common], help="the saved searches, with how many cases each lists"
+    )
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -841,6 +863,45 @@ def _tags(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved(library: Library, args: argparse.Namespace) -> int:
+    command = args.saved_command
+    if command == "list":
+        return _saved_list(library, as_json=args.json)
+    name = _text_argument(args.name, "NAME")
+    try:
+        if command == "add":
+            query = _text_argument(args.query, "QUERY")
+            library.save_search(name, query, replace=args.replace)
+            return 0
+        found = library.find_saved_search(name)
+        if found is None:
+            raise UsageError(f"no saved search {name.strip()!r} in {library.path}")
+        if command == "rename":
+            library.rename_saved_search(found.uid, _text_argument(args.new, "NEW"))
+        else:
+            library.delete_saved_search(found.uid)
+    except (LookupError, ValueError) as error:
+        raise UsageError(str(error).strip("'\"")) from None
+    return 0
+
+
+def _saved_list(library: Library, *, as_json: bool) -> int:
+    found = [(item, library.count_saved_search(item.query)) for item in library.saved_searches()]
+    if as_json:
+        _print_json(
+            [
+                {"uid": item.uid, "name": item.name, "query": item.query, "count": count}
+                for item, count in found
+            ]
+        )
+        return 0
+    if not found:
+        print("No saved searches.")
+    for item, count in found:
+        print(f"{count:>6}  {item.name}  {item.query}")
+    return 0
+
+
 def _text_argument(value: str, option: str) -> str:
     """An argument as text; refused unless it was UTF-8 (nothing is saved)."""
     try:
@@ -860,7 +921,7 @@ def _resolve(library: Library, key: str) -> CaseId:
 _COMMAND_NAMES = frozenset(
     {"import", "list", "search", "show", "note", "versions", "bookmark", "bookmarks", "trash",
      "untrash", "empty-trash", "purge-deleted", "highlight", "export", "backup", "restore",
-     "check", "collection", "tag", "untag", "tags"}
+     "check", "collection", "tag", "untag", "tags", "saved"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
@@ -877,6 +938,7 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "tag": _tag,
     "untag": _tag,
     "tags": _tags,
+    "saved": _saved,
     "export": _export,
     "backup": _backup,
     "check": _check,

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import desktop.query  # noqa: F401  (see _saved_write)
 from desktop.model import CaseFilter, CaseId
 from desktop.store.library import Library
 
@@ -205,6 +206,29 @@ def _tag_digest(library: Library) -> frozenset[Record]:
     )
 
 
+def _saved_plan(key: str, i: int) -> Record:
+    return (key, f"Suche {i} · Hämangiom ≥ 2 cm · {key}")
+
+
+def _saved_write(library: Library, case_id: CaseId, i: int) -> str:
+    """Saves a search named for the case (a saved search belongs to no case: its name
+    carries the key, so the digest can tell whose write it was).
+
+    The search language it checks the query with is imported with this module, as a window
+    has it loaded by its first search: loaded lazily it would cost the crash test's writer
+    some 20 ms inside its first round, which the kill may then cut short.
+    """
+    record = _saved_plan(_key(library, case_id), i)
+    library.save_search(record[1], f'"Hämangiom {i}" is:unread', replace=True)
+    return record_text(record)
+
+
+def _saved_digest(library: Library) -> frozenset[Record]:
+    return frozenset(
+        (search.name.rsplit(" · ", 1)[-1], search.name) for search in library.saved_searches()
+    )
+
+
 KINDS: list[Kind] = [
     Kind("notes", _note_plan, _note_write, _note_digest, latest_wins=True),
     Kind("note-versions", _version_plan, _version_write, _version_digest),
@@ -214,6 +238,7 @@ KINDS: list[Kind] = [
     Kind("highlights", _highlight_plan, _highlight_write, _highlight_digest),
     Kind("collections", _collection_plan, _collection_write, _collection_digest),
     Kind("tags", _tag_plan, _tag_write, _tag_digest),
+    Kind("saved-searches", _saved_plan, _saved_write, _saved_digest),
 ]
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 

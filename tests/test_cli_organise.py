@@ -1,4 +1,4 @@
-"""`lightbox collection add|remove|list`, `tag`, `untag` and `tags`, run as the processes
+"""`lightbox collection add|remove|list`, `tag`, `untag`, `tags` and `saved`, run as the processes
 scripts run: exact forms, JSON shapes, one-line errors with exit status 2."""
 
 from __future__ import annotations
@@ -75,3 +75,59 @@ def test_tag_errors_are_one_line(lib: Path) -> None:
     assert "lightbox:nope" in cli_fails(lib, "untag", "lightbox:nope", "x")
     cli_fails(lib, "tag", ONE)
     assert json.loads(cli_ok(lib, "tags", "--json")) == []
+
+
+def test_saved_add_list_rename_remove(lib: Path) -> None:
+    assert cli_ok(lib, "saved", "add", " Chest to revise ", "section:chest is:unread") == ""
+    cli_ok(lib, "saved", "add", "Pneumo/thorax", "pneumothorax")
+    cli_ok(lib, "saved", "add", "marked", "is:bookmarked")
+    cli_ok(lib, "bookmark", ONE)
+    listed = json.loads(cli_ok(lib, "saved", "list", "--json"))
+    assert [(s["name"], s["query"], s["count"]) for s in listed] == [
+        ("Chest to revise", "section:chest is:unread", 3),
+        ("marked", "is:bookmarked", 1),
+        ("Pneumo/thorax", "pneumothorax", 1),
+    ]
+    assert all(set(s) == {"uid", "name", "query", "count"} for s in listed)
+    with Library.open(lib) as library:
+        assert [s.uid for s in library.saved_searches()] == [s["uid"] for s in listed]
+    assert cli_ok(lib, "saved", "list").splitlines() == [
+        "     3  Chest to revise  section:chest is:unread",
+        "     1  marked  is:bookmarked",
+        "     1  Pneumo/thorax  pneumothorax",
+    ]
+    cli_ok(lib, "trash", TWO)
+    cli_ok(lib, "saved", "add", "CHEST to revise", "section:chest", "--replace")
+    cli_ok(lib, "saved", "rename", "pneumo/THORAX", "Air")
+    cli_ok(lib, "saved", "remove", "MARKED")
+    again = json.loads(cli_ok(lib, "saved", "list", "--json"))
+    assert [(s["name"], s["query"], s["count"]) for s in again] == [
+        ("Air", "pneumothorax", 1),
+        ("CHEST to revise", "section:chest", 2),
+    ]
+    assert {s["uid"] for s in again} == {listed[0]["uid"], listed[2]["uid"]}
+
+
+def test_saved_errors_are_one_line(lib: Path) -> None:
+    cli_ok(lib, "saved", "add", "Chest", "section:chest")
+    assert "named 'Chest' exists" in cli_fails(lib, "saved", "add", "chest", "pneumothorax")
+    refused = cli_fails(lib, "saved", "add", "Typo", "sectoin:chest")
+    assert "Did you mean section:" in refused and "(at 1–8)" in refused
+    assert "(at 7–7)" in cli_fails(lib, "saved", "add", "Group", "chest (lung")
+    assert "needs a query" in cli_fails(lib, "saved", "add", "Empty", "  ")
+    assert "empty" in cli_fails(lib, "saved", "add", "  ", "pneumothorax")
+    assert "no saved search 'Nowhere'" in cli_fails(lib, "saved", "remove", "Nowhere")
+    assert "no saved search" in cli_fails(lib, "saved", "rename", "Nowhere", "X")
+    cli_ok(lib, "saved", "add", "Other", "pneumothorax")
+    assert "named 'Chest' exists" in cli_fails(lib, "saved", "rename", "Other", "CHEST")
+    cli_fails(lib, "saved", "add", "Only a name")
+    cli_fails(lib, "saved")
+    listed = json.loads(cli_ok(lib, "saved", "list", "--json"))
+    assert [(s["name"], s["query"]) for s in listed] == [
+        ("Chest", "section:chest"),
+        ("Other", "pneumothorax"),
+    ]
+    cli_ok(lib, "saved", "remove", "chest")
+    cli_ok(lib, "saved", "remove", "other")
+    assert json.loads(cli_ok(lib, "saved", "list", "--json")) == []
+    assert cli_ok(lib, "saved", "list") == "No saved searches.\n"

@@ -19,13 +19,15 @@ from typing import Any
 import pytest
 
 from desktop.cli import main
-from desktop.model import CaseFilter
+from desktop.importer import import_paths
+from desktop.model import CaseFilter, SavedSearch
 from desktop.store import backup, schema
 from desktop.store import library as library_module
 from desktop.store.db import APPLICATION_ID
 from desktop.store.errors import LibraryTooNew, MigrationFailed
 from desktop.store.library import Library
 from desktop.store.records import READER_TABLES
+from tests.conftest import SAMPLE_CASES
 from tests.fixtures.make_fixture import Records, reader_view, user_records
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -309,6 +311,29 @@ def test_reimporting_a_fixture_case_keeps_its_id_and_the_readers_data(
     kept = case_columns_of(before)
     assert records_of(path, kept) == {t: before[t] for t in kept}
     assert view_of(path) == view
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_saved_searches_of_a_fixture_are_kept_and_list_their_cases(
+    version: int, tmp_path: Path
+) -> None:
+    """From schema 8 on, a fixture holds a saved search: after the upgrade and a re-import of
+    its cases it is listed as it was, and it lists the cases its query selects."""
+    path = copy_fixture(version, tmp_path / "lib")
+    with Library.open(path) as library:
+        found = library.saved_searches()
+        if version < 8:
+            assert found == []
+            return
+        query = 'in:"Boards/Chest" is:unread'
+        assert found == [
+            SavedSearch("d0000000-0000-4000-8000-000000000001", "Chest to revise", query)
+        ]
+        assert library.count_saved_search(query) == 1
+        assert import_paths(library, [SAMPLE_CASES]).failed == []
+        assert library.saved_searches() == found
+        listed = library.case_ids(CaseFilter("saved", value=query))
+        assert [library.case_key(case) for case in listed] == ["lightbox:chest-01"]
 
 
 def fail_next_migration(monkeypatch: pytest.MonkeyPatch) -> None:
