@@ -14,10 +14,8 @@ each change inside `Library.transaction()`.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -542,45 +540,41 @@ def subtree_totals(conn: sqlite3.Connection, direct: dict[str, int]) -> dict[str
     """How many cases out of the trash each live collection holds, itself or in any
     collection under it, each case once.
 
-    The sum of the direct counts over the subtree, less a case's memberships past its
-    first within the subtree. Only cases in two or more collections of a nested subtree
-    can be counted twice: those are found by grouping their memberships (the one pass
-    over the memberships this costs, about 1.7 µs each, is paid only when the counts are
-    not kept: see `Library._counts`).
+    A collection with none under it holds its direct count. For the others, the cases of
+    their subtree are gathered from the index of live memberships (each collection's read
+    once) and counted once each, less the trashed ones among them (the trash is small).
+    This reads every membership in a nested collection (about 1 µs each, 0.2 s for 200,000)
+    and is paid only when the counts are not kept (see `Library._counts`).
     """
     chains = _chains(_parents(conn))
-    totals = dict.fromkeys(chains, 0)
+    under: dict[str, list[str]] = {}
     for uid, chain in chains.items():
         for above in chain:
-            totals[above] += direct.get(uid, 0)
-    nested = [uid for uid, chain in chains.items() if len(chain) > 1]
+            under.setdefault(above, []).append(uid)
+    totals = {uid: direct.get(uid, 0) for uid in chains}
+    nested = [uid for uid, members in under.items() if len(members) > 1]
     if not nested:
-        return totals  # no collection under another: every total is the direct count
-    nested += list({chain[-1] for chain in chains.values() if len(chain) > 1})
-    trashed = {
-        (str(row[0]), str(row[1]))
-        for row in conn.execute("SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL")
-    }
-    # Grouped along the index of memberships by case (no sort); the collections are tested
-    # per row ("+": not a list of lookups, each of which would then need a sort).
-    for source, source_id, uids in conn.execute(
-        "SELECT case_source, case_source_id, group_concat(collection_uid, char(31))"
-        " FROM collection_members INDEXED BY collection_members_case WHERE deleted_at IS NULL"
-        " AND +collection_uid IN (SELECT value FROM json_each(?))"
-        " GROUP BY case_source, case_source_id HAVING count(*) > 1",
-        (json.dumps(nested),),
-    ):
-        filed_in = str(uids).split("\x1f")
-        tops = [chains[uid][-1] for uid in filed_in if uid in chains]
-        if len(set(tops)) == len(tops):
-            continue  # under different tops: no collection holds two of them
-        if (str(source), str(source_id)) in trashed:
-            continue  # not in the direct counts either
-        for above, times in Counter(
-            above for uid in filed_in for above in chains.get(uid, ())
-        ).items():
-            if times > 1:
-                totals[above] -= times - 1
+        return totals
+    cases_in: dict[str, list[tuple[str, str]]] = {}
+    for uid in nested:
+        gathered: set[tuple[str, str]] = set()
+        for member in under[uid]:
+            if member not in cases_in:
+                cases_in[member] = conn.execute(
+                    "SELECT case_source, case_source_id FROM collection_members"
+                    " INDEXED BY collection_members_live"
+                    " WHERE collection_uid = ? AND deleted_at IS NULL",
+                    (member,),
+                ).fetchall()
+            gathered.update(cases_in[member])
+        totals[uid] = len(gathered)
+    trashed = [CaseId(row[0]) for row in conn.execute(
+        "SELECT id FROM cases WHERE trashed_at IS NOT NULL"
+    )]  # fmt: skip
+    for above_all in covering(conn, trashed).values():
+        for above in above_all:
+            if len(under[above]) > 1:
+                totals[above] -= 1
     return totals
 
 
