@@ -794,8 +794,6 @@ def _words(words: tuple[str, ...], prefix: bool, *, phrase: bool) -> str:
 
 # Compiling -------------------------------------------------------------------------------
 
-#: A reader-table row `x` of the case `c`, live.
-_OF_CASE = "x.case_source = c.source AND x.case_source_id = c.source_id AND x.deleted_at IS NULL"
 #: The cases whose own text matches (a non-correlated set: SQLite makes it once a query).
 _CASE_TEXT = "c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
 #: Free text: the case's text, its live note, or a live highlight's comment or tags. The
@@ -810,18 +808,34 @@ _TEXT = (
     " CROSS JOIN cases k ON k.source = x.case_source AND k.source_id = x.case_source_id"
     " WHERE highlights_fts MATCH ? AND x.deleted_at IS NULL))"
 )
-_EXISTS = "EXISTS (SELECT 1 FROM {table} x WHERE " + _OF_CASE + "{condition})"
+#: Two ways to test that a case has a live record `x` in a reader table (with `condition`
+#: on it). A filter alone lists only the newest cases shown, so the list is read newest
+#: first and stops once it has them: the cost of a test depends on how many cases hold.
+#: `_IN_SET` makes the set of those cases' ids once a query (one index lookup per record),
+#: then tests ids: best for records on few cases (a tag, bookmarks, notes, a collection),
+#: whatever the query. `_PROBE` looks the case up in the reader table: a lookup per case
+#: read, so best for what many cases hold (read, any tag, a tag prefix), where the list
+#: stops after a few hundred cases rather than making a set of tens of thousands.
+_IN_SET = (
+    "c.id IN (SELECT k.id FROM {table} x CROSS JOIN cases k ON k.source = x.case_source"
+    " AND k.source_id = x.case_source_id WHERE x.deleted_at IS NULL{condition})"
+)
+_PROBE = (
+    "EXISTS (SELECT 1 FROM {table} x WHERE x.case_source = c.source"
+    " AND x.case_source_id = c.source_id AND x.deleted_at IS NULL{condition})"
+)
 _STATE_SQL: dict[str, str] = {
-    "bookmarked": _EXISTS.format(table="bookmarks", condition=""),
-    "read": _EXISTS.format(table="reading", condition=""),
-    "unread": "NOT " + _EXISTS.format(table="reading", condition=""),
+    "bookmarked": _IN_SET.format(table="bookmarks", condition=""),
+    "read": _PROBE.format(table="reading", condition=""),
+    "unread": "NOT " + _PROBE.format(table="reading", condition=""),
     "trashed": "c.trashed_at IS NOT NULL",
-    "notes": _EXISTS.format(table="notes", condition=" AND length(x.body) > 0"),
-    "highlights": _EXISTS.format(table="highlights", condition=""),
+    "notes": _IN_SET.format(table="notes", condition=" AND length(x.body) > 0"),
+    "highlights": _IN_SET.format(table="highlights", condition=""),
 }
 #: LIKE with a bound escape character, so no literal sits in the SQL.
 _LIKE = "LIKE ? ESCAPE ?"
-_TAG = _EXISTS.format(table="case_tags", condition="{condition}")
+_TAG = _IN_SET.format(table="case_tags", condition="{condition}")
+_ANY_TAG = _PROBE.format(table="case_tags", condition="{condition}")
 #: The uids of the collections at a path (a JSON list of names; the first anywhere, or at
 #: the top when the second parameter is 1) and of every live collection inside them.
 _COLLECTION_UIDS = (
@@ -837,7 +851,7 @@ _COLLECTION_UIDS = (
     " WHERE k.parent_uid = tree.uid AND k.deleted_at IS NULL)"
     " SELECT uid FROM tree"
 )
-_IN = _EXISTS.format(
+_IN = _IN_SET.format(
     table="collection_members", condition=f" AND x.collection_uid IN ({_COLLECTION_UIDS})"
 )
 _FTS_COLUMN = {"dx": "final_diagnosis", "ddx": "differential_diagnosis"}
@@ -912,9 +926,11 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
     elif node.name == "section":
         return "c.section IS NOT NULL"
     else:
-        condition = "IS NOT NULL"
+        return _ANY_TAG.format(condition="")
     if node.name == "section":
         return f"(c.section IS NOT NULL AND c.section {condition})"
+    if node.op == "prefix":
+        return _ANY_TAG.format(condition=f" AND x.tag {condition}")
     return _TAG.format(condition=f" AND x.tag {condition}")
 
 

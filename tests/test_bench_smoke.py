@@ -48,3 +48,17 @@ def test_highlight_benchmarks_run() -> None:
         )  # fmt: skip
         assert result.returncode == 0, result.stderr[-3000:]
         assert "re-anchor" in result.stdout or "highlight browser first screen" in result.stdout
+
+
+def test_search_language_benchmark_runs_at_a_thousand_cases() -> None:
+    result = subprocess.run(
+        [sys.executable, "tests/bench/bench_search_language.py", "--cases", "1000", "--runs", "3"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in ("search p95 ms: tag:", "search p95 ms: liver in:topic3",
+                   "list p95 ms: collection topic3, by position",
+                   "collections() p95 ms after trashing a case",
+                   "tag_counts() p95 ms after saving a note",
+                   "reference: counts() p95 ms after another program's write"):  # fmt: skip
+        assert figure in result.stdout

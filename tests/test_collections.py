@@ -230,7 +230,7 @@ def _all():  # type: ignore[no-untyped-def]
     return CaseFilter()
 
 
-def test_counts_leave_out_the_trash_and_totals_sum_the_subtree(filled: Library) -> None:
+def test_counts_leave_out_the_trash_and_totals_count_each_case_once(filled: Library) -> None:
     boards, _ = filled.make_collection_path("Boards", NOW)
     chest, _ = filled.make_collection_path("Boards/Chest", NOW)
     neuro, _ = filled.make_collection_path("Boards/Neuro", NOW)
@@ -238,9 +238,9 @@ def test_counts_leave_out_the_trash_and_totals_sum_the_subtree(filled: Library) 
     filled.add_to_collection(boards, [one], NOW)
     filled.add_to_collection(chest, [one, two, three], NOW)
     filled.add_to_collection(neuro, [two], NOW)
-    assert by_path(filled) == {"Boards": (1, 5), "Boards/Chest": (3, 3), "Boards/Neuro": (1, 1)}
+    assert by_path(filled) == {"Boards": (1, 3), "Boards/Chest": (3, 3), "Boards/Neuro": (1, 1)}
     filled.trash(three)
-    assert by_path(filled) == {"Boards": (1, 4), "Boards/Chest": (2, 2), "Boards/Neuro": (1, 1)}
+    assert by_path(filled) == {"Boards": (1, 2), "Boards/Chest": (2, 2), "Boards/Neuro": (1, 1)}
     assert filled.collection_case_ids(chest) == [one, two]
     assert filled.collection_case_ids(boards, nested=True) == [one, two]
     filled.untrash(three)
@@ -294,3 +294,26 @@ def test_reimporting_every_case_keeps_collections_order_tags_and_bookmarks(
         filled.bookmarked_ids(),
     )
     assert after == before
+
+
+def test_a_case_in_two_sub_collections_counts_once_above_them(filled: Library) -> None:
+    """`total` is the cases in a collection or under it, each once: a case filed in two
+    sub-collections of one parent (or deeper) is one case of the parent and of the top."""
+    chest, _ = filled.make_collection_path("Boards/Chest", NOW)
+    neuro, _ = filled.make_collection_path("Boards/Neuro", NOW)
+    deep, _ = filled.make_collection_path("Boards/Neuro/Spine", NOW)
+    one, two = ids(filled, "chest-01", "chest-02")
+    filled.add_to_collection(chest, [one, two], NOW)
+    filled.add_to_collection(neuro, [one], NOW)
+    filled.add_to_collection(deep, [one, two], NOW)
+    expected = {
+        "Boards": (0, 2),
+        "Boards/Chest": (2, 2),
+        "Boards/Neuro": (1, 2),
+        "Boards/Neuro/Spine": (2, 2),
+    }
+    assert by_path(filled) == expected
+    with Library.open(filled.path, quick_check=False) as fresh:  # counted afresh: the same
+        assert by_path(fresh) == expected
+    total_under_boards = filled.collection_case_ids(filled.collections()[0].uid, nested=True)
+    assert len(total_under_boards) == 2

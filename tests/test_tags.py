@@ -4,10 +4,11 @@ renaming and merging, untagging many cases at once."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from desktop.model import CaseId, TagCount
+from desktop.model import CaseFilter, CaseId, TagCount
 from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.records import stamp
@@ -152,3 +153,113 @@ def _all():  # type: ignore[no-untyped-def]
     from desktop.model import CaseFilter
 
     return CaseFilter()
+
+
+#: Every kind of write after which the sidebar's collection and tag counts are asked for:
+#: (name, the write, whether the kept counts hold on after it: brought up to date by the
+#: change itself, or vouched not to move by it). A write another program makes (another
+#: connection) always has them counted afresh.
+_WRITES: list[tuple[str, Callable[[Library, list[CaseId]], object], bool]] = [
+    ("bookmark", lambda lib, c: lib.set_bookmark(c[0], True, NOW), True),
+    ("unbookmark", lambda lib, c: lib.set_bookmark(c[5], False, NOW), True),
+    ("note", lambda lib, c: lib.save_note(c[0], "Liver signs.", NOW), True),
+    ("read", lambda lib, c: lib.mark_read(c[0], NOW), True),
+    ("unread", lambda lib, c: lib.mark_unread(c[6]), True),
+    (
+        "highlight",
+        lambda lib, c: lib.add_highlight(c[0], "title", 0, 4, tags=["frcr"], now=NOW),
+        True,
+    ),
+    ("edit a highlight", lambda lib, _c: lib.edit_highlight(_hl(lib), comment="x"), True),
+    ("delete a highlight", lambda lib, _c: lib.delete_highlight(_hl(lib), NOW), True),
+    ("colour meaning", lambda lib, _c: lib.set_colour_meaning("red", "key finding"), True),
+    ("add to a collection", lambda lib, c: lib.add_to_collection(_uid(lib, "A/B"), c[:4]), True),
+    ("remove from one", lambda lib, c: lib.remove_from_collection(_uid(lib, "A/C"), c[1:3]), True),
+    ("tag", lambda lib, c: lib.tag_cases(c[:3], ["Neuro", "new"], NOW), True),
+    ("untag", lambda lib, c: lib.untag_cases(c[:2], ["chest"], NOW), True),
+    ("trash", lambda lib, c: lib.trash(c[1], NOW), True),
+    ("untrash", lambda lib, c: lib.untrash(c[7]), True),
+    ("trash again", lambda lib, c: lib.trash(c[7], NOW), True),
+    ("reorder", lambda lib, c: lib.reorder_in_collection(_uid(lib, "A/B"), c[1], None), True),
+    ("move a collection", lambda lib, _c: lib.move_collection(_uid(lib, "A/C"), None), False),
+    ("delete a collection", lambda lib, _c: lib.delete_collection(_uid(lib, "A/B")), False),
+    ("rename a tag", lambda lib, _c: lib.rename_tag("chest", "Thorax", NOW), False),
+    ("empty the trash", lambda lib, _c: lib.empty_trash(), False),
+    ("another program tags", lambda lib, c: _other(lib).tag_cases(c[8:], ["x"]), False),
+    ("another program bookmarks", lambda lib, c: _other(lib).set_bookmark(c[8], True), False),
+    ("another program files",
+     lambda lib, c: _other(lib).add_to_collection(_uid(lib, "A"), c[8:]), False),
+    ("another program trashes", lambda lib, c: _other(lib).trash(c[2]), False),
+]  # fmt: skip
+
+
+def _uid(library: Library, path: str) -> str:
+    found = library.find_collection(path)
+    assert found is not None
+    return found
+
+
+def _hl(library: Library) -> str:
+    (uid,) = rows(library, "SELECT uid FROM highlights WHERE deleted_at IS NULL LIMIT 1")[0]
+    return str(uid)
+
+
+def _other(library: Library) -> Library:
+    """Another program's connection to the same file (closed with the test's)."""
+    other = Library.open(library.path, quick_check=False)
+    _OTHERS.append(other)
+    return other
+
+
+_OTHERS: list[Library] = []
+
+
+@pytest.mark.parametrize(("name", "write", "kept"), _WRITES, ids=[w[0] for w in _WRITES])
+def test_counts_stay_right_after_every_kind_of_write(
+    filled: Library,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    write: Callable[[Library, list[CaseId]], object],
+    kept: bool,
+) -> None:
+    """After each kind of write the collection and tag counts equal a fresh count of the
+    file; they are kept (not counted again) after this object's own writes that keep
+    them up to date or cannot move them, and counted afresh after the others."""
+    from desktop.store import collections, tags
+
+    cases = filled.case_ids(CaseFilter())
+    filled.make_collection_path("A/B/D", NOW)
+    filled.make_collection_path("A/C", NOW)
+    filled.add_to_collection(_uid(filled, "A/B"), cases[:6], NOW)
+    filled.add_to_collection(_uid(filled, "A/C"), cases[2:8], NOW)
+    filled.add_to_collection(_uid(filled, "A/B/D"), cases[1:4], NOW)
+    filled.tag_cases(cases[:5], ["chest", "FRCR"], NOW)
+    filled.tag_cases(cases[4:9], ["neuro"], NOW)
+    filled.set_bookmark(cases[5], True, NOW)
+    filled.mark_read(cases[6], NOW)
+    filled.add_highlight(cases[3], "title", 0, 4, now=NOW)
+    filled.trash(cases[7], NOW)
+    filled.collections(), filled.tag_counts()  # counted: kept from here on
+    recounts: list[str] = []
+    for module, counter in ((collections, "direct_counts"), (tags, "nocase_counts")):
+        real = getattr(module, counter)
+
+        def counting(conn, real=real, counter=counter):  # type: ignore[no-untyped-def]
+            recounts.append(counter)
+            return real(conn)
+
+        monkeypatch.setattr(module, counter, counting)
+    try:
+        write(filled, cases)
+        with Library.open(filled.path, quick_check=False) as fresh:
+            expected = (fresh.collections(), fresh.tag_counts())
+        recounts.clear()
+        assert (filled.collections(), filled.tag_counts()) == expected, name
+        assert (recounts == []) is kept, (name, recounts)
+        # Asked again with nothing written since: kept, whatever the write was.
+        recounts.clear()
+        assert (filled.collections(), filled.tag_counts()) == expected, name
+        assert recounts == []
+    finally:
+        while _OTHERS:
+            _OTHERS.pop().close()

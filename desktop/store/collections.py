@@ -17,6 +17,7 @@ import datetime as dt
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from desktop.model import CaseId, Collection
 from desktop.store.reader_data import CASE_OF, _require
@@ -30,9 +31,11 @@ STEP = 1024.0
 #: the collection is renumbered.
 MIN_GAP = 1e-6
 
-#: Live memberships joined to their case, out of the trash (members aliased `x`).
+#: Live memberships joined to their case, out of the trash (members aliased `x`). The
+#: case's id comes from the index on its identity and the trash from its own index: testing
+#: `trashed_at` (the last column of a large row) would read each case's row to its end.
 _ON_SHELF = f"collection_members x CROSS JOIN {CASE_OF} WHERE x.deleted_at IS NULL" + (
-    " AND c.trashed_at IS NULL"
+    " AND c.id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
 )
 
 
@@ -493,15 +496,139 @@ def direct_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
-def tree(conn: sqlite3.Connection, counts: dict[str, int] | None = None) -> list[Collection]:
+@dataclass(slots=True)
+class Counts:
+    """Every collection's counts, as `tree` shows them (a caller may keep them up to date).
+
+    Attributes:
+        direct: uid -> cases out of the trash directly in it (`direct_counts`).
+        totals: uid -> cases out of the trash in it or in any collection under it, each
+            once (`subtree_totals`).
+    """
+
+    direct: dict[str, int]
+    totals: dict[str, int]
+
+
+def count_all(conn: sqlite3.Connection) -> Counts:
+    """Every collection's counts, counted now."""
+    direct = direct_counts(conn)
+    return Counts(direct, subtree_totals(conn, direct))
+
+
+def _parents(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """Every live collection's parent as the tree shows it (None: at the top, also when
+    its parent is not live, which a merge can leave)."""
+    rows = conn.execute("SELECT uid, parent_uid FROM collections WHERE deleted_at IS NULL")
+    held = {str(uid): parent for uid, parent in rows}
+    return {uid: (str(parent) if parent in held else None) for uid, parent in held.items()}
+
+
+def _chains(parents: dict[str, str | None]) -> dict[str, tuple[str, ...]]:
+    """Each live collection with the collections above it: itself first, then up to the
+    top (a cycle a merge made is followed once round)."""
+    chains: dict[str, tuple[str, ...]] = {}
+    for uid, parent in parents.items():
+        chain = [uid]
+        current = parent
+        while current is not None and current not in chain and len(chain) <= _MAX_DEPTH:
+            chain.append(current)
+            current = parents[current]
+        chains[uid] = tuple(chain)
+    return chains
+
+
+def subtree_totals(conn: sqlite3.Connection, direct: dict[str, int]) -> dict[str, int]:
+    """How many cases out of the trash each live collection holds, itself or in any
+    collection under it, each case once.
+
+    A collection with none under it holds its direct count. For the others, the cases of
+    their subtree are gathered from the index of live memberships (each collection's read
+    once) and counted once each, less the trashed ones among them (the trash is small).
+    This reads every membership in a nested collection (about 1 µs each, 0.2 s for 200,000)
+    and is paid only when the counts are not kept (see `Library._counts`).
+    """
+    chains = _chains(_parents(conn))
+    under: dict[str, list[str]] = {}
+    for uid, chain in chains.items():
+        for above in chain:
+            under.setdefault(above, []).append(uid)
+    totals = {uid: direct.get(uid, 0) for uid in chains}
+    nested = [uid for uid, members in under.items() if len(members) > 1]
+    if not nested:
+        return totals
+    cases_in: dict[str, list[tuple[str, str]]] = {}
+    for uid in nested:
+        gathered: set[tuple[str, str]] = set()
+        for member in under[uid]:
+            if member not in cases_in:
+                cases_in[member] = conn.execute(
+                    "SELECT case_source, case_source_id FROM collection_members"
+                    " INDEXED BY collection_members_live"
+                    " WHERE collection_uid = ? AND deleted_at IS NULL",
+                    (member,),
+                ).fetchall()
+            gathered.update(cases_in[member])
+        totals[uid] = len(gathered)
+    trashed = [CaseId(row[0]) for row in conn.execute(
+        "SELECT id FROM cases WHERE trashed_at IS NOT NULL"
+    )]  # fmt: skip
+    for above_all in covering(conn, trashed).values():
+        for above in above_all:
+            if len(under[above]) > 1:
+                totals[above] -= 1
+    return totals
+
+
+def filed(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> dict[CaseId, list[str]]:
+    """The collections (uids) each case is directly in: its live memberships (the trash is
+    not looked at)."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: dict[CaseId, list[str]] = {case_id: [] for case_id in wanted}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for case_id, uid in conn.execute(
+            "SELECT c.id, x.collection_uid FROM cases c CROSS JOIN collection_members x"
+            " ON x.case_source = c.source AND x.case_source_id = c.source_id"
+            f" WHERE x.deleted_at IS NULL AND c.id IN ({marks})",
+            chunk,
+        ):
+            found[CaseId(case_id)].append(str(uid))
+    return found
+
+
+def covering(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> dict[CaseId, set[str]]:
+    """For each case, the live collections whose total counts it: those it is directly in
+    and every collection above them (the trash is not looked at)."""
+    chains = _chains(_parents(conn))
+    return {
+        case_id: {above for uid in uids for above in chains.get(uid, ())}
+        for case_id, uids in filed(conn, case_ids).items()
+    }
+
+
+def shift(conn: sqlite3.Connection, counts: Counts, case_ids: Iterable[CaseId], step: int) -> None:
+    """Brings kept counts up to date after cases left the trash (`step` 1) or went into it
+    (-1): their memberships count again, or no longer."""
+    wanted = list(dict.fromkeys(case_ids))
+    for uids in filed(conn, wanted).values():
+        for uid in uids:
+            counts.direct[uid] = counts.direct.get(uid, 0) + step
+    for above_all in covering(conn, wanted).values():
+        for above in above_all:
+            counts.totals[above] = counts.totals.get(above, 0) + step
+
+
+def tree(conn: sqlite3.Connection, counts: Counts | None = None) -> list[Collection]:
     """Every live collection, depth first in sibling order, with its counts: `count` the
-    cases directly in it, `total` the sum of the counts of it and every collection under it
-    (a case filed in two of them counts in each; `member_ids` with `nested` lists it once).
+    cases directly in it, `total` the cases in it or in any collection under it, each once
+    (a case filed in two of them counts once; `member_ids` with `nested` lists them).
 
     A collection whose parent is not live (a merge can leave one so) is shown at the top.
 
     Args:
-        counts: `direct_counts` as a caller keeps them up to date (None: count now).
+        counts: `count_all` as a caller keeps them up to date (None: count now).
     """
     rows = conn.execute(
         "SELECT uid, name, parent_uid FROM collections WHERE deleted_at IS NULL"
@@ -515,25 +642,21 @@ def tree(conn: sqlite3.Connection, counts: dict[str, int] | None = None) -> list
         parents[str(uid)] = parent
         children.setdefault(parent, []).append(str(uid))
     if counts is None:
-        counts = direct_counts(conn)
+        counts = count_all(conn)
     found: list[Collection] = []
     seen: set[str] = set()
 
-    def walk(parent: str | None, prefix: str) -> int:
-        """Adds the collections under `parent`; returns the sum of their totals."""
-        summed = 0
+    def walk(parent: str | None, prefix: str) -> None:
+        """Adds the collections under `parent`."""
         for uid in children.get(parent, []):
             if uid in seen:  # a cycle a merge made: each collection once
                 continue
             seen.add(uid)
             path = f"{prefix}{names[uid]}"
-            count = counts.get(uid, 0)
-            at = len(found)
-            found.append(Collection(uid, names[uid], parents[uid], path, count, count))
-            total = count + walk(uid, path + "/")
-            found[at] = Collection(uid, names[uid], parents[uid], path, count, total)
-            summed += total
-        return summed
+            count = counts.direct.get(uid, 0)
+            total = counts.totals.get(uid, count)
+            found.append(Collection(uid, names[uid], parents[uid], path, count, total))
+            walk(uid, path + "/")
 
     walk(None, "")
     return found

@@ -43,6 +43,7 @@ from desktop.store import tags as tagging
 from desktop.store.backup import Backup, BackupContents
 from desktop.store.cases import StoredCase
 from desktop.store.changes import Changes
+from desktop.store.collections import Counts as CollectionCounts
 from desktop.store.db import connect, transaction
 from desktop.store.errors import (
     Interrupted,
@@ -84,9 +85,12 @@ class Library:
         #: The last case's highlights (and marks), with the (case, data_version, writes) they
         #: were read at: the detail pane and the notes panel both ask when a case opens.
         self._highlights_read: dict[str, tuple[tuple[int, int, int], list[Any]]] = {}
+        #: Write transactions of this connection that may move the sidebar's collection and
+        #: tag counts: all but those that vouch they cannot (see `transaction`).
+        self._count_writes = 0
         #: The sidebar's collection and tag counts, kept up to date by this object's own
         #: changes to collections and tags (see `_counts`), with the (data_version,
-        #: writes) they hold for.
+        #: count writes) they hold for.
         self._organise_counts: dict[str, tuple[tuple[int, int], Any]] = {}
         self._counts_untouched: list[str] = []
 
@@ -198,13 +202,21 @@ class Library:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, keeps_counts: bool = False) -> Iterator[None]:
         """A write transaction; nested use is a savepoint (one case inside a batch).
 
         The outermost one indexes the cases it queued for search just before it commits.
+
+        Args:
+            keeps_counts: the caller vouches that what it writes cannot move a collection's
+                or a tag's count (a bookmark, a note, a reading, a highlight, a colour's
+                meaning): the kept counts hold on after it. An allow-list, so a write
+                nobody thought about recounts rather than shows a wrong count.
         """
         outermost = not self._conn.in_transaction
         self._writes += 1
+        if not keeps_counts:
+            self._count_writes += 1
         if outermost and not self.verified:
             self.verify()  # the first write of this run: never into a damaged library
         if outermost:
@@ -337,7 +349,7 @@ class Library:
         Raises:
             LookupError: there is no such case.
         """
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             changed = reader_data.save_note(
                 self._conn, case_id, body, now or _now(), keep_version=keep_version
             )
@@ -358,7 +370,7 @@ class Library:
         return _guard(self.path, lambda: reader_data.is_bookmarked(self._conn, case_id))
 
     def set_bookmark(self, case_id: CaseId, on: bool, now: dt.datetime | None = None) -> Changes:
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             changed = reader_data.set_bookmark(self._conn, case_id, on, now or _now())
         return Changes(bookmarks=frozenset({case_id})) if changed else Changes()
 
@@ -367,7 +379,7 @@ class Library:
 
     def mark_read(self, case_id: CaseId, now: dt.datetime | None = None) -> Changes:
         """Records a reading; the Changes name the case only if it was unread."""
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             first = reader_data.mark_read(self._conn, case_id, now or _now())
         return Changes(reading=frozenset({case_id})) if first else Changes()
 
@@ -375,11 +387,15 @@ class Library:
         """Moves a case with all the reader's data on it to the trash (undo: `untrash`)."""
         with self.transaction():
             changed = reader_data.trash_case(self._conn, case_id, now or _now())
+            kept = self._trash_shift(case_id, -1) if changed else self._kept_counts(())
+        self._kept_counts_done(kept)
         return Changes(cases=frozenset({case_id})) if changed else Changes()
 
     def untrash(self, case_id: CaseId) -> Changes:
         with self.transaction():
             changed = reader_data.untrash_case(self._conn, case_id)
+            kept = self._trash_shift(case_id, 1) if changed else self._kept_counts(())
+        self._kept_counts_done(kept)
         return Changes(cases=frozenset({case_id})) if changed else Changes()
 
     def trashed_ids(self) -> list[CaseId]:
@@ -393,7 +409,7 @@ class Library:
         return Changes(cases=frozenset(ids))
 
     def mark_unread(self, case_id: CaseId) -> Changes:
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             changed = reader_data.mark_unread(self._conn, case_id, _now())
         return Changes(reading=frozenset({case_id})) if changed else Changes()
 
@@ -551,7 +567,7 @@ class Library:
             ValueError: a malformed key.
         """
         key = parse_case_key(case_key)
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             return reader_data.save_note_over(self._conn, key, body, base, now or _now())
 
     # --- safety: a check before the first write, and checked restores ----------------------
@@ -726,7 +742,7 @@ class Library:
             LookupError: no such case or section.
             ValueError: an empty or out-of-range span, an unknown colour, bad tags.
         """
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             return highlights.add_highlight(
                 self._conn,
                 case_id,
@@ -754,7 +770,7 @@ class Library:
             LookupError: no such live highlight.
             ValueError: an unknown colour, bad tags, a comment too long.
         """
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             case_id = highlights.edit_highlight(
                 self._conn, uid, now or _now(), colour=colour, comment=comment, tags=tags
             )
@@ -766,7 +782,7 @@ class Library:
         Raises:
             LookupError: no such highlight.
         """
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             case_id = highlights.set_deleted(self._conn, uid, True, now or _now())
         return _highlight_changes(case_id)
 
@@ -776,7 +792,7 @@ class Library:
         Raises:
             LookupError: no such highlight.
         """
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             case_id = highlights.set_deleted(self._conn, uid, False, now or _now())
         return _highlight_changes(case_id)
 
@@ -784,7 +800,7 @@ class Library:
         self, uid: str, section: str, start: int, end: int, now: dt.datetime | None = None
     ) -> Changes:
         """Puts a (detached) highlight on a passage the reader chose."""
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             case_id = highlights.attach(self._conn, uid, section, start, end, now=now or _now())
         return _highlight_changes(case_id)
 
@@ -808,7 +824,7 @@ class Library:
         self, colour: str, meaning: str, now: dt.datetime | None = None
     ) -> Changes:
         """Gives a colour a meaning ("red = key finding"); '' clears it."""
-        with self.transaction():
+        with self.transaction(keeps_counts=True):
             changed = highlights.set_colour_meaning(self._conn, colour, meaning, now or _now())
         return Changes(colour_meanings=changed)
 
@@ -821,7 +837,7 @@ class Library:
 
     def collections(self) -> list[Collection]:
         """Every collection, depth first in sibling order, with its counts."""
-        counts = self._counts("collections", lambda: collections.direct_counts(self._conn))
+        counts = self._counts("collections", lambda: collections.count_all(self._conn))
         return _guard(self.path, lambda: collections.tree(self._conn, counts))
 
     def find_collection(self, path: str) -> str | None:
@@ -888,7 +904,8 @@ class Library:
         with self.transaction():
             kept = self._counts_kept("collections")
             changed = collections.move(self._conn, uid, parent_uid, now or _now())
-        self._counts_done("collections", kept)
+        # The totals above it, where it left and where it went, are counted afresh.
+        self._counts_done("collections", None if changed else kept)
         return Changes(collection_tree=changed)
 
     def delete_collection(self, uid: str, now: dt.datetime | None = None) -> Changes:
@@ -898,12 +915,9 @@ class Library:
             LookupError: no such collection.
         """
         with self.transaction():
-            kept = self._counts_kept("collections")
+            self._counts_kept("collections")
             affected = collections.delete(self._conn, uid, now or _now())
-        if kept is not None:  # the deleted ones are no longer in the tree
-            kept.clear()
-            kept = None
-        self._counts_done("collections", kept)
+        self._counts_done("collections", None)  # the totals above it: counted afresh
         return Changes(collections=frozenset(affected), collection_tree=True)
 
     def add_to_collection(
@@ -917,11 +931,12 @@ class Library:
         """
         with self.transaction():
             kept = self._counts_kept("collections")
+            before = self._covered_before(kept, case_ids)
             added = collections.add_cases(self._conn, uid, case_ids, now or _now())
-            shelved = collections.shelved(self._conn, added)
-        if kept is not None:
-            kept[uid] = kept.get(uid, 0) + shelved
-        self._counts_done("collections", kept)
+            if before is not None:
+                shelved = collections.shelved_ids(self._conn, added)
+                kept = self._tree_delta(kept, uid, shelved, before, 1)
+        self._counts_done("collections", kept if before is not None else None)
         return Changes(collections=frozenset(added))
 
     def remove_from_collection(
@@ -934,11 +949,12 @@ class Library:
         """
         with self.transaction():
             kept = self._counts_kept("collections")
+            before = self._covered_before(kept, case_ids)
             removed = collections.remove_cases(self._conn, uid, case_ids, now or _now())
-            shelved = collections.shelved(self._conn, removed)
-        if kept is not None:
-            kept[uid] = kept.get(uid, 0) - shelved
-        self._counts_done("collections", kept)
+            if before is not None:
+                shelved = collections.shelved_ids(self._conn, removed)
+                kept = self._tree_delta(kept, uid, shelved, before, -1)
+        self._counts_done("collections", kept if before is not None else None)
         return Changes(collections=frozenset(removed))
 
     def reorder_in_collection(
@@ -1095,10 +1111,11 @@ class Library:
 
     def _counts(self, what: str, count: Callable[[], Any]) -> Any:
         """The sidebar counts of `what` ("collections", "tags"): kept ones while nothing
-        but this object's own collection and tag changes (which bring them up to date)
-        wrote the library since, else counted afresh (tens of milliseconds at 100,000
-        cases, where keeping them costs well under one)."""
-        moment = (self.data_version(), self._writes)
+        wrote the library since but this object's own changes that either bring them up
+        to date (collections, tags, the trash) or cannot move them (see `transaction`),
+        else counted afresh (tens of milliseconds at 100,000 cases, where keeping them
+        costs well under one)."""
+        moment = (self.data_version(), self._count_writes)
         held = self._organise_counts.get(what)
         if held is not None and held[0] == moment:
             return held[1]
@@ -1111,27 +1128,78 @@ class Library:
         (taken from the cache, for the change to update) if they held until this very
         transaction, else None (they are dropped). The other kind's counts, which this
         change leaves alone, are marked to hold on after it."""
-        before = (self.data_version(), self._writes - 1)
+        return self._kept_counts((what,))[what]
+
+    def _kept_counts(self, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """`_counts_kept` of each of `kinds` (a change that moves several)."""
+        before = (self.data_version(), self._count_writes - 1)
         self._counts_untouched = [
             kind
             for kind, held in self._organise_counts.items()
-            if kind != what and held[0] == before
+            if kind not in kinds and held[0] == before
         ]
-        held = self._organise_counts.pop(what, None)
-        if held is None or held[0] != before:
-            return None
-        return held[1]
+        found: dict[str, Any] = {}
+        for kind in kinds:
+            held = self._organise_counts.pop(kind, None)
+            found[kind] = None if held is None or held[0] != before else held[1]
+        return found
 
     def _counts_done(self, what: str, kept: Any) -> None:
         """After a change committed: keeps `kept` (brought up to date) as the counts of
         `what`, and the other kind's counts as they were."""
-        moment = (self.data_version(), self._writes)
+        self._kept_counts_done({what: kept})
+
+    def _kept_counts_done(self, kept: dict[str, Any]) -> None:
+        """`_counts_done` of each kind in `kept`."""
+        moment = (self.data_version(), self._count_writes)
         for kind in self._counts_untouched:
             if kind in self._organise_counts:
                 self._organise_counts[kind] = (moment, self._organise_counts[kind][1])
         self._counts_untouched = []
-        if kept is not None:
-            self._organise_counts[what] = (moment, kept)
+        for kind, counts in kept.items():
+            if counts is not None:
+                self._organise_counts[kind] = (moment, counts)
+
+    def _trash_shift(self, case_id: CaseId, step: int) -> dict[str, Any]:
+        """Inside a trash change's transaction, after it wrote: the kept collection and
+        tag counts with the case's memberships and tags counted again (`step` 1) or no
+        longer (-1)."""
+        kept = self._kept_counts(("collections", "tags"))
+        if kept["collections"] is not None:
+            collections.shift(self._conn, kept["collections"], [case_id], step)
+        if kept["tags"] is not None:
+            tagging.shift(self._conn, kept["tags"], [case_id], step)
+        return kept
+
+    def _tree_delta(
+        self,
+        kept: CollectionCounts | None,
+        uid: str,
+        cases: list[CaseId],
+        before: dict[CaseId, set[str]],
+        step: int,
+    ) -> CollectionCounts | None:
+        """Inside a change's transaction, after it wrote: the kept collection counts after
+        `cases` (out of the trash) went into collection `uid` (`step` 1) or out of it
+        (-1); `before` held the collections whose totals counted each case before."""
+        if kept is None:
+            return None
+        kept.direct[uid] = kept.direct.get(uid, 0) + step * len(cases)
+        for case, after in collections.covering(self._conn, cases).items():
+            held = before.get(case, set())
+            for above in after - held if step > 0 else held - after:
+                kept.totals[above] = kept.totals.get(above, 0) + step
+        return kept
+
+    def _covered_before(
+        self, kept: CollectionCounts | None, case_ids: Sequence[CaseId]
+    ) -> dict[CaseId, set[str]] | None:
+        """Inside a change's transaction, before it writes: what `_tree_delta` needs to
+        know of the cases (None when nothing is kept, or for a batch so large that
+        counting afresh costs less)."""
+        if kept is None or len(case_ids) > _MOST_KEPT:
+            return None
+        return collections.covering(self._conn, collections.shelved_ids(self._conn, case_ids))
 
     def _tag_delta(
         self, kept: tagging.Counted | None, pairs: Sequence[tuple[CaseId, str]], step: int
@@ -1218,6 +1286,11 @@ class Restored:
 
 def _highlight_changes(case_id: CaseId | None) -> Changes:
     return Changes(highlights=frozenset({case_id})) if case_id is not None else Changes()
+
+
+#: A change to more cases than this at once leaves the collection counts to be counted
+#: afresh: bringing the totals up to date case by case would cost more.
+_MOST_KEPT = 1_000
 
 
 def _now() -> dt.datetime:

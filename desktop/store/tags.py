@@ -161,6 +161,26 @@ def nocase_counts(conn: sqlite3.Connection) -> Counted:
     return counted
 
 
+def shift(
+    conn: sqlite3.Connection, counted: Counted, case_ids: Iterable[CaseId], step: int
+) -> None:
+    """Brings kept counts (`nocase_counts`) up to date after cases left the trash (`step`
+    1) or went into it (-1): their live tags count again, or no longer. The spelling shown
+    stays: `nocase_counts` takes it from every live record, in the trash or not."""
+    wanted = list(dict.fromkeys(case_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for (tag,) in conn.execute(
+            f"SELECT x.tag FROM case_tags x CROSS JOIN {CASE_OF}"
+            f" WHERE x.deleted_at IS NULL AND c.id IN ({marks})",
+            chunk,
+        ):
+            key = nocase(str(tag))
+            shown, count = counted.get(key, (str(tag), 0))
+            counted[key] = (shown, count + step)
+
+
 def spelling(conn: sqlite3.Connection, tag: str) -> str | None:
     """How `nocase_counts` shows a tag: the first live spelling of its NOCASE form."""
     row = conn.execute(
