@@ -268,11 +268,13 @@ class CaseFilter:
         section: For "section": the section's name (None: cases without one).
         value: For "collection": its uid (its cases, then those of the collections under
             it); for "tag": the tag; for "saved": the saved search's query text.
+        uid: For "saved": the saved search's uid (two saved searches may hold one query).
     """
 
     kind: FilterKind = "all"
     section: str | None = None
     value: str | None = None
+    uid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -977,3 +977,14 @@ def _positive_text(node: Node) -> Iterator[Text]:
     elif isinstance(node, And | Or):
         for child in node.children:
             yield from _positive_text(child)
+
+
+def as_saved(text: str) -> str:
+    """The search box's query as a saved search keeps it: the box reads its last word as a
+    prefix while it is typed ("pneumo" finds "pneumothorax"); saved, that `*` is written
+    out, so the saved search lists what the box listed."""
+    stripped = text.rstrip()
+    if not stripped[-1:].isalnum():
+        return stripped
+    typed, literal = parse(stripped, prefix_last=True), parse(stripped)
+    return stripped + "*" if typed.node != literal.node and not typed.errors else stripped

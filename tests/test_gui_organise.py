@@ -21,7 +21,7 @@ from desktop.ui import organise_dialogs
 from desktop.ui.case_drag import cases_mime, collection_mime, dragged_cases
 from desktop.ui.main_window import MainWindow
 from desktop.ui.organise_dialogs import NamePrompt
-from desktop.ui.sidebar import COLLECTIONS, SAVED, TAGS
+from desktop.ui.sidebar import COLLECTIONS, SAVED, TAGS, saved_filter
 from tests.conftest import SAMPLE_CASES
 from tests.gui_helpers import shown_window
 
@@ -93,7 +93,9 @@ def test_the_sidebar_shows_collections_tags_and_saved_searches_with_counts(
     assert "Boards/Chest" in item.toolTip(0)
     assert count_of(window, CaseFilter("tag", value="sign")) == "1"
     assert not sidebar.header_item(TAGS).isHidden()
-    saved = CaseFilter("saved", value="section:chest")
+    found = window.library.find_saved_search("Chest")
+    assert found is not None
+    saved = saved_filter(found)
     qtbot.waitUntil(lambda: count_of(window, saved) == "3")  # a moment after the rest
     qtmodeltester.check(sidebar.model())
 
@@ -414,7 +416,7 @@ def test_a_saved_search_is_saved_listed_counted_and_follows_the_library(
     window.save_search_action.trigger()
     found = library.find_saved_search("Starred chest")
     assert found is not None and found.query == "is:bookmarked section:chest"
-    saved = CaseFilter("saved", value=found.query)
+    saved = saved_filter(found)
     qtbot.waitUntil(lambda: count_of(window, saved) == "0")
     window.search.clear()
     window.search_bar.run_search()
@@ -426,7 +428,9 @@ def test_a_saved_search_is_saved_listed_counted_and_follows_the_library(
     assert window.model.ids() == [chest]  # the list on show took the case in
     answer(monkeypatch, "is:bookmarked")
     window.organiser.edit_saved_search(found.uid)
-    assert window.sidebar.current_filter() == CaseFilter("saved", value="is:bookmarked")
+    assert window.sidebar.current_filter() == CaseFilter(
+        "saved", value="is:bookmarked", uid=found.uid
+    )
     answer(monkeypatch, "Starred")
     window.organiser.rename_saved_search(found.uid)
     item = window.sidebar.saved_item(found.uid)

@@ -771,3 +771,22 @@ def test_no_input_reaches_sql_unbound(
     assert set(re.findall(r"\w+", result.where)) <= vocabulary
     # And the SQL runs: any sqlite3 error fails the test.
     conn.execute(f"SELECT count(*) FROM cases c WHERE {result.where}", result.params).fetchone()
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("pneumo", "pneumo*"),
+        ("lung nod", "lung nod*"),
+        ("section:chest pneumo ", "section:chest pneumo*"),
+        ("pneumo*", "pneumo*"),
+        ('"pleural effusion"', '"pleural effusion"'),
+        ("tag:x", "tag:x"),
+        ("is:unread", "is:unread"),
+        ("(unclosed", "(unclosed"),
+    ],
+)
+def test_a_saved_search_writes_out_the_prefix_the_box_reads(typed: str, saved: str) -> None:
+    from desktop.query import as_saved
+
+    assert as_saved(typed) == saved

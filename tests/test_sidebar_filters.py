@@ -81,3 +81,19 @@ def test_a_saved_search_lists_what_its_query_selects(filled: Library) -> None:
 @pytest.mark.parametrize("query", ["(unclosed", "", "   ", "nosuch:filter", 'tag:"open'])
 def test_a_saved_search_that_no_longer_reads_lists_nothing(filled: Library, query: str) -> None:
     assert filled.case_ids(CaseFilter("saved", value=query)) == []
+
+
+def test_changes_merge_as_one_what_or_would() -> None:
+    import functools
+
+    from desktop.model import CaseId
+    from desktop.store.changes import Changes
+
+    many = [
+        Changes(cases=frozenset({CaseId(1)}), tags=frozenset({CaseId(2)})),
+        Changes(bookmarks=frozenset({CaseId(3)}), collection_tree=True),
+        Changes(saved_searches=True, notes=frozenset({CaseId(1)})),
+        Changes(),
+    ]
+    assert Changes.merge(many) == functools.reduce(lambda a, b: a | b, many)
+    assert Changes.merge([]) == Changes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop.model import CaseId
@@ -70,6 +71,37 @@ class Changes:
             tags=self.tags | other.tags,
             saved_searches=self.saved_searches or other.saved_searches,
             whole_library=self.whole_library or other.whole_library,
+        )
+
+    @classmethod
+    def merge(cls, many: Iterable[Changes]) -> Changes:
+        """All of `many` as one, in one pass (``|`` in a loop copies growing sets: its
+        cost grows with the square of the cases)."""
+        cases, notes, bookmarks, reading, highlights, collections, tags = (
+            set[CaseId]() for _ in range(7)
+        )
+        flags = dict.fromkeys(
+            ("colour_meanings", "collection_tree", "saved_searches", "whole_library"), False
+        )
+        for changes in many:
+            cases |= changes.cases
+            notes |= changes.notes
+            bookmarks |= changes.bookmarks
+            reading |= changes.reading
+            highlights |= changes.highlights
+            collections |= changes.collections
+            tags |= changes.tags
+            for name in flags:
+                flags[name] = flags[name] or getattr(changes, name)
+        return cls(
+            cases=frozenset(cases),
+            notes=frozenset(notes),
+            bookmarks=frozenset(bookmarks),
+            reading=frozenset(reading),
+            highlights=frozenset(highlights),
+            collections=frozenset(collections),
+            tags=frozenset(tags),
+            **flags,
         )
 
     @property

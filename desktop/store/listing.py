@@ -563,6 +563,7 @@ def _saved_where(
     names ``is:trashed``); one that no longer reads selects nothing."""
     from desktop.query import compile_query, parse  # loaded with the first saved search
 
+    # Word for word: Save Search writes the box's as-you-type prefix out (`as_saved`).
     parsed = parse(query)
     if parsed.errors or parsed.node is None:
         return "0", ()

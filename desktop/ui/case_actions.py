@@ -61,11 +61,8 @@ class CaseActions(QObject):
             return
 
         def change() -> Changes:
-            changes = Changes()
             with self._library.transaction():
-                for case_id in cases:
-                    changes |= self._library.set_bookmark(case_id, on)
-            return changes
+                return Changes.merge([self._library.set_bookmark(case, on) for case in cases])
 
         self._operations.run(change)
 
@@ -93,11 +90,8 @@ class CaseActions(QObject):
         what = f"“{self._title(cases[0])}”" if len(cases) == 1 else f"{len(cases)} cases"
 
         def change() -> Changes:
-            changes = Changes()
             with self._library.transaction():
-                for case_id in cases:
-                    changes |= self._library.trash(case_id)
-            return changes
+                return Changes.merge([self._library.trash(case_id) for case_id in cases])
 
         if self._remove_from_view(cases[0], change):
             key = cases[0] if len(cases) == 1 else tuple(cases)
@@ -113,11 +107,8 @@ class CaseActions(QObject):
             return Undone.GONE
 
         def change() -> Changes:
-            changes = Changes()
             with self._library.transaction():
-                for case_id in still:
-                    changes |= self._library.untrash(case_id)
-            return changes
+                return Changes.merge([self._library.untrash(case_id) for case_id in still])
 
         if self._operations.run(change) is None:
             return Undone.FAILED

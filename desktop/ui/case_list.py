@@ -83,6 +83,8 @@ class CaseTableModel(QAbstractTableModel):
         self._filter = CaseFilter()
         self._hits: list[Hit] | None = None
         self._sort: tuple[str, bool] | None = ("title", False)
+        #: The sort of the other entries, while a collection is listed in its own order.
+        self._sort_elsewhere: tuple[str, bool] = ("title", False)
         #: While set, a filter lists only its first this many cases (see load_head_only).
         self._head: int | None = None
         self._bold = QFont()
@@ -114,9 +116,11 @@ class CaseTableModel(QAbstractTableModel):
         self._filter = case_filter
         self._hits = None
         if sort is None and case_filter.kind == "collection":
+            if self._sort is not None and self._sort[0] != COLLECTION_ORDER:
+                self._sort_elsewhere = self._sort  # back to it on leaving the collection
             sort = (COLLECTION_ORDER, False)
         if sort is None and self._sort is not None and self._sort[0] == COLLECTION_ORDER:
-            sort = ("title", False)
+            sort = self._sort_elsewhere
         self._sort = sort or self._sort or ("title", False)
         self._reload()
 
@@ -604,7 +608,8 @@ class CaseListView(QTableView):
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         else:
             key, descending = state
-            column = next(i for i, (_, k) in enumerate(COLUMNS) if k == key)
+            # A sort no column shows (Recently read: by when) shows no indicator.
+            column = next((i for i, (_, k) in enumerate(COLUMNS) if k == key), -1)
             order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
             header.setSortIndicator(column, order)
         header.blockSignals(False)
@@ -647,6 +652,7 @@ class CaseListView(QTableView):
         menu = self.context_menu(index.row())
         if menu is not None:
             menu.exec(event.globalPos())
+            menu.deleteLater()
 
     def context_menu(self, row_number: int) -> QMenu | None:
         """The context menu of a row: Restore in the Trash, then bookmark and read state."""
@@ -680,6 +686,7 @@ class CaseListView(QTableView):
     def _header_menu(self) -> QMenu:
         """The columns' menu: in a collection, back to the reader's own order."""
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         order = QAction("Collection Order (drag cases to arrange them)", menu)
         order.setCheckable(True)
         order.setChecked(self._model.in_collection_order)

@@ -393,9 +393,10 @@ class DetailPane(QWidget):
         if paths:
             parts.append("in " + ", ".join(paths))
         whole = " · ".join(parts)
-        self.filing.setText(
-            self.filing.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideRight, FILING_WIDTH)
+        shown = self.filing.fontMetrics().elidedText(
+            whole, Qt.TextElideMode.ElideRight, FILING_WIDTH
         )
+        self.filing.setText(shown.replace("&", "&&"))  # names, never a mnemonic
         tip = f"Tags: {', '.join(tags) or 'none'}\nCollections: {', '.join(paths) or 'none'}"
         self.filing.setToolTip(
             f"<p style='white-space:pre'>{html.escape(tip)}</p>"

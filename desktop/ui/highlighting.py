@@ -41,13 +41,12 @@ from desktop.palette import COLOURS, DEFAULT_COLOUR, PALETTE, Colour
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui.case_view import DetailPane, tooltip_html
 from desktop.ui.completion import TagCompleter, split_tags
+from desktop.ui.labels import menu_text
 from desktop.ui.operations import Operations
 from desktop.ui.undo import Undone, UndoStack
 
 #: A comment longer than this is cut short in the hover tooltip (the editor shows it all).
 TOOLTIP_COMMENT_CHARS = 500
-#: Quotes in menus are cut to this many characters.
-MENU_QUOTE_CHARS = 60
 #: What a highlight change may raise besides a storage error: the highlight went away
 #: meanwhile (LookupError), or the store refused the values (ValueError: too many tags).
 #: The failures of a highlight change that are the library's or the world's, not bugs: storage
@@ -180,14 +179,6 @@ def tooltip_text(highlight: Highlight, meanings: dict[str, str]) -> str:
     if highlight.tags:
         lines.append("Tags: " + ", ".join(highlight.tags))
     return "\n".join(lines)
-
-
-def menu_text(text: str, limit: int = MENU_QUOTE_CHARS) -> str:
-    """Text for a menu item: on one line, cut short, with '&' kept from making a mnemonic."""
-    line = " ".join(text.split())
-    if len(line) > limit:
-        line = line[: limit - 1].rstrip() + "…"
-    return line.replace("&", "&&")
 
 
 class ColourBar(QFrame):

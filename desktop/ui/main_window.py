@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
             self.list,
             self.sidebar,
             search_text=self.search.text,
+            case_on_show=lambda: self.detail.case_id,
             parent=self,
         )
         self.imports = Imports(library, self.operations, self, self.statusBar())

@@ -15,6 +15,7 @@ from desktop.model import CaseFilter, CaseId, Collection, SavedSearch
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui import organise_dialogs as dialogs
 from desktop.ui.case_list import CaseListView
+from desktop.ui.labels import menu_text
 from desktop.ui.operations import Operations
 from desktop.ui.sidebar import COLLECTIONS, SAVED, Sidebar
 
@@ -40,6 +41,7 @@ class Organiser(QObject):
         sidebar: Sidebar,
         *,
         search_text: Callable[[], str],
+        case_on_show: Callable[[], CaseId | None],
         parent: QWidget,
     ):
         super().__init__(parent)
@@ -49,12 +51,21 @@ class Organiser(QObject):
         self._sidebar = sidebar
         self._window = parent
         self.search_text = search_text
+        self._case_on_show = case_on_show
         view.menu_extender = self.extend_case_menu
         view.cases_reordered.connect(self.arrange)
         sidebar.context_menu_requested.connect(self._show_sidebar_menu)
         sidebar.cases_dropped.connect(self.file_dropped)
         sidebar.collection_dropped.connect(self.move_collection)
         sidebar.new_collection_requested.connect(self.new_top_collection)
+
+    def chosen_cases(self) -> list[CaseId]:
+        """What the Organise commands act on: the selected cases in the list, or the case
+        on show when the highlight browser stands in the list's place."""
+        if self._sidebar.showing_highlights():
+            shown = self._case_on_show()
+            return [shown] if shown is not None else []
+        return self._view.selected_cases()
 
     # --- collections -----------------------------------------------------------------------
 
@@ -134,7 +145,7 @@ class Organiser(QObject):
     def add_to_collection(self, cases: Sequence[CaseId] | None = None) -> None:
         """Asks which collection (completed from their paths; a new path is made) and files
         the cases there (the selected ones by default)."""
-        chosen = list(cases) if cases is not None else self._view.selected_cases()
+        chosen = list(cases) if cases is not None else self.chosen_cases()
         if not chosen:
             return
         paths = [c.path for c in self._library.collections()]
@@ -179,19 +190,18 @@ class Organiser(QObject):
         if listed.kind != "collection" or uid is None:
             return
         own = set(self._library.collection_case_ids(uid))
-        target = before if before in own and before not in cases else None
-        if before is not None and before in cases:
-            return  # dropped onto itself: nothing moves
+        if before in cases:  # dropped among themselves: before the next one not dragged
+            listed_ids = self._view.case_model.ids()
+            after = listed_ids[listed_ids.index(before) :] if before in listed_ids else []
+            before = next((case for case in after if case not in cases), None)
+        target = before if before in own else None
 
         def change() -> Changes:
-            changes = Changes()
             with self._library.transaction():
                 missing = [case for case in cases if case not in own]
-                if missing:
-                    changes |= self._library.add_to_collection(uid, missing)
-                for case in cases:
-                    changes |= self._library.reorder_in_collection(uid, case, target)
-            return changes
+                added = [self._library.add_to_collection(uid, missing)] if missing else []
+                moved = [self._library.reorder_in_collection(uid, c, target) for c in cases]
+                return Changes.merge(added + moved)
 
         self._run(change, "The cases were not moved.")
 
@@ -199,7 +209,7 @@ class Organiser(QObject):
 
     def edit_tags(self, cases: Sequence[CaseId] | None = None) -> None:
         """One case: edit its tags. Several: add tags to all of them."""
-        chosen = list(cases) if cases is not None else self._view.selected_cases()
+        chosen = list(cases) if cases is not None else self.chosen_cases()
         if not chosen:
             return
         in_use = [t.tag for t in self._library.tag_counts()]
@@ -222,13 +232,9 @@ class Organiser(QObject):
             gone, new = [], typed
 
         def change() -> Changes:
-            changes = Changes()
             with self._library.transaction():
-                if gone:
-                    changes |= self._library.untag_cases(chosen, gone)
-                if new:
-                    changes |= self._library.tag_cases(chosen, new)
-            return changes
+                untagged = self._library.untag_cases(chosen, gone) if gone else Changes()
+                return untagged | (self._library.tag_cases(chosen, new) if new else Changes())
 
         self._run(change, "The tags were not saved.")
 
@@ -274,7 +280,12 @@ class Organiser(QObject):
             ):
                 return
         if self._run(lambda: self._library.rename_tag(tag, new), "The tag was not renamed."):
-            self._sidebar.select_filter(CaseFilter("tag", value=new))
+            # The entry it now lists under: the merged tag's spelling, when it joined one.
+            shown = next(
+                (t.tag for t in self._library.tag_counts() if t.tag.casefold() == new.casefold()),
+                new,
+            )
+            self._sidebar.select_filter(CaseFilter("tag", value=shown))
 
     def remove_tag_everywhere(self, tag: str) -> None:
         cases = self._library.tagged_ids(tag)
@@ -290,17 +301,22 @@ class Organiser(QObject):
     # --- saved searches --------------------------------------------------------------------
 
     def save_search(self) -> None:
-        """Saves the search on show under a name (asking to replace one of that name)."""
-        query = self.search_text().strip()
-        if not query:
+        """Saves the search on show under a name (asking to replace one of that name),
+        within the sidebar entry it ran in, so the saved entry lists what the list showed."""
+        from desktop.query import as_saved  # loaded with the first search
+
+        typed = self.search_text().strip()
+        if not typed:
             self._operations.tell("Type a search first; then save it.")
             return
+        scope, left_out = scope_of(self._sidebar.current_filter(), self._library)
+        query = f"{scope} ({as_saved(typed)})" if scope else as_saved(typed)
         names = {s.name.casefold() for s in self._library.saved_searches()}
         name = dialogs.ask_name(
             self._window,
             "Save Search",
-            f"Save “{query}” in the sidebar as:",
-            query[:60],
+            f"Save “{query}” in the sidebar as:{left_out}",
+            typed[:60],
             hint=lambda text: (
                 ("A saved search has this name: it will search for this instead.", True)
                 if text.strip().casefold() in names
@@ -363,7 +379,7 @@ class Organiser(QObject):
         collections = self._library.collections()
         add = menu.addMenu("Add to Collection")
         for found in collections[:MENU_ENTRIES]:
-            add.addAction(found.path, functools.partial(self.file_in, found.uid, cases))
+            add.addAction(menu_text(found.path), functools.partial(self.file_in, found.uid, cases))
         if collections:
             add.addSeparator()
         add.addAction("Choose or Make…", lambda: self.add_to_collection(cases))
@@ -374,7 +390,7 @@ class Organiser(QObject):
             own = set(self._library.collection_case_ids(uid))
             inside = [case for case in cases if case in own]
             remove = menu.addAction(
-                f"Remove from “{self._library.collection_path(uid)}”",
+                f"Remove from “{menu_text(self._library.collection_path(uid))}”",
                 lambda: self.remove_from_collection(uid, inside),
             )
             # A case listed from a collection inside this one is not in this one itself.
@@ -387,7 +403,7 @@ class Organiser(QObject):
         if carried:
             untag = menu.addMenu("Remove Tag")
             for tag in carried[:MENU_ENTRIES]:
-                untag.addAction(tag, functools.partial(self.untag, tag, cases))
+                untag.addAction(menu_text(tag), functools.partial(self.untag, tag, cases))
 
     def sidebar_menu(self, target: object) -> QMenu | None:
         """The context menu of a sidebar entry or header (None: it has none)."""
@@ -408,7 +424,7 @@ class Organiser(QObject):
             menu.addAction(
                 "Remove from All Cases…", functools.partial(self.remove_tag_everywhere, value)
             )
-        elif target.kind == "saved" and (uid := self._saved_uid(target)) is not None:
+        elif target.kind == "saved" and (uid := target.uid) is not None:
             menu.addAction("Rename…", functools.partial(self.rename_saved_search, uid))
             menu.addAction("Edit Search…", functools.partial(self.edit_saved_search, uid))
             menu.addSeparator()
@@ -438,11 +454,8 @@ class Organiser(QObject):
         elif isinstance(target, CaseFilter) and target.kind == "bookmarked":
 
             def change() -> Changes:
-                changes = Changes()
                 with self._library.transaction():
-                    for case in cases:
-                        changes |= self._library.set_bookmark(case, True)
-                return changes
+                    return Changes.merge([self._library.set_bookmark(c, True) for c in cases])
 
             self._run(change, "The cases were not bookmarked.")
 
@@ -452,6 +465,7 @@ class Organiser(QObject):
         menu = self.sidebar_menu(target)
         if menu is not None:
             menu.exec(where)
+            menu.deleteLater()
 
     def _run(self, change: Callable[[], Changes], what: str) -> bool:
         done = self._operations.run(change, title="Not changed", what=what, expected=EXPECTED)
@@ -462,12 +476,6 @@ class Organiser(QObject):
 
     def _saved(self, uid: str) -> SavedSearch | None:
         return next((s for s in self._library.saved_searches() if s.uid == uid), None)
-
-    def _saved_uid(self, target: CaseFilter) -> str | None:
-        for search in self._library.saved_searches():
-            if search.query == target.value:
-                return search.uid
-        return None
 
     def _sibling_hint(
         self, parent_uid: str | None, renamed: str | None
@@ -488,6 +496,30 @@ class Organiser(QObject):
             return "", True
 
         return hint
+
+
+def scope_of(listed: CaseFilter, library: Library) -> tuple[str, str]:
+    """The search-language filter that keeps a saved search within the sidebar entry it
+    ran in ("" for All cases), and a note for the prompt when that entry cannot be written
+    as a filter (it is then left out)."""
+    kind, value = listed.kind, listed.value
+    fixed = {"unread": "is:unread", "bookmarked": "is:bookmarked", "notes": "has:notes"}
+    if kind in fixed:
+        return fixed[kind], ""
+    if kind == "trash":
+        return "is:trashed", ""
+    if kind == "saved" and value:
+        return f"({value})", ""
+    named = {"section": listed.section, "tag": value}
+    if kind == "collection" and value:
+        named["collection"] = "/" + library.collection_path(value)
+    spelled = named.get(kind)
+    if spelled and '"' not in spelled:
+        key = {"section": "section", "tag": "tag", "collection": "in"}[kind]
+        return f'{key}:"{spelled}"', ""
+    if kind == "all":
+        return "", ""
+    return "", "\n(It searches the whole library: the entry on show cannot be kept in it.)"
 
 
 def _path_hint(text: str, known: set[str]) -> tuple[str, bool]:

@@ -29,6 +29,7 @@ from desktop.ui.case_drag import (
 )
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import CountDelegate
+from desktop.ui.labels import plain_tip
 from desktop.ui.roles import Roles
 
 #: (label, icon, filter kind) of the fixed entries, in order.
@@ -113,6 +114,8 @@ class Sidebar(QTreeWidget):
         self._new_collection.setData(0, Roles.FilterRole, NEW_COLLECTION)
         self._new_collection.setToolTip(0, "Make a collection (or drop cases here)")
         self._new_collection.setForeground(0, self.palette().placeholderText())
+        # Clicked, never current: the list keeps showing the entry picked before.
+        self._new_collection.setFlags(Qt.ItemFlag.ItemIsEnabled)
         trash = QTreeWidgetItem(self, ["Trash"])
         trash.setIcon(0, theme.icon("cancel"))
         self._add(trash, CaseFilter("trash"))
@@ -186,7 +189,9 @@ class Sidebar(QTreeWidget):
                 for tag in wanted:
                     item = QTreeWidgetItem(header, [tag.tag])
                     item.setIcon(0, theme.icon("tag"))
-                    item.setToolTip(0, f"Cases tagged “{tag.tag}” (drop cases here to tag them)")
+                    item.setToolTip(
+                        0, plain_tip(f"Cases tagged “{tag.tag}” (drop cases here to tag them)")
+                    )
                     self._add(item, CaseFilter("tag", value=tag.tag))
                 header.setHidden(not wanted)
         for tag in wanted:
@@ -205,9 +210,9 @@ class Sidebar(QTreeWidget):
                 for search in wanted:
                     item = QTreeWidgetItem(header, [search.name])
                     item.setIcon(0, theme.icon("saved-search"))
-                    item.setToolTip(0, search.query)
+                    item.setToolTip(0, plain_tip(search.query))
                     item.setData(0, Roles.UidRole, search.uid)
-                    self._add(item, CaseFilter("saved", value=search.query))
+                    self._add(item, saved_filter(search))
                 header.setHidden(not wanted)
         self._saved = wanted
         if wanted:
@@ -326,25 +331,24 @@ class Sidebar(QTreeWidget):
         _set_count(item, str(collection.total))
         inside = collection.total - collection.count
         within = f"; {collection.total} with the collections inside" if inside else ""
-        item.setToolTip(
-            0,
-            f"{collection.path}\n{collection.count} case{'s' if collection.count != 1 else ''}"
-            f" here{within}",
-        )
+        cases = f"{collection.count} case{'s' if collection.count != 1 else ''}"
+        item.setToolTip(0, plain_tip(f"{collection.path}\n{cases} here{within}"))
 
     def _count_saved(self) -> None:
         library = self._library
         if library is None:
             return
         for search in self._saved or []:
-            item = self._items.get(CaseFilter("saved", value=search.query))
+            item = self._items.get(saved_filter(search))
             if item is not None:
                 _set_count(item, str(library.count_saved_search(search.query)))
 
     def _keeping_current(self) -> _KeptCurrent:
         return _KeptCurrent(self)
 
-    def _current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+    def _current_changed(
+        self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None
+    ) -> None:
         if current is None:
             return
         if current is self._highlights:
@@ -353,6 +357,12 @@ class Sidebar(QTreeWidget):
         value = current.data(0, Roles.FilterRole)
         if isinstance(value, CaseFilter):
             self.filter_selected.emit(value)
+        elif previous is not None:
+            # A header or "New collection…" lists nothing: the entry on show stays current,
+            # so the sidebar and the list never disagree.
+            blocked = self.blockSignals(True)
+            self.setCurrentItem(previous)
+            self.blockSignals(blocked)
 
     def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         if item is self._new_collection:
@@ -482,6 +492,11 @@ class Sidebar(QTreeWidget):
         target = header or (COLLECTIONS if value == NEW_COLLECTION else value)
         if target is not None:
             self.context_menu_requested.emit(target, event.globalPos())
+
+
+def saved_filter(search: SavedSearch) -> CaseFilter:
+    """What a saved search's entry lists (its query; its uid tells two of one query apart)."""
+    return CaseFilter("saved", value=search.query, uid=search.uid)
 
 
 def _set_count(item: QTreeWidgetItem, count: object) -> None:
