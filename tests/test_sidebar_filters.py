@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from desktop.model import CaseFilter
+from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.listing import COLLECTION_ORDER
 from tests.organise_helpers import ids, with_samples
@@ -97,3 +98,54 @@ def test_changes_merge_as_one_what_or_would() -> None:
     ]
     assert Changes.merge(many) == functools.reduce(lambda a, b: a | b, many)
     assert Changes.merge([]) == Changes()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "bookmark",
+        "unbookmark",
+        "note",
+        "empty note",
+        "read",
+        "unread",
+        "highlight",
+        "tag",
+        "collection",
+        "trash",
+        "untrash",
+    ],
+)
+def test_counting_only_what_a_change_moved_gives_the_whole_count(
+    filled: Library, change: str
+) -> None:
+    from desktop.store.listing import parts_moved
+
+    chest, neuro = ids(filled, "chest-01", "neuro-01")
+    filled.set_bookmark(neuro, True, NOW)
+    filled.save_note(neuro, "kept", NOW)
+    filled.mark_read(neuro, NOW)
+    filled.trash(ids(filled, "msk-01")[0], NOW)
+    before = filled.counts(NOW)
+    uid, _ = filled.make_collection_path("Boards", NOW)
+    done = {
+        "bookmark": lambda: filled.set_bookmark(chest, True, NOW),
+        "unbookmark": lambda: filled.set_bookmark(neuro, False, NOW),
+        "note": lambda: filled.save_note(chest, "a note", NOW),
+        "empty note": lambda: filled.save_note(neuro, "", NOW),
+        "read": lambda: filled.mark_read(chest, NOW),
+        "unread": lambda: filled.mark_unread(neuro),
+        "highlight": lambda: filled.add_highlight(chest, "clinical_history", 0, 5, now=NOW),
+        "tag": lambda: filled.tag_cases([chest], ["x"], NOW),
+        "collection": lambda: filled.add_to_collection(uid, [chest], NOW),
+        "trash": lambda: filled.trash(chest, NOW),
+        "untrash": lambda: filled.untrash(ids(filled, "msk-01")[0]),
+    }[change]()
+    changes = done if isinstance(done, Changes) else Changes(highlights=frozenset({chest}))
+    moved = parts_moved(changes)
+    whole = filled.counts(NOW)
+    if moved is None:
+        assert change in ("trash", "untrash")  # cases moved: everything is counted
+    else:
+        assert filled.counts(NOW, only=moved, previous=before) == whole
+    assert whole != before or change in ("tag", "collection", "read")

@@ -20,7 +20,7 @@ from desktop.store.errors import (
     StorageUnavailable,
 )
 from desktop.store.library import Library
-from desktop.store.listing import COLLECTION_ORDER, Hit
+from desktop.store.listing import COLLECTION_ORDER, Hit, parts_moved
 from desktop.store.reader_data import NoteSave
 from desktop.store.versions import CaseVersion
 
@@ -42,5 +42,6 @@ __all__ = [
     "NoteSave",
     "QueryInvalid",
     "StorageUnavailable",
+    "parts_moved",
     "query_cut_notice",
 ]

@@ -310,8 +310,18 @@ class Library:
         """List rows (summary and marks) for these ids, in this order."""
         return _guard(self.path, lambda: listing.rows(self._conn, ids))
 
-    def counts(self, now: dt.datetime | None = None) -> SidebarCounts:
-        return _guard(self.path, lambda: listing.counts(self._conn, now))
+    def counts(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        only: frozenset[str] | None = None,
+        previous: SidebarCounts | None = None,
+    ) -> SidebarCounts:
+        """The sidebar's counts; with `only` and `previous`, just the groups a change
+        moved (`listing.parts_moved`), the rest taken from `previous`."""
+        return _guard(
+            self.path, lambda: listing.counts(self._conn, now, only=only, previous=previous)
+        )
 
     def search_cases(
         self,

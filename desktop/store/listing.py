@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
 from desktop.store.cases import cut_query, fts_query, summary_from_row
+from desktop.store.changes import Changes
 from desktop.store.errors import QueryInvalid
 from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
@@ -224,20 +225,48 @@ def _select_ids(
         )
 
 
-def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarCounts:
-    """The sidebar's counts, from the indexes and the small tables of the reader's data."""
+#: The sidebar's counts in groups a change moves together (see `parts_moved`).
+COUNT_PARTS = frozenset({"reading", "bookmarks", "notes", "highlights"})
+
+
+def parts_moved(changes: Changes) -> frozenset[str] | None:
+    """The groups of sidebar counts a change may move (None: all of them, as when cases
+    came, went or moved to or from the trash); empty when it moves none of them (a tag, a
+    collection, a saved search: those count apart)."""
+    if changes.whole_library or changes.cases:
+        return None
+    moved = {
+        "reading": changes.reading,
+        "bookmarks": changes.bookmarks,
+        "notes": changes.notes,
+        "highlights": changes.highlights,
+    }
+    return frozenset(part for part, cases in moved.items() if cases)
+
+
+def counts(
+    conn: sqlite3.Connection,
+    now: dt.datetime | None = None,
+    *,
+    only: frozenset[str] | None = None,
+    previous: SidebarCounts | None = None,
+) -> SidebarCounts:
+    """The sidebar's counts, from the indexes and the small tables of the reader's data.
+
+    Args:
+        only, previous: Count only these groups (`COUNT_PARTS`) and take the rest from
+            `previous` (the counts before a change that moved only these: `parts_moved`).
+            Either None: count everything.
+    """
+    if only is not None and previous is not None:
+        return _recount(conn, now, only, previous)
     since = _recent_since(now)
 
     def count(sql: str, *params: object) -> int:
         return int(conn.execute(sql, params).fetchone()[0])
 
     def on_shelf(table: str, columns: str = "count(*)", *params: object) -> Any:
-        """Over the live records of cases in the library and out of the trash."""
-        return conn.execute(
-            f"SELECT {columns} FROM {_LIVE_CASES.format(table=table, condition='1')}"
-            " AND k.id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)",
-            params,
-        ).fetchone()
+        return _on_shelf(conn, table, columns, *params)
 
     # The whole table less the trash, both from an index: testing `trashed_at` (the last
     # column of a large row) would read every case's row (0.1 s at 100,000 cases).
@@ -265,6 +294,41 @@ def counts(conn: sqlite3.Connection, now: dt.datetime | None = None) -> SidebarC
         trash=int(trash[0]),
         highlights=int(highlighted),
     )
+
+
+def _on_shelf(
+    conn: sqlite3.Connection, table: str, columns: str = "count(*)", *params: object
+) -> Any:
+    """`columns` over the live records of a reader table naming cases in the library and
+    out of the trash."""
+    return conn.execute(
+        f"SELECT {columns} FROM {_LIVE_CASES.format(table=table, condition='1')}"
+        " AND k.id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)",
+        params,
+    ).fetchone()
+
+
+def _recount(
+    conn: sqlite3.Connection,
+    now: dt.datetime | None,
+    only: frozenset[str],
+    previous: SidebarCounts,
+) -> SidebarCounts:
+    """`previous` with the groups in `only` counted afresh (the cases on the shelf, and
+    so "All" and the sections, unchanged)."""
+    fresh: dict[str, Any] = {}
+    if "reading" in only:
+        read, recent = _on_shelf(
+            conn, "reading", "count(*), coalesce(sum(x.last_read_at >= ?), 0)", _recent_since(now)
+        )
+        fresh["unread"], fresh["recent"] = previous.all - int(read), int(recent)
+    if "bookmarks" in only:
+        fresh["bookmarked"] = int(_on_shelf(conn, "bookmarks")[0])
+    if "notes" in only:
+        fresh["notes"] = int(_on_shelf(conn, "notes")[0])
+    if "highlights" in only:
+        fresh["highlights"] = int(count_listed(conn))
+    return dataclasses.replace(previous, **fresh)
 
 
 def search(

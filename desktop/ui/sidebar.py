@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop.model import CaseFilter, CaseId, Collection, SavedSearch, SidebarCounts, TagCount
-from desktop.store import Changes, Library
+from desktop.store import Changes, Library, parts_moved
 from desktop.ui import theme
 from desktop.ui.case_drag import (
     COLLECTION_MIME,
@@ -86,6 +86,8 @@ class Sidebar(QTreeWidget):
         self.setDropIndicatorShown(False)  # the target entry is tinted instead
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self._library: Library | None = None
+        #: The counts on show (a change recounts only what it moved).
+        self._counts: SidebarCounts | None = None
         self._items: dict[CaseFilter, QTreeWidgetItem] = {}
         #: The entry a drag hovers over (tinted), if it would take the drop.
         self._drop_target: QTreeWidgetItem | None = None
@@ -138,6 +140,7 @@ class Sidebar(QTreeWidget):
 
     def set_counts(self, counts: SidebarCounts) -> None:
         """Shows the counts, adding or removing section entries to match the library."""
+        self._counts = counts
         _set_count(self._highlights, str(counts.highlights))
         for kind, value in (
             ("all", counts.all),
@@ -218,12 +221,18 @@ class Sidebar(QTreeWidget):
         if wanted:
             self._saved_count_timer.start()
 
-    def refresh(self) -> None:
-        """Everything afresh from the library (`subscribe` names it)."""
+    def refresh(self, changes: Changes | None = None) -> None:
+        """The counts from the library (`subscribe` names it): after `changes`, only those
+        they may move; else all of them."""
         library = self._library
         if library is None:
             return
-        self.set_counts(library.counts())
+        moved = parts_moved(changes) if changes is not None else None
+        if moved is None or self._counts is None:
+            self.set_counts(library.counts())
+        elif moved:
+            self.set_counts(library.counts(only=moved, previous=self._counts))
+        # Kept by the library between the changes that move them: cheap to ask each time.
         self.set_collections(library.collections())
         self.set_tags(library.tag_counts())
         self.set_saved_searches(library.saved_searches())
@@ -233,10 +242,10 @@ class Sidebar(QTreeWidget):
         self._library = library
         bus.changed.connect(self.on_changes)
 
-    def on_changes(self, _changes: Changes, _initiator: object) -> None:
+    def on_changes(self, changes: Changes, _initiator: object) -> None:
         # Any change may move a count (a bookmark moves a saved search's, a trashed case
-        # every collection's); each count is one cheap query or kept by the library.
-        self.refresh()
+        # every collection's): each group is counted again when the change may move it.
+        self.refresh(changes)
 
     # --- which entry is current ------------------------------------------------------------
 
