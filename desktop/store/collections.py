@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop.model import CaseId, Collection
 from desktop.store.reader_data import CASE_OF, _require
-from desktop.store.records import CaseKey, new_uid, stamp
+from desktop.store.records import CaseKey, clean_label, new_uid, stamp
 
 #: The longest name a collection takes, in characters.
 MAX_NAME = 100
@@ -46,15 +45,9 @@ def clean_name(name: str) -> str:
     Raises:
         ValueError: the name breaks one of those rules; the message says which.
     """
-    cleaned = name.strip()
-    if not cleaned:
-        raise ValueError("a collection name cannot be empty")
-    if len(cleaned) > MAX_NAME:
-        raise ValueError(f"a collection name takes at most {MAX_NAME} characters")
+    cleaned = clean_label(name, "a collection name", MAX_NAME)
     if "/" in cleaned:
         raise ValueError(f"a collection name cannot hold '/' ({cleaned!r})")
-    if any(unicodedata.category(char) == "Cc" for char in cleaned):
-        raise ValueError("a collection name cannot hold control characters")
     return cleaned
 
 

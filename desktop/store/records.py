@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -241,3 +242,23 @@ def current(records: Iterable[Record]) -> dict[CaseKey, Record]:
 def live(records: Iterable[Record]) -> frozenset[Record]:
     """The records that are not tombstones."""
     return frozenset(record for record in records if not record.deleted)
+
+
+def clean_label(text: str, what: str, limit: int) -> str:
+    """A library record's name as stored (a collection's, a saved search's): trimmed, 1 to
+    `limit` characters, no control characters.
+
+    Args:
+        what: How messages name it ("a collection name").
+
+    Raises:
+        ValueError: the name breaks one of those rules; the message says which.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError(f"{what} cannot be empty")
+    if len(cleaned) > limit:
+        raise ValueError(f"{what} takes at most {limit} characters")
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        raise ValueError(f"{what} cannot hold control characters")
+    return cleaned

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import unicodedata
 
 from desktop.model import SavedSearch
 from desktop.store.errors import QueryInvalid
-from desktop.store.records import new_uid, stamp
+from desktop.store.records import clean_label, new_uid, stamp
 
 #: The longest name a saved search takes, in characters.
 MAX_NAME = 100
@@ -34,14 +33,7 @@ def clean_name(name: str) -> str:
     Raises:
         ValueError: the name breaks one of those rules; the message says which.
     """
-    cleaned = name.strip()
-    if not cleaned:
-        raise ValueError("a saved search's name cannot be empty")
-    if len(cleaned) > MAX_NAME:
-        raise ValueError(f"a saved search's name takes at most {MAX_NAME} characters")
-    if any(unicodedata.category(char) == "Cc" for char in cleaned):
-        raise ValueError("a saved search's name cannot hold control characters")
-    return cleaned
+    return clean_label(name, "a saved search's name", MAX_NAME)
 
 
 def clean_query(query: str) -> str:

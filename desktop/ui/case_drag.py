@@ -15,7 +15,7 @@ from desktop.model import CaseId
 CASES_MIME = "application/x-lightbox-cases"
 COLLECTION_MIME = "application/x-lightbox-collection"
 #: More cases than this in one drag are refused (a drag holds ids, not a query).
-MAX_DRAGGED = 100_000
+MAX_DRAGGED = 1_000_000
 
 
 def cases_mime(case_ids: Sequence[CaseId], library: Path) -> QMimeData:

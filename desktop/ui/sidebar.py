@@ -185,18 +185,15 @@ class Sidebar(QTreeWidget):
         """Shows the tags in use with their counts (the header hides when there are none)."""
         wanted = list(tags)
         if self._tags is None or [t.tag for t in wanted] != [t.tag for t in self._tags]:
-            with self._keeping_current():
-                header = self._headers[TAGS]
-                for item in header.takeChildren():
-                    self._items.pop(item.data(0, Roles.FilterRole), None)
-                for tag in wanted:
-                    item = QTreeWidgetItem(header, [tag.tag])
-                    item.setIcon(0, theme.icon("tag"))
-                    item.setToolTip(
-                        0, plain_tip(f"Cases tagged “{tag.tag}” (drop cases here to tag them)")
-                    )
-                    self._add(item, CaseFilter("tag", value=tag.tag))
-                header.setHidden(not wanted)
+            self._fill_group(
+                TAGS,
+                "tag",
+                [
+                    (t.tag, f"Cases tagged “{t.tag}” (drop cases here to tag them)", None)
+                    for t in wanted
+                ],
+                [CaseFilter("tag", value=t.tag) for t in wanted],
+            )
         for tag in wanted:
             _set_count(self._items[CaseFilter("tag", value=tag.tag)], str(tag.count))
         self._tags = wanted
@@ -206,17 +203,12 @@ class Sidebar(QTreeWidget):
         wanted = list(searches)
         held = [(s.uid, s.name, s.query) for s in self._saved or []]
         if self._saved is None or [(s.uid, s.name, s.query) for s in wanted] != held:
-            with self._keeping_current():
-                header = self._headers[SAVED]
-                for item in header.takeChildren():
-                    self._items.pop(item.data(0, Roles.FilterRole), None)
-                for search in wanted:
-                    item = QTreeWidgetItem(header, [search.name])
-                    item.setIcon(0, theme.icon("saved-search"))
-                    item.setToolTip(0, plain_tip(search.query))
-                    item.setData(0, Roles.UidRole, search.uid)
-                    self._add(item, saved_filter(search))
-                header.setHidden(not wanted)
+            self._fill_group(
+                SAVED,
+                "saved-search",
+                [(s.name, s.query, s.uid) for s in wanted],
+                [saved_filter(s) for s in wanted],
+            )
         self._saved = wanted
         if wanted:
             self._saved_count_timer.start()
@@ -310,6 +302,27 @@ class Sidebar(QTreeWidget):
         names = [child.text(0) for child in children if child is not None]
         position = sum(1 for name in names if name.casefold() < item.text(0).casefold())
         self._sections.insertChild(position, item)
+
+    def _fill_group(
+        self,
+        group: str,
+        icon: str,
+        entries: list[tuple[str, str, str | None]],
+        filters: list[CaseFilter],
+    ) -> None:
+        """Puts a flat group's entries (label, tooltip, uid) under its header, in place of
+        those it had; the header hides while there are none."""
+        with self._keeping_current():
+            header = self._headers[group]
+            for item in header.takeChildren():
+                self._items.pop(item.data(0, Roles.FilterRole), None)
+            for (label, tip, uid), case_filter in zip(entries, filters, strict=True):
+                item = QTreeWidgetItem(header, [label])
+                item.setIcon(0, theme.icon(icon))
+                item.setToolTip(0, plain_tip(tip))
+                item.setData(0, Roles.UidRole, uid)
+                self._add(item, case_filter)
+            header.setHidden(not entries)
 
     def _rebuild_collections(self, collections: list[Collection]) -> None:
         header = self._headers[COLLECTIONS]
