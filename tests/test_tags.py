@@ -263,3 +263,13 @@ def test_counts_stay_right_after_every_kind_of_write(
     finally:
         while _OTHERS:
             _OTHERS.pop().close()
+
+
+def test_the_tags_of_many_cases_come_in_one_list(library: Library) -> None:
+    filled = with_samples(library)
+    chest, neuro, msk = ids(filled, "chest-01", "neuro-01", "msk-01")
+    filled.tag_cases([chest], ["Sign", "classic"], NOW)
+    filled.tag_cases([neuro], ["sign", "zebra"], NOW)
+    assert filled.tags_of_cases([chest, neuro, msk]) == ["classic", "Sign", "zebra"]
+    assert filled.tags_of_cases([msk]) == []
+    assert filled.tags_of_cases([]) == []

@@ -1039,6 +1039,10 @@ class Library:
         """A case's tags, sorted ignoring case."""
         return _guard(self.path, lambda: tagging.tags_of(self._conn, case_id))
 
+    def tags_of_cases(self, case_ids: Sequence[CaseId]) -> list[str]:
+        """The tags any of these cases carries, sorted ignoring case."""
+        return _guard(self.path, lambda: tagging.tags_of_cases(self._conn, case_ids))
+
     def tag_counts(self) -> list[TagCount]:
         """Every tag on cases in the library (out of the trash), with its count."""
         counted = self._counts("tags", lambda: tagging.nocase_counts(self._conn))

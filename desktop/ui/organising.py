@@ -396,10 +396,7 @@ class Organiser(QObject):
             # A case listed from a collection inside this one is not in this one itself.
             remove.setEnabled(bool(inside))
         menu.addAction("Tags…" if len(cases) == 1 else "Add Tags…", lambda: self.edit_tags(cases))
-        carried = sorted(
-            {tag for case in cases[:200] for tag in self._library.case_tags(case)},
-            key=str.casefold,
-        )
+        carried = self._library.tags_of_cases(cases)
         if carried:
             untag = menu.addMenu("Remove Tag")
             for tag in carried[:MENU_ENTRIES]:
