@@ -9,7 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
 from desktop.store.cases import cut_query, fts_query, summary_from_row
@@ -18,6 +18,9 @@ from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
+
+if TYPE_CHECKING:
+    from desktop.query import Compiled, InCollection, Node, Text
 
 #: How far back "Recently read" looks.
 RECENT_DAYS = 30
@@ -364,7 +367,7 @@ def _language_search(
     Raises:
         QueryInvalid: the query cannot be read; the message says what and where.
     """
-    from desktop.query import compile_query, parse
+    from desktop.query import compile_query, parse, ranked_words
 
     parsed = parse(query, prefix_last=prefix_last)
     if parsed.errors:
@@ -385,6 +388,28 @@ def _language_search(
         condition, params = _kind_condition(case_filter, now)
         where = condition
     terms = list(compiled.text_terms)
+    words, rest = ranked_words(parsed.node)
+    if words and rest is not None:
+        # Words beside filters: ranked within what the filters select (see _words_within).
+        whole = case_filter.kind == "all" and not compiled.trash
+        # The filters' set is made from the list indexes where they serve (`age:`).
+        within = (where, params) if compiled.trash else _where(case_filter, now)
+        order, scores = _words_within(
+            conn,
+            (compiled, where, params),
+            (words, rest),
+            within,
+            whole=whole,
+            limit=limit,
+            moment=moment,
+        )
+        return _hits(conn, order, scores, terms, marks)
+    if not terms:
+        # Filters alone list the newest cases: a broad collection is cheaper tested case by
+        # case as the list is read than made into a set first.
+        compiled = compile_query(
+            parsed.node, now=moment, probe=_broad_collections(conn, parsed.node, limit)
+        )
     # Filters alone list the newest cases: the first `limit` found are the ones shown. The
     # reader's marks are not joined: a filter on them is a set of ids (see query.py).
     ids = [
@@ -400,7 +425,18 @@ def _language_search(
     # filters) newest first.
     order = list(scores)
     order += [case_id for case_id in ids if case_id not in scores][: limit - len(order)]
-    # The text is read only to cut snippets from.
+    return _hits(conn, order, scores, terms, marks)
+
+
+def _hits(
+    conn: sqlite3.Connection,
+    order: list[CaseId],
+    scores: dict[CaseId, float],
+    terms: list[str],
+    marks: tuple[str, str],
+) -> list[Hit]:
+    """Hits for the cases in `order`, with snippets cut from their text (read for them
+    only)."""
     fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS) if terms else "NULL"
     rows = _rows_in(conn, order, fields, "1", ())
     shown = query_terms(" ".join(terms), prefix_last=False) if terms else []
@@ -416,8 +452,118 @@ def _language_search(
     ]
 
 
-#: A language query ranks at most this many of the cases it selects (the newest).
+#: A language query ranks at most this many of the cases it selects (the newest), unless
+#: it is words beside filters (`_words_within`).
 MAX_LANGUAGE_HITS = 20_000
+#: An ``in:`` term reaching at least sqrt(this x the number shown x the cases) memberships
+#: is tested case by case when filters alone list the newest cases. A set costs about
+#: 1.4 us a membership to make; a lookup about 2.5 us a case read, and the list reads
+#: about shown x cases / memberships of them: the two meet near 1.8.
+_PROBE_BREADTH = 2
+
+
+def _broad_collections(conn: sqlite3.Connection, node: Node, limit: int) -> frozenset[InCollection]:
+    """The ``in:`` terms of a query broad enough to be tested case by case (see above)."""
+    from desktop.query import collection_count, collection_terms
+
+    found = collection_terms(node)
+    if not found:
+        return frozenset()
+    top = int(conn.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0])
+    broad = []
+    for term in found:
+        sql, params = collection_count(term)
+        members = int(conn.execute(sql, params).fetchone()[0])
+        if members * members >= _PROBE_BREADTH * max(limit, 1) * top:
+            broad.append(term)
+    return frozenset(broad)
+
+
+def _words_within(
+    conn: sqlite3.Connection,
+    query: tuple[Compiled, str, tuple[Any, ...]],
+    parts: tuple[tuple[Text, ...], Node],
+    within: tuple[str, tuple[Any, ...]],
+    *,
+    whole: bool,
+    limit: int,
+    moment: dt.datetime,
+) -> tuple[list[CaseId], dict[CaseId, float]]:
+    """The first `limit` cases of a query of words beside filters (`query.ranked_words`),
+    best first, then the newest; with their scores (bm25, higher better; 0 unranked).
+
+    Args:
+        query: the whole query compiled, and the sidebar entry's condition with its values.
+        parts: the query's words, and its other terms.
+        within: the sidebar entry's condition again, in the form the list indexes read.
+        whole: the sidebar entry is the whole library out of the trash.
+
+    The cases holding every word in their text are ranked in one statement: FTS5 walks the
+    words' matches once, tests each against the filters' sets of ids and weighs (bm25)
+    only those the filters keep, so no set as large as the words' matches (90,000 cases for
+    a common word) is made and no case row is read. The others the query selects matched
+    a word only in the reader's note or highlights (few: their indexes are small).
+    """
+    from desktop.query import by_id, case_text_match, compile_query
+
+    compiled, where, params = query
+    words, rest = parts
+    terms = list(compiled.text_terms)
+    if whole and by_id(rest):
+        # Every filter is a set of ids: tested on the index's rowid, never reading a row.
+        inner = compile_query(rest, now=moment, case_id="+cases_fts.rowid")
+        condition = (
+            f"{inner.where} AND"
+            " +cases_fts.rowid NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+        )
+        values: tuple[Any, ...] = inner.params
+    else:
+        inner = compile_query(rest, now=moment)
+        condition = (
+            f"+cases_fts.rowid IN (SELECT c.id FROM cases c WHERE {inner.where} AND {within[0]})"
+        )
+        values = (*inner.params, *within[1])
+    # The "+" keeps the ids from being handed to FTS5 as rowid lookups (see _text_scores).
+    scores = {
+        CaseId(row[0]): float(row[1])
+        for row in conn.execute(
+            f"SELECT rowid, -bm25(cases_fts, {BM25_WEIGHTS}) FROM cases_fts"
+            f" WHERE cases_fts MATCH ? AND {condition}"
+            f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}), rowid DESC LIMIT ?",
+            (case_text_match(words), *values, limit),
+        )
+    }
+    if len(words) == 1 and len(scores) == limit:
+        # One word: a case it found only in the reader's words has none in its text, so it
+        # scores 0 and comes after these.
+        return list(scores), scores
+    match = _any_term(terms)
+    reader = " OR ".join(
+        f"c.id IN (SELECT k.id FROM {fts} CROSS JOIN {origin} x ON x.id = {fts}.rowid"
+        " CROSS JOIN cases k ON k.source = x.case_source AND k.source_id = x.case_source_id"
+        f" WHERE {fts} MATCH ? AND x.deleted_at IS NULL)"
+        for fts, _text, origin, _columns in _READER_INDEXES
+    )
+    reader_params = tuple(
+        f"{columns} : ({match})" if columns else match
+        for _fts, _text, _origin, columns in _READER_INDEXES
+    )
+    others = [
+        CaseId(row[0])
+        for row in conn.execute(
+            f"SELECT c.id FROM cases c WHERE {compiled.where} AND {where} AND ({reader})"
+            " ORDER BY c.id DESC",
+            (*compiled.params, *params, *reader_params),
+        )
+        if row[0] not in scores
+    ]
+    if len(words) > 1:
+        # Several words: one found in the reader's words may still be in the text with
+        # the others, and ranks by them.
+        scores.update(_text_scores(conn, others, terms, limit))
+    ranked = sorted(scores, key=lambda case_id: (-scores[case_id], -case_id))[:limit]
+    ranked += [case_id for case_id in others if case_id not in scores][: limit - len(ranked)]
+    return ranked, scores
 
 
 def _text_scores(
@@ -427,10 +573,7 @@ def _text_scores(
     first (newest first among equals), with their scores (bm25, higher better)."""
     if not ids or not terms:
         return {}
-    match = " OR ".join(
-        '"' + term.rstrip("*").replace('"', '""') + '"' + ("*" if term.endswith("*") else "")
-        for term in terms
-    )
+    match = _any_term(terms)
     # One statement: FTS5 walks the matches once and weighs (bm25) only those among the ids.
     # The "+" keeps the ids from being handed to FTS5 as rowid lookups, each of which would
     # run the whole match again (2 ms a case at 100,000 cases).
@@ -441,6 +584,14 @@ def _text_scores(
         (match, json.dumps(ids), limit),
     )
     return {CaseId(row[0]): float(row[1]) for row in rows}
+
+
+def _any_term(terms: list[str]) -> str:
+    """An FTS5 query matching any of a query's text terms (`Compiled.text_terms`)."""
+    return " OR ".join(
+        '"' + term.rstrip("*").replace('"', '""') + '"' + ("*" if term.endswith("*") else "")
+        for term in terms
+    )
 
 
 def _rows_in(
