@@ -479,6 +479,11 @@ def _broad_collections(conn: sqlite3.Connection, node: Node, limit: int) -> froz
     return frozenset(broad)
 
 
+#: Words matching at most this many cases rank them looking each up (a microsecond or two
+#: a case); more, and the filters' sets are tested on the search index's rowids instead.
+_FEW_MATCHES = 2_000
+
+
 def _words_within(
     conn: sqlite3.Connection,
     query: tuple[Compiled, str, tuple[Any, ...]],
@@ -509,28 +514,39 @@ def _words_within(
     compiled, where, params = query
     words, rest = parts
     terms = list(compiled.text_terms)
-    if whole and by_id(rest):
+    match = case_text_match(words)
+    source = "cases_fts"
+    filters = compile_query(rest, now=moment)
+    found = conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ? LIMIT ?)",
+        (match, _FEW_MATCHES + 1),
+    ).fetchone()[0]
+    if found <= _FEW_MATCHES:
+        # Few cases hold the words: each is looked up and tested, as the words find it.
+        source = "cases_fts CROSS JOIN cases c ON c.id = cases_fts.rowid"
+        condition = f"{filters.where} AND {where}"
+        values: tuple[Any, ...] = (*filters.params, *params)
+    elif whole and by_id(rest):
         # Every filter is a set of ids: tested on the index's rowid, never reading a row.
         inner = compile_query(rest, now=moment, case_id="+cases_fts.rowid")
         condition = (
             f"{inner.where} AND"
             " +cases_fts.rowid NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
         )
-        values: tuple[Any, ...] = inner.params
+        values = inner.params
     else:
-        inner = compile_query(rest, now=moment)
         condition = (
-            f"+cases_fts.rowid IN (SELECT c.id FROM cases c WHERE {inner.where} AND {within[0]})"
+            f"+cases_fts.rowid IN (SELECT c.id FROM cases c WHERE {filters.where} AND {within[0]})"
         )
-        values = (*inner.params, *within[1])
+        values = (*filters.params, *within[1])
     # The "+" keeps the ids from being handed to FTS5 as rowid lookups (see _text_scores).
     scores = {
         CaseId(row[0]): float(row[1])
         for row in conn.execute(
-            f"SELECT rowid, -bm25(cases_fts, {BM25_WEIGHTS}) FROM cases_fts"
+            f"SELECT cases_fts.rowid, -bm25(cases_fts, {BM25_WEIGHTS}) FROM {source}"
             f" WHERE cases_fts MATCH ? AND {condition}"
-            f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}), rowid DESC LIMIT ?",
-            (case_text_match(words), *values, limit),
+            f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}), cases_fts.rowid DESC LIMIT ?",
+            (match, *values, limit),
         )
     }
     if len(words) == 1 and len(scores) == limit:
@@ -548,12 +564,15 @@ def _words_within(
         f"{columns} : ({match})" if columns else match
         for _fts, _text, _origin, columns in _READER_INDEXES
     )
+    # One word: the cases it found in the reader's words alone are those the filters keep
+    # (its matches in the case text are ranked above); several: the whole query decides.
+    selects = filters if len(words) == 1 else compiled
     others = [
         CaseId(row[0])
         for row in conn.execute(
-            f"SELECT c.id FROM cases c WHERE {compiled.where} AND {where} AND ({reader})"
+            f"SELECT c.id FROM cases c WHERE {selects.where} AND {where} AND ({reader})"
             " ORDER BY c.id DESC",
-            (*compiled.params, *params, *reader_params),
+            (*selects.params, *params, *reader_params),
         )
         if row[0] not in scores
     ]
