@@ -143,6 +143,15 @@ def case_ids(
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
     wanted = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
+    if sort not in _JOINED_SORTS and _few_members(conn, case_filter):
+        # Each member's row read and sorted: cheaper than reading the whole list index in
+        # order and testing every case against the members.
+        where, params = _where(case_filter, now, _OUT_OF_TRASH_BY_ID)
+        sql = f"SELECT c.id FROM cases c WHERE {where} ORDER BY {order_by(sort, descending)}"
+        # No LIMIT unless one is asked for: SQLite sorts a limited list more slowly.
+        if limit is not None:
+            sql, params = f"{sql} LIMIT ?", (*params, limit)
+        return [row[0] for row in conn.execute(sql, params)]
     if sort in _JOINED_SORTS:
         order = order_by(sort, descending)
         rows = conn.execute(
@@ -171,6 +180,30 @@ def case_ids(
             )
         ]
     return ids
+
+
+#: A collection or tag holding fewer records than 1/_FEW_MEMBERS of the cases lists them by
+#: reading each member's row (about 3 us a member, with its id) and sorting; more, and the
+#: list index is read in order, each case tested against the members (0.3 us a case, plus
+#: 1.4 us a member to make their set).
+_FEW_MEMBERS = 5
+
+
+def _few_members(conn: sqlite3.Connection, case_filter: CaseFilter) -> bool:
+    """Whether a collection's or a tag's list is cheaper read member by member (above)."""
+    if case_filter.kind == "collection":
+        condition = _IN_SUBTREE
+    elif case_filter.kind == "tag":
+        condition = "x.tag = ? COLLATE NOCASE"
+    else:
+        return False
+    table = "collection_members" if case_filter.kind == "collection" else "case_tags"
+    members, top = conn.execute(
+        f"SELECT (SELECT count(*) FROM {table} x WHERE x.deleted_at IS NULL AND {condition}),"
+        " (SELECT coalesce(max(id), 0) FROM cases)",
+        (case_filter.value,),
+    ).fetchone()
+    return bool(members * _FEW_MEMBERS < top)
 
 
 def sort_ids(
