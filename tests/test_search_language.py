@@ -199,3 +199,25 @@ def test_a_broad_collection_lists_the_same_newest_cases(filed: Library) -> None:
         assert [hit.case_id for hit in hits] == everything[:limit]
         hits = filed.search_cases("-in:Boards", limit=limit, now=NOW)
         assert [hit.case_id for hit in hits] == sorted(_selected(filed, "-in:Boards"))[::-1][:limit]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "fall fracture in:Boards",
+        "pneumothorax zebra in:Boards",
+        "pneumo* fall -tag:seen",
+        '"after the fall" fracture section:musculo*',
+        "fracture pneumothorax age:>1y",
+    ],
+)
+def test_several_words_beside_filters_select_what_the_query_does(
+    filed: Library, query: str
+) -> None:
+    """Each word may be in the case text, the note or a highlight: exactly the cases the
+    query selects, those with a word in their text ranked (score above 0) first."""
+    hits = filed.search_cases(query, limit=1000, now=NOW)
+    assert {hit.case_id for hit in hits} == _selected(filed, query)
+    scores = [hit.score for hit in hits]
+    ranked = [score for score in scores if score > 0]
+    assert scores[: len(ranked)] == sorted(ranked, reverse=True)

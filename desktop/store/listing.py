@@ -597,25 +597,62 @@ def _words_within(
         f"{columns} : ({match})" if columns else match
         for _fts, _text, _origin, columns in _READER_INDEXES
     )
-    # One word: the cases it found in the reader's words alone are those the filters keep
-    # (its matches in the case text are ranked above); several: the whole query decides.
-    selects = filters if len(words) == 1 else compiled
+    # The filters' cases with a word of the query in the reader's words (few); with one
+    # word, those are the cases it found there alone (its matches in the case text are
+    # ranked above).
     others = [
         CaseId(row[0])
         for row in conn.execute(
-            f"SELECT c.id FROM cases c WHERE {selects.where} AND {where} AND ({reader})"
+            f"SELECT c.id FROM cases c WHERE {filters.where} AND {where} AND ({reader})"
             " ORDER BY c.id DESC",
-            (*selects.params, *params, *reader_params),
+            (*filters.params, *params, *reader_params),
         )
         if row[0] not in scores
     ]
     if len(words) > 1:
-        # Several words: one found in the reader's words may still be in the text with
-        # the others, and ranks by them.
+        # Several words: each must be in the text, the note or a highlight; one found in
+        # the reader's words may still be in the text with the others, and ranks by them.
+        others = _holding_every_word(conn, others, words)
         scores.update(_text_scores(conn, others, terms, limit))
     ranked = sorted(scores, key=lambda case_id: (-scores[case_id], -case_id))[:limit]
     ranked += [case_id for case_id in others if case_id not in scores][: limit - len(ranked)]
     return ranked, scores
+
+
+def _holding_every_word(
+    conn: sqlite3.Connection, ids: list[CaseId], words: tuple[Text, ...]
+) -> list[CaseId]:
+    """Those of `ids` (a few cases) that hold each of `words` in their text, their live
+    note or a live highlight's comment or tags, as the query's own terms test them; read
+    word by word, with no set of all the cases holding a word."""
+    from desktop.query import case_text_match
+
+    kept = set(ids)
+    for word in words:
+        if not kept:
+            break
+        match = case_text_match((word,))
+        held = {
+            row[0]
+            for row in conn.execute(
+                "SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?"
+                " AND +rowid IN (SELECT value FROM json_each(?))",
+                (match, json.dumps(sorted(kept))),
+            )
+        }
+        for fts, _text, origin, columns in _READER_INDEXES:
+            held.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT k.id FROM {fts} CROSS JOIN {origin} x ON x.id = {fts}.rowid"
+                    " CROSS JOIN cases k ON k.source = x.case_source"
+                    f" AND k.source_id = x.case_source_id"
+                    f" WHERE {fts} MATCH ? AND x.deleted_at IS NULL",
+                    (f"{columns} : ({match})" if columns else match,),
+                )
+            )
+        kept &= held
+    return [case_id for case_id in ids if case_id in kept]
 
 
 def _text_scores(
