@@ -96,9 +96,14 @@ __all__ = [
     "Published",
     "QueryError",
     "Text",
+    "by_id",
+    "case_text_match",
+    "collection_count",
+    "collection_terms",
     "compile_query",
     "describe",
     "parse",
+    "ranked_words",
 ]
 
 #: The longest query read, in characters.
@@ -794,16 +799,19 @@ def _words(words: tuple[str, ...], prefix: bool, *, phrase: bool) -> str:
 
 # Compiling -------------------------------------------------------------------------------
 
+#: The id a set of ids is tested against: the case row's, unless the caller names another
+#: (see `compile_query`).
+_CASE_ID = "c.id"
 #: The cases whose own text matches (a non-correlated set: SQLite makes it once a query).
-_CASE_TEXT = "c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
+_CASE_TEXT = "{id} IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
 #: Free text: the case's text, its live note, or a live highlight's comment or tags. The
 #: index drives each part (a set of case ids made once) rather than a probe per case.
 _TEXT = (
     f"({_CASE_TEXT}"
-    " OR c.id IN (SELECT k.id FROM notes_fts CROSS JOIN notes x ON x.id = notes_fts.rowid"
+    " OR {id} IN (SELECT k.id FROM notes_fts CROSS JOIN notes x ON x.id = notes_fts.rowid"
     " CROSS JOIN cases k ON k.source = x.case_source AND k.source_id = x.case_source_id"
     " WHERE notes_fts MATCH ? AND x.deleted_at IS NULL)"
-    " OR c.id IN (SELECT k.id FROM highlights_fts"
+    " OR {id} IN (SELECT k.id FROM highlights_fts"
     " CROSS JOIN highlights x ON x.id = highlights_fts.rowid"
     " CROSS JOIN cases k ON k.source = x.case_source AND k.source_id = x.case_source_id"
     " WHERE highlights_fts MATCH ? AND x.deleted_at IS NULL))"
@@ -817,7 +825,7 @@ _TEXT = (
 #: read, so best for what many cases hold (read, any tag, a tag prefix), where the list
 #: stops after a few hundred cases rather than making a set of tens of thousands.
 _IN_SET = (
-    "c.id IN (SELECT k.id FROM {table} x CROSS JOIN cases k ON k.source = x.case_source"
+    "{{id}} IN (SELECT k.id FROM {table} x CROSS JOIN cases k ON k.source = x.case_source"
     " AND k.source_id = x.case_source_id WHERE x.deleted_at IS NULL{condition})"
 )
 _PROBE = (
@@ -854,31 +862,70 @@ _COLLECTION_UIDS = (
 _IN = _IN_SET.format(
     table="collection_members", condition=f" AND x.collection_uid IN ({_COLLECTION_UIDS})"
 )
+#: `in:` as a lookup per case (see `_PROBE`), for a collection holding many of the cases.
+_IN_PROBE = _PROBE.format(
+    table="collection_members", condition=f" AND x.collection_uid IN ({_COLLECTION_UIDS})"
+)
+#: How many live memberships `in:` reaches (from the index of live memberships).
+_IN_COUNT = (
+    "SELECT count(*) FROM collection_members x WHERE x.deleted_at IS NULL"
+    f" AND x.collection_uid IN ({_COLLECTION_UIDS})"
+)
 _FTS_COLUMN = {"dx": "final_diagnosis", "ddx": "differential_diagnosis"}
+#: A section by name: the library's few section names are read (each once) from the index
+#: on sections and compared with the value, then the ids of the cases in those sections
+#: come from that index too; no case row is read, whichever way the name is compared.
+_SECTION = (
+    "{id} IN (SELECT s.id FROM cases s WHERE s.section IN (SELECT d.section FROM"
+    " (SELECT DISTINCT d0.section FROM cases d0 WHERE d0.section IS NOT NULL) d"
+    " WHERE (d.section {condition})))"
+)
 
 
-def compile_query(node: Node, *, now: dt.datetime) -> Compiled:
+def compile_query(
+    node: Node,
+    *,
+    now: dt.datetime,
+    case_id: str = _CASE_ID,
+    probe: frozenset[InCollection] = frozenset(),
+) -> Compiled:
     """The tree as a WHERE clause over ``cases c``; ``SELECT c.id FROM cases c WHERE
     {where}`` with `params` runs it.
 
     Args:
         node: a tree from `parse`.
         now: the moment ``added:`` counts back from (a naive time is taken as UTC).
+        case_id: the SQL of the case id that sets of ids are tested against; another than
+            ``c.id`` (a search index's rowid) only for a tree `by_id` accepts.
+        probe: ``in:`` terms to test by a lookup per case rather than as a set of ids: best
+            for a collection holding many cases when the query lists only the newest few
+            (see `_PROBE`). Each needs the case row.
     """
     params: list[object] = []
     # In parentheses, so the clause keeps its meaning beside anything a caller adds.
-    where = f"({_sql(node, params, now)})"
+    where = f"({_sql(node, params, now, (case_id, probe))})"
     terms = dict.fromkeys(_words(t.words, t.prefix, phrase=False) for t in _positive_text(node))
     trash = any(n == Filter("is", "=", "trashed") for n in _walk(node))
     return Compiled(where, tuple(params), tuple(terms), trash)
 
 
-def _sql(node: Node, params: list[object], now: dt.datetime) -> str:
+#: How `_sql` writes sets of ids: the id tested, and the ``in:`` terms looked up per case.
+_Way = tuple[str, frozenset["InCollection"]]
+
+
+def _sql(node: Node, params: list[object], now: dt.datetime, way: _Way) -> str:
     if isinstance(node, And | Or):
         joiner = " AND " if isinstance(node, And) else " OR "
-        return "(" + joiner.join(_sql(child, params, now) for child in node.children) + ")"
+        return "(" + joiner.join(_sql(child, params, now, way) for child in node.children) + ")"
     if isinstance(node, Not):
-        return f"NOT ({_sql(node.child, params, now)})"
+        return f"NOT ({_sql(node.child, params, now, way)})"
+    # The fragments are fixed text: the id put in is the caller's fixed SQL, never a value.
+    return _leaf_sql(node, params, now, way[1]).replace("{id}", way[0])
+
+
+def _leaf_sql(
+    node: Node, params: list[object], now: dt.datetime, probe: frozenset[InCollection]
+) -> str:
     if isinstance(node, Text):
         match = _fts_terms(node.words, node.prefix, phrase=True)
         params += (match, match, "{comment tags} : " + match)
@@ -902,8 +949,58 @@ def _sql(node: Node, params: list[object], now: dt.datetime) -> str:
     if isinstance(node, Added):
         params.append(_since(now, node.days))
         return "c.imported_at >= ?"
+    assert isinstance(node, InCollection), node
     params += (json.dumps(list(node.path), ensure_ascii=False), int(node.anchored))
-    return _IN
+    return _IN_PROBE if node in probe else _IN
+
+
+def collection_count(node: InCollection) -> tuple[str, tuple[object, ...]]:
+    """SQL (and its parameters) counting the live memberships an ``in:`` term reaches: a
+    case filed twice counts twice. Cheap (an index); tells how broad the term is."""
+    return _IN_COUNT, (json.dumps(list(node.path), ensure_ascii=False), int(node.anchored))
+
+
+def by_id(node: Node) -> bool:
+    """Whether every condition of the tree is a set of case ids (words, ``dx:``, a tag, a
+    collection, bookmarks, notes, highlights), so that it can test another table's row ids
+    (`compile_query`'s `case_id`) without reading the case row."""
+    if isinstance(node, And | Or):
+        return all(by_id(child) for child in node.children)
+    if isinstance(node, Not):
+        return by_id(node.child)
+    if isinstance(node, Filter):
+        if node.name in ("tag", "section"):
+            return node.op != "any" if node.name == "section" else node.op == "="
+        return node.name in ("is", "has") and node.value in ("bookmarked", "notes", "highlights")
+    return isinstance(node, Text | Diagnosis | InCollection)
+
+
+def ranked_words(node: Node) -> tuple[tuple[Text, ...], Node | None]:
+    """The words every case the query selects must hold, and the rest of the query.
+
+    For a query that is words beside other terms (``liver in:Boards``): its words not
+    negated (each must be in the case text, its note or a highlight's comment or tags) and
+    the other terms (None if there are none), which search no more words. For any other
+    shape (``liver or tag:x``, ``liver (a or b)``), no words and the tree.
+    """
+    children = node.children if isinstance(node, And) else (node,)
+    words = tuple(child for child in children if isinstance(child, Text))
+    rest = tuple(child for child in children if not isinstance(child, Text))
+    if not words or any(True for child in rest for _ in _positive_text(child)):
+        return (), node
+    if not rest:
+        return words, None
+    return words, rest[0] if len(rest) == 1 else And(rest)
+
+
+def collection_terms(node: Node) -> tuple[InCollection, ...]:
+    """The ``in:`` terms of a tree, negated or not."""
+    return tuple(dict.fromkeys(n for n in _walk(node) if isinstance(n, InCollection)))
+
+
+def case_text_match(words: tuple[Text, ...]) -> str:
+    """An FTS5 query over the case text matching cases that hold all of `words`."""
+    return " ".join(_fts_terms(t.words, t.prefix, phrase=True) for t in words)
 
 
 def _filter_sql(node: Filter, params: list[object]) -> str:
@@ -916,7 +1013,7 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
         # Sections are named in full ("Chest imaging"); a reader types the first words
         # ("section:chest"): the name itself, or the name followed by more words.
         params += (node.value, _like_prefix(node.value + " "), "\\")
-        return f"(c.section IS NOT NULL AND (c.section = ? COLLATE NOCASE OR c.section {_LIKE}))"
+        return _SECTION.replace("{condition}", f"= ? COLLATE NOCASE OR d.section {_LIKE}")
     if node.op == "=":
         params.append(node.value)
         condition = "= ? COLLATE NOCASE"
@@ -928,10 +1025,10 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
     else:
         return _ANY_TAG.format(condition="")
     if node.name == "section":
-        return f"(c.section IS NOT NULL AND c.section {condition})"
+        return _SECTION.replace("{condition}", condition)
     if node.op == "prefix":
         return _ANY_TAG.format(condition=f" AND x.tag {condition}")
-    return _TAG.format(condition=f" AND x.tag {condition}")
+    return _TAG.replace("{condition}", f" AND x.tag {condition}")
 
 
 def _like_prefix(value: str) -> str:

@@ -25,10 +25,15 @@ from desktop.query import (
     MAX_TERMS,
     Compiled,
     Filter,
+    Not,
     Text,
+    by_id,
+    case_text_match,
+    collection_terms,
     compile_query,
     describe,
     parse,
+    ranked_words,
 )
 from desktop.store.library import Library
 from tests.conftest import SAMPLE_CASES
@@ -790,3 +795,63 @@ def test_a_saved_search_writes_out_the_prefix_the_box_reads(typed: str, saved: s
     from desktop.query import as_saved
 
     assert as_saved(typed) == saved
+
+
+def _ids_to_keys(conn: sqlite3.Connection, ids: set[int]) -> set[str]:
+    rows = conn.execute("SELECT id, source_id FROM cases").fetchall()
+    return {source_id for case_id, source_id in rows if case_id in ids}
+
+
+@pytest.mark.parametrize(("query", "cases"), FINDS)
+def test_a_collection_tested_case_by_case_finds_the_same(
+    conn: sqlite3.Connection, query: str, cases: str
+) -> None:
+    """``in:`` as a lookup per case (for a broad collection) selects what its set does,
+    negated too."""
+    node = parse(query).node
+    assert node is not None
+    for tree in (node, Not(node)):
+        result = compile_query(tree, now=NOW, probe=frozenset(collection_terms(tree)))
+        rows = conn.execute(f"SELECT c.source_id FROM cases c WHERE {result.where}", result.params)
+        inside = {row[0] for row in rows}
+        assert inside == (expected(cases) if tree is node else ALL - expected(cases))
+
+
+@pytest.mark.parametrize(("query", "cases"), FINDS)
+def test_a_tree_of_id_sets_tests_any_ids(conn: sqlite3.Connection, query: str, cases: str) -> None:
+    """A tree `by_id` accepts tests another table's ids and reads no case row: the same
+    cases; words, tags, collections, sections and the reader's marks are such trees."""
+    node = parse(query).node
+    assert node is not None
+    if not by_id(node):
+        assert re.search(r"age:|published:|added:|sex:|is:(un)?read|is:trashed|\*", query)
+        return
+    result = compile_query(node, now=NOW, case_id="t.id")
+    assert not re.search(r"\bc\.", result.where)
+    rows = conn.execute(
+        f"SELECT t.id FROM (SELECT id FROM cases) t WHERE {result.where}", result.params
+    )
+    assert _ids_to_keys(conn, {row[0] for row in rows}) == expected(cases)
+
+
+def test_the_words_a_query_ranks_by() -> None:
+    def split(text: str) -> tuple[list[str], str | None]:
+        node = parse(text).node
+        assert node is not None
+        words, rest = ranked_words(node)
+        return [describe(w) for w in words], None if rest is None else describe(rest)
+
+    assert split("liver in:Boards") == (["text(liver)"], "in(Boards)")
+    assert split('"pleural effusion" liver* age:>65y -is:unread') == (
+        ['text("pleural effusion")', "text(liver*)"],
+        "and(age[24090d,), not(is=unread))",
+    )
+    assert split("liver") == (["text(liver)"], None)
+    assert split("tag:x") == ([], "tag=x")
+    # Words under `or`, or among the other terms, rank the whole query instead.
+    assert split("liver or tag:x") == ([], "or(text(liver), tag=x)")
+    assert split("liver (spleen or tag:x)")[0] == []
+    assert split("liver -spleen tag:x") == (["text(liver)"], "and(not(text(spleen)), tag=x)")
+    assert case_text_match(ranked_words(parse('"a b" c*').node or Text(("x",)))[0]) == (
+        '"a b" "c"*'
+    )

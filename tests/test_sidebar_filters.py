@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from desktop.model import CaseFilter
+from desktop.store import listing
 from desktop.store.changes import Changes
 from desktop.store.library import Library
 from desktop.store.listing import COLLECTION_ORDER
@@ -149,3 +150,33 @@ def test_counting_only_what_a_change_moved_gives_the_whole_count(
     else:
         assert filled.counts(NOW, only=moved, previous=before) == whole
     assert whole != before or change in ("tag", "collection", "read")
+
+
+@pytest.mark.parametrize("few", [True, False])
+@pytest.mark.parametrize("sort", ["title", "section", "age", "diagnosis", "published", "imported"])
+def test_members_list_in_the_same_order_as_the_whole_library(
+    filled: Library, sort: str, few: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A collection or tag lists its members in the whole library's order (cases without a
+    value last), either way, and the first `limit` of it, leaving out a trashed member:
+    whether it reads its few members' rows and sorts them, or reads the list index in
+    order and tests each case."""
+    monkeypatch.setattr(listing, "_FEW_MEMBERS", 0 if few else 1_000)
+    chest_1, chest_2, neuro_1, msk_1, paeds_1 = ids(
+        filled, "chest-01", "chest-02", "neuro-01", "msk-01", "paeds-01"
+    )
+    top, _ = filled.make_collection_path("Boards", NOW)
+    sub, _ = filled.make_collection_path("Boards/Neuro", NOW)
+    filled.add_to_collection(top, [chest_2, msk_1], NOW)
+    filled.add_to_collection(sub, [neuro_1, chest_1], NOW)
+    filled.tag_cases([chest_1, neuro_1, paeds_1, msk_1], ["Spot"], NOW)
+    filled.trash(msk_1, NOW)
+    for chosen, inside in [
+        (CaseFilter("collection", value=top), {chest_1, chest_2, neuro_1}),
+        (CaseFilter("tag", value="spot"), {chest_1, neuro_1, paeds_1}),
+    ]:
+        for descending in (False, True):
+            whole = filled.case_ids(CaseFilter(), sort, descending)
+            expected = [case for case in whole if case in inside]
+            assert filled.case_ids(chosen, sort, descending) == expected
+            assert filled.case_ids(chosen, sort, descending, limit=2) == expected[:2]

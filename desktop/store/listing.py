@@ -9,7 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.model import CaseFilter, CaseId, ListRow, SidebarCounts
 from desktop.store.cases import cut_query, fts_query, summary_from_row
@@ -19,6 +19,9 @@ from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
+
+if TYPE_CHECKING:
+    from desktop.query import Compiled, InCollection, Node, Text
 
 #: How far back "Recently read" looks.
 RECENT_DAYS = 30
@@ -141,6 +144,15 @@ def case_ids(
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
     wanted = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
+    if sort not in _JOINED_SORTS and _few_members(conn, case_filter):
+        # Each member's row read and sorted: cheaper than reading the whole list index in
+        # order and testing every case against the members.
+        where, params = _where(case_filter, now, _OUT_OF_TRASH_BY_ID)
+        sql = f"SELECT c.id FROM cases c WHERE {where} ORDER BY {order_by(sort, descending)}"
+        # No LIMIT unless one is asked for: SQLite sorts a limited list more slowly.
+        if limit is not None:
+            sql, params = f"{sql} LIMIT ?", (*params, limit)
+        return [row[0] for row in conn.execute(sql, params)]
     if sort in _JOINED_SORTS:
         order = order_by(sort, descending)
         rows = conn.execute(
@@ -169,6 +181,30 @@ def case_ids(
             )
         ]
     return ids
+
+
+#: A collection or tag holding fewer records than 1/_FEW_MEMBERS of the cases lists them by
+#: reading each member's row (about 3 us a member, with its id) and sorting; more, and the
+#: list index is read in order, each case tested against the members (0.3 us a case, plus
+#: 1.4 us a member to make their set).
+_FEW_MEMBERS = 5
+
+
+def _few_members(conn: sqlite3.Connection, case_filter: CaseFilter) -> bool:
+    """Whether a collection's or a tag's list is cheaper read member by member (above)."""
+    if case_filter.kind == "collection":
+        condition = _IN_SUBTREE
+    elif case_filter.kind == "tag":
+        condition = "x.tag = ? COLLATE NOCASE"
+    else:
+        return False
+    table = "collection_members" if case_filter.kind == "collection" else "case_tags"
+    members, top = conn.execute(
+        f"SELECT (SELECT count(*) FROM {table} x WHERE x.deleted_at IS NULL AND {condition}),"
+        " (SELECT coalesce(max(id), 0) FROM cases)",
+        (case_filter.value,),
+    ).fetchone()
+    return bool(members * _FEW_MEMBERS < top)
 
 
 def sort_ids(
@@ -428,7 +464,7 @@ def _language_search(
     Raises:
         QueryInvalid: the query cannot be read; the message says what and where.
     """
-    from desktop.query import compile_query, parse
+    from desktop.query import compile_query, parse, ranked_words
 
     parsed = parse(query, prefix_last=prefix_last)
     if parsed.errors:
@@ -449,6 +485,28 @@ def _language_search(
         condition, params = _kind_condition(case_filter, now)
         where = condition
     terms = list(compiled.text_terms)
+    words, rest = ranked_words(parsed.node)
+    if words and rest is not None:
+        # Words beside filters: ranked within what the filters select (see _words_within).
+        whole = case_filter.kind == "all" and not compiled.trash
+        # The filters' set is made from the list indexes where they serve (`age:`).
+        within = (where, params) if compiled.trash else _where(case_filter, now)
+        order, scores = _words_within(
+            conn,
+            (compiled, where, params),
+            (words, rest),
+            within,
+            whole=whole,
+            limit=limit,
+            moment=moment,
+        )
+        return _hits(conn, order, scores, terms, marks)
+    if not terms:
+        # Filters alone list the newest cases: a broad collection is cheaper tested case by
+        # case as the list is read than made into a set first.
+        compiled = compile_query(
+            parsed.node, now=moment, probe=_broad_collections(conn, parsed.node, limit)
+        )
     # Filters alone list the newest cases: the first `limit` found are the ones shown. The
     # reader's marks are not joined: a filter on them is a set of ids (see query.py).
     ids = [
@@ -464,7 +522,18 @@ def _language_search(
     # filters) newest first.
     order = list(scores)
     order += [case_id for case_id in ids if case_id not in scores][: limit - len(order)]
-    # The text is read only to cut snippets from.
+    return _hits(conn, order, scores, terms, marks)
+
+
+def _hits(
+    conn: sqlite3.Connection,
+    order: list[CaseId],
+    scores: dict[CaseId, float],
+    terms: list[str],
+    marks: tuple[str, str],
+) -> list[Hit]:
+    """Hits for the cases in `order`, with snippets cut from their text (read for them
+    only)."""
     fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS) if terms else "NULL"
     rows = _rows_in(conn, order, fields, "1", ())
     shown = query_terms(" ".join(terms), prefix_last=False) if terms else []
@@ -480,8 +549,174 @@ def _language_search(
     ]
 
 
-#: A language query ranks at most this many of the cases it selects (the newest).
+#: A language query ranks at most this many of the cases it selects (the newest), unless
+#: it is words beside filters (`_words_within`).
 MAX_LANGUAGE_HITS = 20_000
+#: An ``in:`` term reaching at least sqrt(this x the number shown x the cases) memberships
+#: is tested case by case when filters alone list the newest cases. A set costs about
+#: 1.4 us a membership to make; a lookup about 2.5 us a case read, and the list reads
+#: about shown x cases / memberships of them: the two meet near 1.8.
+_PROBE_BREADTH = 2
+
+
+def _broad_collections(conn: sqlite3.Connection, node: Node, limit: int) -> frozenset[InCollection]:
+    """The ``in:`` terms of a query broad enough to be tested case by case (see above)."""
+    from desktop.query import collection_count, collection_terms
+
+    found = collection_terms(node)
+    if not found:
+        return frozenset()
+    top = int(conn.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0])
+    broad = []
+    for term in found:
+        sql, params = collection_count(term)
+        members = int(conn.execute(sql, params).fetchone()[0])
+        if members * members >= _PROBE_BREADTH * max(limit, 1) * top:
+            broad.append(term)
+    return frozenset(broad)
+
+
+#: Words matching at most this many cases rank them looking each up (a microsecond or two
+#: a case); more, and the filters' sets are tested on the search index's rowids instead.
+_FEW_MATCHES = 2_000
+
+
+def _words_within(
+    conn: sqlite3.Connection,
+    query: tuple[Compiled, str, tuple[Any, ...]],
+    parts: tuple[tuple[Text, ...], Node],
+    within: tuple[str, tuple[Any, ...]],
+    *,
+    whole: bool,
+    limit: int,
+    moment: dt.datetime,
+) -> tuple[list[CaseId], dict[CaseId, float]]:
+    """The first `limit` cases of a query of words beside filters (`query.ranked_words`),
+    best first, then the newest; with their scores (bm25, higher better; 0 unranked).
+
+    Args:
+        query: the whole query compiled, and the sidebar entry's condition with its values.
+        parts: the query's words, and its other terms.
+        within: the sidebar entry's condition again, in the form the list indexes read.
+        whole: the sidebar entry is the whole library out of the trash.
+
+    The cases holding every word in their text are ranked in one statement: FTS5 walks the
+    words' matches once, tests each against the filters' sets of ids and weighs (bm25)
+    only those the filters keep, so no set as large as the words' matches (90,000 cases for
+    a common word) is made and no case row is read. The others the query selects matched
+    a word only in the reader's note or highlights (few: their indexes are small).
+    """
+    from desktop.query import by_id, case_text_match, compile_query
+
+    compiled, where, params = query
+    words, rest = parts
+    terms = list(compiled.text_terms)
+    match = case_text_match(words)
+    source = "cases_fts"
+    filters = compile_query(rest, now=moment)
+    found = conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ? LIMIT ?)",
+        (match, _FEW_MATCHES + 1),
+    ).fetchone()[0]
+    if found <= _FEW_MATCHES:
+        # Few cases hold the words: each is looked up and tested, as the words find it.
+        source = "cases_fts CROSS JOIN cases c ON c.id = cases_fts.rowid"
+        condition = f"{filters.where} AND {where}"
+        values: tuple[Any, ...] = (*filters.params, *params)
+    elif whole and by_id(rest):
+        # Every filter is a set of ids: tested on the index's rowid, never reading a row.
+        inner = compile_query(rest, now=moment, case_id="+cases_fts.rowid")
+        condition = (
+            f"{inner.where} AND"
+            " +cases_fts.rowid NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+        )
+        values = inner.params
+    else:
+        condition = (
+            f"+cases_fts.rowid IN (SELECT c.id FROM cases c WHERE {filters.where} AND {within[0]})"
+        )
+        values = (*filters.params, *within[1])
+    # The "+" keeps the ids from being handed to FTS5 as rowid lookups (see _text_scores).
+    scores = {
+        CaseId(row[0]): float(row[1])
+        for row in conn.execute(
+            f"SELECT cases_fts.rowid, -bm25(cases_fts, {BM25_WEIGHTS}) FROM {source}"
+            f" WHERE cases_fts MATCH ? AND {condition}"
+            f" ORDER BY bm25(cases_fts, {BM25_WEIGHTS}), cases_fts.rowid DESC LIMIT ?",
+            (match, *values, limit),
+        )
+    }
+    if len(words) == 1 and len(scores) == limit:
+        # One word: a case it found only in the reader's words has none in its text, so it
+        # scores 0 and comes after these.
+        return list(scores), scores
+    match = _any_term(terms)
+    reader = " OR ".join(
+        f"c.id IN (SELECT k.id FROM {fts} CROSS JOIN {origin} x ON x.id = {fts}.rowid"
+        " CROSS JOIN cases k ON k.source = x.case_source AND k.source_id = x.case_source_id"
+        f" WHERE {fts} MATCH ? AND x.deleted_at IS NULL)"
+        for fts, _text, origin, _columns in _READER_INDEXES
+    )
+    reader_params = tuple(
+        f"{columns} : ({match})" if columns else match
+        for _fts, _text, _origin, columns in _READER_INDEXES
+    )
+    # The filters' cases with a word of the query in the reader's words (few); with one
+    # word, those are the cases it found there alone (its matches in the case text are
+    # ranked above).
+    others = [
+        CaseId(row[0])
+        for row in conn.execute(
+            f"SELECT c.id FROM cases c WHERE {filters.where} AND {where} AND ({reader})"
+            " ORDER BY c.id DESC",
+            (*filters.params, *params, *reader_params),
+        )
+        if row[0] not in scores
+    ]
+    if len(words) > 1:
+        # Several words: each must be in the text, the note or a highlight; one found in
+        # the reader's words may still be in the text with the others, and ranks by them.
+        others = _holding_every_word(conn, others, words)
+        scores.update(_text_scores(conn, others, terms, limit))
+    ranked = sorted(scores, key=lambda case_id: (-scores[case_id], -case_id))[:limit]
+    ranked += [case_id for case_id in others if case_id not in scores][: limit - len(ranked)]
+    return ranked, scores
+
+
+def _holding_every_word(
+    conn: sqlite3.Connection, ids: list[CaseId], words: tuple[Text, ...]
+) -> list[CaseId]:
+    """Those of `ids` (a few cases) that hold each of `words` in their text, their live
+    note or a live highlight's comment or tags, as the query's own terms test them; read
+    word by word, with no set of all the cases holding a word."""
+    from desktop.query import case_text_match
+
+    kept = set(ids)
+    for word in words:
+        if not kept:
+            break
+        match = case_text_match((word,))
+        held = {
+            row[0]
+            for row in conn.execute(
+                "SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?"
+                " AND +rowid IN (SELECT value FROM json_each(?))",
+                (match, json.dumps(sorted(kept))),
+            )
+        }
+        for fts, _text, origin, columns in _READER_INDEXES:
+            held.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT k.id FROM {fts} CROSS JOIN {origin} x ON x.id = {fts}.rowid"
+                    " CROSS JOIN cases k ON k.source = x.case_source"
+                    f" AND k.source_id = x.case_source_id"
+                    f" WHERE {fts} MATCH ? AND x.deleted_at IS NULL",
+                    (f"{columns} : ({match})" if columns else match,),
+                )
+            )
+        kept &= held
+    return [case_id for case_id in ids if case_id in kept]
 
 
 def _text_scores(
@@ -491,10 +726,7 @@ def _text_scores(
     first (newest first among equals), with their scores (bm25, higher better)."""
     if not ids or not terms:
         return {}
-    match = " OR ".join(
-        '"' + term.rstrip("*").replace('"', '""') + '"' + ("*" if term.endswith("*") else "")
-        for term in terms
-    )
+    match = _any_term(terms)
     # One statement: FTS5 walks the matches once and weighs (bm25) only those among the ids.
     # The "+" keeps the ids from being handed to FTS5 as rowid lookups, each of which would
     # run the whole match again (2 ms a case at 100,000 cases).
@@ -505,6 +737,14 @@ def _text_scores(
         (match, json.dumps(ids), limit),
     )
     return {CaseId(row[0]): float(row[1]) for row in rows}
+
+
+def _any_term(terms: list[str]) -> str:
+    """An FTS5 query matching any of a query's text terms (`Compiled.text_terms`)."""
+    return " OR ".join(
+        '"' + term.rstrip("*").replace('"', '""') + '"' + ("*" if term.endswith("*") else "")
+        for term in terms
+    )
 
 
 def _rows_in(
