@@ -1015,9 +1015,10 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
         params += (node.value, _like_prefix(node.value + " "), "\\")
         return _SECTION.replace("{condition}", f"= ? COLLATE NOCASE OR d.section {_LIKE}")
     if node.op == "=":
-        params.append(node.value)
-        condition = "= ? COLLATE NOCASE"
-    elif node.op == "prefix":
+        equals, bound = tag_equals("x.tag", node.value)
+        params += bound
+        return _TAG.replace("{condition}", f" AND {equals}")
+    if node.op == "prefix":
         params += (_like_prefix(node.value), "\\")
         condition = _LIKE
     elif node.name == "section":
@@ -1026,9 +1027,7 @@ def _filter_sql(node: Filter, params: list[object]) -> str:
         return _ANY_TAG.format(condition="")
     if node.name == "section":
         return _SECTION.replace("{condition}", condition)
-    if node.op == "prefix":
-        return _ANY_TAG.format(condition=f" AND x.tag {condition}")
-    return _TAG.replace("{condition}", f" AND x.tag {condition}")
+    return _ANY_TAG.format(condition=f" AND x.tag {condition}")
 
 
 def _like_prefix(value: str) -> str:
@@ -1085,3 +1084,15 @@ def as_saved(text: str) -> str:
         return stripped
     typed, literal = parse(stripped, prefix_last=True), parse(stripped)
     return stripped + "*" if typed.node != literal.node and not typed.errors else stripped
+
+
+def tag_equals(column: str, tag: str) -> tuple[str, tuple[str]]:
+    """SQL that holds where `column` names `tag` in any case of letters, and its parameter.
+
+    An ASCII tag compares NOCASE (an index can answer it); any other goes through the
+    ``casefold`` function every library connection has, as Python folds it ("Ödem" is
+    "ödem"), so a tag's list and its count (which folds so too) agree.
+    """
+    if tag.isascii():
+        return f"{column} = ? COLLATE NOCASE", (tag,)
+    return f"casefold({column}) = ?", (tag.casefold(),)

@@ -180,3 +180,17 @@ def test_members_list_in_the_same_order_as_the_whole_library(
             expected = [case for case in whole if case in inside]
             assert filled.case_ids(chosen, sort, descending) == expected
             assert filled.case_ids(chosen, sort, descending, limit=2) == expected[:2]
+
+
+def test_a_tag_beyond_ascii_is_one_tag_in_any_case_everywhere(filled: Library) -> None:
+    first, second = ids(filled, "chest-01", "neuro-01")
+    filled.tag_cases([first], ["Ödem"], NOW)
+    filled.tag_cases([second], ["ödem"], NOW)
+    (shown,) = filled.tag_counts()
+    assert shown.count == 2
+    both = sorted([first, second])
+    assert sorted(filled.case_ids(CaseFilter("tag", value=shown.tag))) == both
+    assert sorted(filled.tagged_ids("ÖDEM")) == both
+    assert sorted(hit.case_id for hit in filled.search_cases("tag:ödem")) == both
+    filled.rename_tag("ödem", "Oedema", NOW)
+    assert filled.case_tags(first) == filled.case_tags(second) == ["Oedema"]

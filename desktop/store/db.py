@@ -69,6 +69,9 @@ def connect(
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
+        # Tags of letters beyond ASCII are one tag in any case of letters (NOCASE folds
+        # ASCII only): see desktop.query.tag_equals.
+        conn.create_function("casefold", 1, _casefold, deterministic=True)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables):
@@ -157,3 +160,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 def _in_transaction(conn: sqlite3.Connection) -> bool:
     # A function, not the attribute inline: the attribute changes behind the type checker's back.
     return conn.in_transaction
+
+
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if isinstance(text, str) else None

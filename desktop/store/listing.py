@@ -193,18 +193,24 @@ _FEW_MEMBERS = 5
 def _few_members(conn: sqlite3.Connection, case_filter: CaseFilter) -> bool:
     """Whether a collection's or a tag's list is cheaper read member by member (above)."""
     if case_filter.kind == "collection":
-        condition = _IN_SUBTREE
+        condition, bound = _IN_SUBTREE, (case_filter.value,)
     elif case_filter.kind == "tag":
-        condition = "x.tag = ? COLLATE NOCASE"
+        condition, bound = _tag_equals(case_filter.value or "")
     else:
         return False
     table = "collection_members" if case_filter.kind == "collection" else "case_tags"
     members, top = conn.execute(
         f"SELECT (SELECT count(*) FROM {table} x WHERE x.deleted_at IS NULL AND {condition}),"
         " (SELECT coalesce(max(id), 0) FROM cases)",
-        (case_filter.value,),
+        bound,
     ).fetchone()
     return bool(members * _FEW_MEMBERS < top)
+
+
+def _tag_equals(tag: str) -> tuple[str, tuple[str]]:
+    from desktop.query import tag_equals  # loaded with the first tag listed
+
+    return tag_equals("x.tag", tag)
 
 
 def sort_ids(
@@ -841,10 +847,8 @@ def _kind_condition(
     if kind == "collection":
         return f"c.id IN {_case_ids_of('collection_members', _IN_SUBTREE)}", (case_filter.value,)
     if kind == "tag":
-        return (
-            f"c.id IN {_case_ids_of('case_tags', 'x.tag = ? COLLATE NOCASE')}",
-            (case_filter.value,),
-        )
+        condition, bound = _tag_equals(case_filter.value or "")
+        return f"c.id IN {_case_ids_of('case_tags', condition)}", bound
     if kind == "saved":
         return _saved_where(case_filter.value or "", now)
     if case_filter.section is None:

@@ -243,12 +243,13 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 def tagged_ids(conn: sqlite3.Connection, tag: str) -> list[CaseId]:
     """The cases (in the library, out of the trash) carrying a tag, by id."""
-    cleaned = clean_tag(tag)
+    from desktop.query import tag_equals  # the one rule for "this tag, any case"
+
+    equals, bound = tag_equals("x.tag", clean_tag(tag))
     rows = conn.execute(
         f"SELECT DISTINCT c.id FROM case_tags x CROSS JOIN {CASE_OF}"
-        " WHERE x.tag = ? COLLATE NOCASE AND x.deleted_at IS NULL AND c.trashed_at IS NULL"
-        " ORDER BY c.id",
-        (cleaned,),
+        f" WHERE {equals} AND x.deleted_at IS NULL AND c.trashed_at IS NULL ORDER BY c.id",
+        bound,
     )
     return [CaseId(row[0]) for row in rows]
 
@@ -267,10 +268,13 @@ def rename_tag(conn: sqlite3.Connection, old: str, new: str, now: dt.datetime) -
     if source == target:
         return []
     moment = stamp(now)
+    from desktop.query import tag_equals
+
+    equals, bound = tag_equals("tag", source)
     rows = conn.execute(
         "SELECT id, case_source, case_source_id, tag FROM case_tags"
-        " WHERE deleted_at IS NULL AND tag = ? COLLATE NOCASE",
-        (source,),
+        f" WHERE deleted_at IS NULL AND {equals}",
+        bound,
     ).fetchall()
     changed: set[CaseId] = set()
     for row, case_source, case_source_id, tag in rows:
