@@ -194,3 +194,32 @@ def test_a_tag_beyond_ascii_is_one_tag_in_any_case_everywhere(filled: Library) -
     assert sorted(hit.case_id for hit in filled.search_cases("tag:ödem")) == both
     filled.rename_tag("ödem", "Oedema", NOW)
     assert filled.case_tags(first) == filled.case_tags(second) == ["Oedema"]
+
+
+def test_read_counts_after_a_reading_leave_out_the_trash_and_records_of_no_case(
+    filled: Library,
+) -> None:
+    from desktop.store.listing import parts_moved
+
+    chest, neuro, msk = ids(filled, "chest-01", "neuro-01", "msk-01")
+    moment = NOW.isoformat(timespec="seconds")
+    with filled.transaction():  # reader data naming a case this library does not hold
+        filled._conn.execute(
+            "INSERT INTO reading (uid, created_at, updated_at, case_source, case_source_id,"
+            " first_read_at, last_read_at) VALUES ('orphan', ?, ?, 'eurorad', '99999', ?, ?)",
+            (moment, moment, moment, moment),
+        )
+    filled.mark_read(msk, NOW)
+    filled.trash(msk, NOW)  # read, then trashed: not counted
+    shown = filled.counts(NOW)
+    for change in (
+        lambda: filled.mark_read(chest, NOW),
+        lambda: filled.mark_read(neuro, NOW),
+        lambda: filled.mark_unread(chest),
+        lambda: filled.mark_read(chest, NOW),
+    ):
+        moved = parts_moved(change())
+        assert moved == frozenset({"reading"})
+        shown = filled.counts(NOW, only=moved, previous=shown)
+        assert shown == filled.counts(NOW)
+    assert shown.unread == shown.all - 2 and shown.recent == 2

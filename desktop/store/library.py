@@ -319,8 +319,14 @@ class Library:
     ) -> SidebarCounts:
         """The sidebar's counts; with `only` and `previous`, just the groups a change
         moved (`listing.parts_moved`), the rest taken from `previous`."""
+        orphans = None
+        if only is not None and "reading" in only and previous is not None:
+            orphans = self._counts("reading-orphans", lambda: listing.reading_orphans(self._conn))
         return _guard(
-            self.path, lambda: listing.counts(self._conn, now, only=only, previous=previous)
+            self.path,
+            lambda: listing.counts(
+                self._conn, now, only=only, previous=previous, reading_orphans=orphans
+            ),
         )
 
     def search_cases(

@@ -292,6 +292,7 @@ def counts(
     *,
     only: frozenset[str] | None = None,
     previous: SidebarCounts | None = None,
+    reading_orphans: list[str] | None = None,
 ) -> SidebarCounts:
     """The sidebar's counts, from the indexes and the small tables of the reader's data.
 
@@ -299,9 +300,11 @@ def counts(
         only, previous: Count only these groups (`COUNT_PARTS`) and take the rest from
             `previous` (the counts before a change that moved only these: `parts_moved`).
             Either None: count everything.
+        reading_orphans: `reading_orphans` as they stand (kept by the library): then the
+            read cases are counted from the index of readings, not case by case.
     """
     if only is not None and previous is not None:
-        return _recount(conn, now, only, previous)
+        return _recount(conn, now, only, previous, reading_orphans)
     since = _recent_since(now)
 
     def count(sql: str, *params: object) -> int:
@@ -350,20 +353,60 @@ def _on_shelf(
     ).fetchone()
 
 
+def reading_orphans(conn: sqlite3.Connection) -> list[str]:
+    """When each live reading record that names no case in the library was last read.
+
+    Only a change that adds or removes cases (or merges reader data) changes these, so the
+    library keeps them between such changes: the read cases are then those of the index
+    of readings less these and those in the trash, with no lookup per reading."""
+    rows = conn.execute(
+        "SELECT x.last_read_at FROM reading x WHERE x.deleted_at IS NULL AND NOT EXISTS"
+        " (SELECT 1 FROM cases k WHERE k.source = x.case_source"
+        " AND k.source_id = x.case_source_id)"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _read_counts(
+    conn: sqlite3.Connection, since: str, orphans: list[str] | None
+) -> tuple[int, int]:
+    """(cases read, read since `since`) in the library and out of the trash."""
+    if orphans is None:
+        read, recent = _on_shelf(
+            conn, "reading", "count(*), coalesce(sum(x.last_read_at >= ?), 0)", since
+        )
+        return int(read), int(recent)
+    live, live_recent = conn.execute(
+        "SELECT count(*), coalesce(sum(last_read_at >= ?), 0) FROM reading"
+        " INDEXED BY reading_last_read WHERE deleted_at IS NULL",
+        (since,),
+    ).fetchone()
+    trashed, trashed_recent = conn.execute(
+        "SELECT count(*), coalesce(sum(x.last_read_at >= ?), 0) FROM cases c"
+        " CROSS JOIN reading x ON x.case_source = c.source AND x.case_source_id = c.source_id"
+        " WHERE c.trashed_at IS NOT NULL AND x.deleted_at IS NULL",
+        (since,),
+    ).fetchone()
+    orphans_recent = sum(1 for moment in orphans if moment >= since)
+    return (
+        int(live) - int(trashed) - len(orphans),
+        int(live_recent) - int(trashed_recent) - orphans_recent,
+    )
+
+
 def _recount(
     conn: sqlite3.Connection,
     now: dt.datetime | None,
     only: frozenset[str],
     previous: SidebarCounts,
+    reading_orphans: list[str] | None = None,
 ) -> SidebarCounts:
     """`previous` with the groups in `only` counted afresh (the cases on the shelf, and
     so "All" and the sections, unchanged)."""
     fresh: dict[str, Any] = {}
     if "reading" in only:
-        read, recent = _on_shelf(
-            conn, "reading", "count(*), coalesce(sum(x.last_read_at >= ?), 0)", _recent_since(now)
-        )
-        fresh["unread"], fresh["recent"] = previous.all - int(read), int(recent)
+        read, recent = _read_counts(conn, _recent_since(now), reading_orphans)
+        fresh["unread"], fresh["recent"] = previous.all - read, recent
     if "bookmarks" in only:
         fresh["bookmarked"] = int(_on_shelf(conn, "bookmarks")[0])
     if "notes" in only:
