@@ -145,10 +145,8 @@ def test_counting_only_what_a_change_moved_gives_the_whole_count(
     changes = done if isinstance(done, Changes) else Changes(highlights=frozenset({chest}))
     moved = parts_moved(changes)
     whole = filled.counts(NOW)
-    if moved is None:
-        assert change in ("trash", "untrash")  # cases moved: everything is counted
-    else:
-        assert filled.counts(NOW, only=moved, previous=before) == whole
+    assert moved is not None  # no case came, went or changed its text
+    assert filled.counts(NOW, after=changes, previous=before) == whole
     assert whole != before or change in ("tag", "collection", "read")
 
 
@@ -218,8 +216,54 @@ def test_read_counts_after_a_reading_leave_out_the_trash_and_records_of_no_case(
         lambda: filled.mark_unread(chest),
         lambda: filled.mark_read(chest, NOW),
     ):
-        moved = parts_moved(change())
-        assert moved == frozenset({"reading"})
-        shown = filled.counts(NOW, only=moved, previous=shown)
+        changes = change()
+        assert parts_moved(changes) == frozenset({"reading"})
+        shown = filled.counts(NOW, after=changes, previous=shown)
         assert shown == filled.counts(NOW)
     assert shown.unread == shown.all - 2 and shown.recent == 2
+
+
+def test_counts_after_cases_move_through_the_trash_are_the_whole_counts(
+    filled: Library,
+) -> None:
+    from desktop.store.listing import parts_moved
+
+    gyn, chest = ids(filled, "gyn-01", "chest-01")  # gyn-01: its section's only case
+    filled.set_bookmark(chest, True, NOW)
+    filled.save_note(chest, "a note", NOW)
+    filled.mark_read(chest, NOW)
+    filled.add_highlight(chest, "clinical_history", 0, 5, now=NOW)
+    shown = filled.counts(NOW)
+    moves = [
+        lambda: Changes.merge([filled.trash(gyn, NOW), filled.trash(chest, NOW)]),
+        lambda: filled.untrash(chest),
+        lambda: filled.untrash(gyn),
+        lambda: filled.trash(chest, NOW),
+    ]
+    for move in moves:  # counted right after each, as the sidebar counts
+        changes = move()
+        assert parts_moved(changes) == frozenset({"trash"})
+        shown = filled.counts(NOW, after=changes, previous=shown)
+        assert shown == filled.counts(NOW)
+    assert shown.trash == 1 and shown.bookmarked == 0 and shown.highlights == 0
+
+
+def test_a_case_whose_text_changed_is_counted_whole() -> None:
+    from desktop.model import CaseId
+    from desktop.store.listing import parts_moved
+
+    assert parts_moved(Changes(cases=frozenset({CaseId(1)}))) is None
+    moved = Changes(cases=frozenset({CaseId(1)}), trash_moves=frozenset({CaseId(1)}))
+    assert parts_moved(moved | Changes(cases=frozenset({CaseId(2)}))) is None
+    assert parts_moved(Changes(tags=frozenset({CaseId(1)}))) == frozenset()
+
+
+def test_a_case_moved_through_the_trash_twice_in_one_change_is_counted_whole(
+    filled: Library,
+) -> None:
+    from desktop.store.listing import parts_moved
+
+    (chest,) = ids(filled, "chest-01")
+    there_and_back = [filled.trash(chest, NOW), filled.untrash(chest)]
+    assert parts_moved(Changes.merge(there_and_back)) is None
+    assert parts_moved(there_and_back[0] | there_and_back[1]) is None

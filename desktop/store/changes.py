@@ -42,6 +42,10 @@ class Changes:
     tags: frozenset[CaseId] = field(default_factory=frozenset)
     saved_searches: bool = False
     whole_library: bool = False
+    #: Of `cases`, those that only moved into or out of the trash, once (each count they
+    #: are in moves by one: see `desktop.store.listing.parts_moved`). Joined changes keep
+    #: a case here only if one of them moved it: moved twice, it may be back where it was.
+    trash_moves: frozenset[CaseId] = field(default_factory=frozenset)
 
     def __bool__(self) -> bool:
         return bool(
@@ -69,6 +73,7 @@ class Changes:
             collections=self.collections | other.collections,
             collection_tree=self.collection_tree or other.collection_tree,
             tags=self.tags | other.tags,
+            trash_moves=self.trash_moves ^ other.trash_moves,
             saved_searches=self.saved_searches or other.saved_searches,
             whole_library=self.whole_library or other.whole_library,
         )
@@ -77,8 +82,8 @@ class Changes:
     def merge(cls, many: Iterable[Changes]) -> Changes:
         """All of `many` as one, in one pass (``|`` in a loop copies growing sets: its
         cost grows with the square of the cases)."""
-        cases, notes, bookmarks, reading, highlights, collections, tags = (
-            set[CaseId]() for _ in range(7)
+        cases, notes, bookmarks, reading, highlights, collections, tags, moves = (
+            set[CaseId]() for _ in range(8)
         )
         flags = dict.fromkeys(
             ("colour_meanings", "collection_tree", "saved_searches", "whole_library"), False
@@ -91,6 +96,7 @@ class Changes:
             highlights |= changes.highlights
             collections |= changes.collections
             tags |= changes.tags
+            moves ^= changes.trash_moves  # see `trash_moves`
             for name in flags:
                 flags[name] = flags[name] or getattr(changes, name)
         return cls(
@@ -101,6 +107,7 @@ class Changes:
             highlights=frozenset(highlights),
             collections=frozenset(collections),
             tags=frozenset(tags),
+            trash_moves=frozenset(moves),
             **flags,
         )
 

@@ -314,18 +314,27 @@ class Library:
         self,
         now: dt.datetime | None = None,
         *,
-        only: frozenset[str] | None = None,
+        after: Changes | None = None,
         previous: SidebarCounts | None = None,
     ) -> SidebarCounts:
-        """The sidebar's counts; with `only` and `previous`, just the groups a change
-        moved (`listing.parts_moved`), the rest taken from `previous`."""
+        """The sidebar's counts; with `after` (a change) and `previous` (the counts before
+        it), only the groups that change moved are counted (`listing.parts_moved`)."""
+        only = listing.parts_moved(after) if after is not None and previous is not None else None
+        if only is not None and not only and previous is not None:
+            return previous
         orphans = None
-        if only is not None and "reading" in only and previous is not None:
+        if only is not None and "reading" in only:
             orphans = self._counts("reading-orphans", lambda: listing.reading_orphans(self._conn))
+        moves = after.trash_moves if after is not None else frozenset()
         return _guard(
             self.path,
             lambda: listing.counts(
-                self._conn, now, only=only, previous=previous, reading_orphans=orphans
+                self._conn,
+                now,
+                only=only,
+                previous=previous,
+                reading_orphans=orphans,
+                trash_moves=moves,
             ),
         )
 
@@ -405,14 +414,14 @@ class Library:
             changed = reader_data.trash_case(self._conn, case_id, now or _now())
             kept = self._trash_shift(case_id, -1) if changed else self._kept_counts(())
         self._kept_counts_done(kept)
-        return Changes(cases=frozenset({case_id})) if changed else Changes()
+        return _trash_move(case_id) if changed else Changes()
 
     def untrash(self, case_id: CaseId) -> Changes:
         with self.transaction():
             changed = reader_data.untrash_case(self._conn, case_id)
             kept = self._trash_shift(case_id, 1) if changed else self._kept_counts(())
         self._kept_counts_done(kept)
-        return Changes(cases=frozenset({case_id})) if changed else Changes()
+        return _trash_move(case_id) if changed else Changes()
 
     def trashed_ids(self) -> list[CaseId]:
         return _guard(self.path, lambda: reader_data.trashed_ids(self._conn))
@@ -1302,6 +1311,10 @@ class Restored:
     contents: BackupContents
     safety_backup: Path | None
     changes: Changes
+
+
+def _trash_move(case_id: CaseId) -> Changes:
+    return Changes(cases=frozenset({case_id}), trash_moves=frozenset({case_id}))
 
 
 def _highlight_changes(case_id: CaseId | None) -> Changes:

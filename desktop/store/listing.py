@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -267,21 +268,23 @@ def _select_ids(
         )
 
 
-#: The sidebar's counts in groups a change moves together (see `parts_moved`).
-COUNT_PARTS = frozenset({"reading", "bookmarks", "notes", "highlights"})
+#: The sidebar's counts in groups a change moves together (see `parts_moved`); "trash":
+#: cases moved into or out of the trash (every count they are in moves by one).
+COUNT_PARTS = frozenset({"reading", "bookmarks", "notes", "highlights", "trash"})
 
 
 def parts_moved(changes: Changes) -> frozenset[str] | None:
     """The groups of sidebar counts a change may move (None: all of them, as when cases
-    came, went or moved to or from the trash); empty when it moves none of them (a tag, a
-    collection, a saved search: those count apart)."""
-    if changes.whole_library or changes.cases:
+    came, went or changed); empty when it moves none of them (a tag, a collection, a saved
+    search: those count apart)."""
+    if changes.whole_library or changes.cases - changes.trash_moves:
         return None
     moved = {
         "reading": changes.reading,
         "bookmarks": changes.bookmarks,
         "notes": changes.notes,
         "highlights": changes.highlights,
+        "trash": changes.trash_moves,
     }
     return frozenset(part for part, cases in moved.items() if cases)
 
@@ -293,6 +296,7 @@ def counts(
     only: frozenset[str] | None = None,
     previous: SidebarCounts | None = None,
     reading_orphans: list[str] | None = None,
+    trash_moves: frozenset[CaseId] = frozenset(),
 ) -> SidebarCounts:
     """The sidebar's counts, from the indexes and the small tables of the reader's data.
 
@@ -302,9 +306,12 @@ def counts(
             Either None: count everything.
         reading_orphans: `reading_orphans` as they stand (kept by the library): then the
             read cases are counted from the index of readings, not case by case.
+        trash_moves: With "trash" in `only`: the cases that moved into or out of it.
     """
     if only is not None and previous is not None:
-        return _recount(conn, now, only, previous, reading_orphans)
+        if "trash" in only:
+            previous = _trash_moved(conn, now, trash_moves, previous)
+        return _recount(conn, now, only - {"trash"}, previous, reading_orphans)
     since = _recent_since(now)
 
     def count(sql: str, *params: object) -> int:
@@ -392,6 +399,66 @@ def _read_counts(
         int(live) - int(trashed) - len(orphans),
         int(live_recent) - int(trashed_recent) - orphans_recent,
     )
+
+
+def _trash_moved(
+    conn: sqlite3.Connection,
+    now: dt.datetime | None,
+    moved: frozenset[CaseId],
+    previous: SidebarCounts,
+) -> SidebarCounts:
+    """`previous` after these cases moved into the trash or out of it (each as it is now):
+    every count a case is in moves by one, read from the case itself."""
+
+    def live(table: str, condition: str = "") -> str:
+        return (
+            f"(SELECT count(*) FROM {table} x WHERE x.case_source = c.source"
+            f" AND x.case_source_id = c.source_id AND x.deleted_at IS NULL{condition})"
+        )
+
+    rows = conn.execute(
+        "SELECT c.section, c.trashed_at IS NOT NULL, "
+        + ", ".join(
+            (
+                live("reading"),
+                live("reading", " AND x.last_read_at >= ?"),
+                live("bookmarks"),
+                live("notes"),
+                live("highlights"),
+            )
+        )
+        + " FROM cases c WHERE c.id IN (SELECT value FROM json_each(?))",
+        (_recent_since(now), json.dumps(sorted(int(case) for case in moved))),
+    ).fetchall()
+    totals = dict.fromkeys(("all", "unread", "recent", "bookmarked", "notes", "highlights"), 0)
+    sections = dict(previous.sections)
+    trash = previous.trash
+    for section, trashed, read, recent, bookmarked, notes, highlighted in rows:
+        step = -1 if trashed else 1
+        trash -= step
+        totals["all"] += step
+        totals["unread"] += step * (not read)
+        totals["recent"] += step * bool(recent)
+        totals["bookmarked"] += step * bool(bookmarked)
+        totals["notes"] += step * bool(notes)
+        totals["highlights"] += step * int(highlighted)
+        if section is not None:
+            sections[section] = sections.get(section, 0) + step
+    return dataclasses.replace(
+        previous,
+        **{name: getattr(previous, name) + step for name, step in totals.items()},
+        trash=trash,
+        sections=tuple(
+            sorted(
+                ((name, count) for name, count in sections.items() if count > 0),
+                key=lambda item: (item[0].translate(_ASCII_LOWER), item[0]),
+            )
+        ),
+    )
+
+
+#: ASCII letters folded, as SQLite's NOCASE sorts the sections.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _recount(

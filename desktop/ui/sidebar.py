@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop.model import CaseFilter, CaseId, Collection, SavedSearch, SidebarCounts, TagCount
-from desktop.store import Changes, Library, parts_moved
+from desktop.store import Changes, Library
 from desktop.ui import theme
 from desktop.ui.case_drag import (
     COLLECTION_MIME,
@@ -219,11 +219,10 @@ class Sidebar(QTreeWidget):
         library = self._library
         if library is None:
             return
-        moved = parts_moved(changes) if changes is not None else None
-        if moved is None or self._counts is None:
+        if changes is None or self._counts is None:
             self.set_counts(library.counts())
-        elif moved:
-            self.set_counts(library.counts(only=moved, previous=self._counts))
+        else:
+            self.set_counts(library.counts(after=changes, previous=self._counts))
         # Kept by the library between the changes that move them: cheap to ask each time.
         self.set_collections(library.collections())
         self.set_tags(library.tag_counts())

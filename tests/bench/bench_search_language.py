@@ -47,7 +47,7 @@ from bench_all import HEADERS, Row, _p95, _row, cached_library
 from bench_import import format_table, machine
 
 from desktop.model import CaseFilter, CaseId
-from desktop.store import Changes, parts_moved, reader_data
+from desktop.store import Changes, reader_data
 from desktop.store.library import Library
 from desktop.store.listing import COLLECTION_ORDER
 from desktop.store.records import new_uid, stamp
@@ -250,11 +250,7 @@ def count_rows(
 
     def sidebar_counts(changes: Changes) -> None:
         """As the sidebar recounts after a change: only the groups it moved."""
-        moved = parts_moved(changes)
-        if moved is None:
-            shown[0] = library.counts()
-        elif moved:
-            shown[0] = library.counts(only=moved, previous=shown[0])
+        shown[0] = library.counts(after=changes, previous=shown[0])
 
     rows = []
     for change_name, change in changes:
