@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
+from desktop.store.tags import nocase  # as SQLite's NOCASE sorts the sections
 
 if TYPE_CHECKING:
     from desktop.query import Compiled, InCollection, Node, Text
@@ -451,14 +451,10 @@ def _trash_moved(
         sections=tuple(
             sorted(
                 ((name, count) for name, count in sections.items() if count > 0),
-                key=lambda item: (item[0].translate(_ASCII_LOWER), item[0]),
+                key=lambda item: (nocase(item[0]), item[0]),
             )
         ),
     )
-
-
-#: ASCII letters folded, as SQLite's NOCASE sorts the sections.
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _recount(

@@ -214,19 +214,27 @@ class Sidebar(QTreeWidget):
             self._saved_count_timer.start()
 
     def refresh(self, changes: Changes | None = None) -> None:
-        """The counts from the library (`subscribe` names it): after `changes`, only those
-        they may move; else all of them."""
+        """The counts from the library (`subscribe` names it): after `changes`, only the
+        groups they may move (a note saved while typing touches one count); else all."""
         library = self._library
         if library is None:
             return
         if changes is None or self._counts is None:
             self.set_counts(library.counts())
         else:
-            self.set_counts(library.counts(after=changes, previous=self._counts))
-        # Kept by the library between the changes that move them: cheap to ask each time.
-        self.set_collections(library.collections())
-        self.set_tags(library.tag_counts())
-        self.set_saved_searches(library.saved_searches())
+            counts = library.counts(after=changes, previous=self._counts)
+            if counts is not self._counts:
+                self.set_counts(counts)
+        changes = changes or Changes(whole_library=True)
+        whole = changes.whole_library or bool(changes.cases)
+        if whole or changes.collections or changes.collection_tree:
+            self.set_collections(library.collections())
+        if whole or changes.tags:
+            self.set_tags(library.tag_counts())
+        if whole or changes.saved_searches:
+            self.set_saved_searches(library.saved_searches())
+        elif self._saved:
+            self._saved_count_timer.start()  # any change may move a saved search's count
 
     def subscribe(self, library: Library, bus: ChangeBus) -> None:
         """Recounts from `library` after every change announced on `bus`."""
