@@ -344,3 +344,113 @@ class TagCount:
 
     tag: str
     count: int
+
+
+#: How a drill went for one case, as the reader rates it: FSRS's Again, Hard, Good, Easy.
+RATING_NAMES: dict[int, str] = {1: "Missed", 2: "Partly", 3: "Got it", 4: "Easy"}
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One entry of a case's review log (append-only: a review is never edited).
+
+    Attributes:
+        uid: The record's uid.
+        reviewed_at: When the reader rated the case (UTC).
+        rating: 1 Missed, 2 Partly, 3 Got it, 4 Easy.
+        answer: What the reader typed before revealing ("" if nothing).
+        verdict: The checker's verdict on it: "correct", "partial", "wrong" or "".
+        matched: What the answer matched (the final diagnosis or a differential item).
+    """
+
+    uid: str
+    reviewed_at: dt.datetime
+    rating: int
+    answer: str = ""
+    verdict: str = ""
+    matched: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StudyState:
+    """A case's schedule, replayed from its review log.
+
+    Attributes:
+        due: When it is next due (UTC).
+        stage: "learning", "review" or "relearning" (FSRS's states).
+        stability, difficulty: FSRS's memory state (None before the first review).
+        reviews: Live reviews in its log.
+        misses: Of those, rated Missed.
+        last_review: The latest review's time.
+        leech: Missed often enough to need another approach (see `desktop.study`).
+    """
+
+    due: dt.datetime
+    stage: str
+    stability: float | None
+    difficulty: float | None
+    reviews: int
+    misses: int
+    last_review: dt.datetime
+    leech: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How the reviews of a group went (a day, a section, a collection), by rating."""
+
+    label: str
+    missed: int = 0
+    partly: int = 0
+    got_it: int = 0
+    easy: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.missed + self.partly + self.got_it + self.easy
+
+    @property
+    def accuracy(self) -> float | None:
+        """The share rated Got it or Easy (None without reviews)."""
+        return (self.got_it + self.easy) / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class MissedCase:
+    """A case the reader misses: for the most-missed list and the leeches."""
+
+    case_id: CaseId
+    title: str
+    section: str | None
+    misses: int
+    reviews: int
+    leech: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StudyStats:
+    """What the statistics view and `lightbox stats` show.
+
+    Attributes:
+        days: Reviews per day for the last 30 days (oldest first), each a Tally whose label
+            is the ISO date, in the reader's local time.
+        by_section: One Tally per section reviewed (most reviewed first).
+        by_collection: One Tally per collection (its full path) whose cases were reviewed.
+        forecast: (date, cases due that day) for today and the 13 days after; today
+            includes every case overdue.
+        most_missed: Cases with the most Missed ratings (at least one), most first.
+        leeches: Every leech, most missed first.
+        reviews: Live reviews in the log.
+        cases_reviewed: Cases with at least one review (not in the Trash).
+        due_now: Cases due now.
+    """
+
+    days: tuple[Tally, ...]
+    by_section: tuple[Tally, ...]
+    by_collection: tuple[Tally, ...]
+    forecast: tuple[tuple[dt.date, int], ...]
+    most_missed: tuple[MissedCase, ...]
+    leeches: tuple[MissedCase, ...]
+    reviews: int
+    cases_reviewed: int
+    due_now: int
