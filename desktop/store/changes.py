@@ -24,6 +24,7 @@ class Changes:
         collection_tree: Collections were made, renamed, moved or deleted (the sidebar's
             tree and its counts redraw).
         tags: Cases tagged or untagged (a tag renamed or merged too).
+        reviews: Cases rated in a drill (or a rating undone): their schedule changed.
         saved_searches: Saved searches were made, renamed, edited or deleted (the
             sidebar's list of them redraws; no case changed).
         whole_library: Anything may have changed (a restore, an import that stopped part
@@ -40,6 +41,7 @@ class Changes:
     collections: frozenset[CaseId] = field(default_factory=frozenset)
     collection_tree: bool = False
     tags: frozenset[CaseId] = field(default_factory=frozenset)
+    reviews: frozenset[CaseId] = field(default_factory=frozenset)
     saved_searches: bool = False
     whole_library: bool = False
     #: Of `cases`, those that only moved into or out of the trash, once (each count they
@@ -59,6 +61,7 @@ class Changes:
             or self.collections
             or self.collection_tree
             or self.tags
+            or self.reviews
             or self.saved_searches
         )
 
@@ -73,6 +76,7 @@ class Changes:
             collections=self.collections | other.collections,
             collection_tree=self.collection_tree or other.collection_tree,
             tags=self.tags | other.tags,
+            reviews=self.reviews | other.reviews,
             trash_moves=self.trash_moves ^ other.trash_moves,
             saved_searches=self.saved_searches or other.saved_searches,
             whole_library=self.whole_library or other.whole_library,
@@ -82,8 +86,8 @@ class Changes:
     def merge(cls, many: Iterable[Changes]) -> Changes:
         """All of `many` as one, in one pass (``|`` in a loop copies growing sets: its
         cost grows with the square of the cases)."""
-        cases, notes, bookmarks, reading, highlights, collections, tags, moves = (
-            set[CaseId]() for _ in range(8)
+        cases, notes, bookmarks, reading, highlights, collections, tags, reviews, moves = (
+            set[CaseId]() for _ in range(9)
         )
         flags = dict.fromkeys(
             ("colour_meanings", "collection_tree", "saved_searches", "whole_library"), False
@@ -96,6 +100,7 @@ class Changes:
             highlights |= changes.highlights
             collections |= changes.collections
             tags |= changes.tags
+            reviews |= changes.reviews
             moves ^= changes.trash_moves  # see `trash_moves`
             for name in flags:
                 flags[name] = flags[name] or getattr(changes, name)
@@ -107,6 +112,7 @@ class Changes:
             highlights=frozenset(highlights),
             collections=frozenset(collections),
             tags=frozenset(tags),
+            reviews=frozenset(reviews),
             trash_moves=frozenset(moves),
             **flags,
         )
@@ -122,4 +128,5 @@ class Changes:
             | self.highlights
             | self.collections
             | self.tags
+            | self.reviews
         )

@@ -22,9 +22,12 @@ from desktop.model import (
     ListRow,
     Note,
     NoteVersion,
+    Review,
     SavedSearch,
     SearchHit,
     SidebarCounts,
+    StudyState,
+    StudyStats,
     TagCount,
     parse_case_key,
 )
@@ -36,6 +39,7 @@ from desktop.store import (
     listing,
     reader_data,
     saved_searches,
+    study,
     verify,
     versions,
 )
@@ -1137,6 +1141,82 @@ class Library:
         """How many cases a saved search of this query lists (0 for one that cannot be read)."""
         chosen = CaseFilter("saved", value=query)
         return _guard(self.path, lambda: listing.count_filter(self._conn, chosen, now))
+
+    # --- drilling (desktop.store.study) -------------------------------------------------
+
+    def rate(
+        self,
+        case_id: CaseId,
+        rating: int,
+        at: dt.datetime | None = None,
+        *,
+        answer: str = "",
+        verdict: str = "",
+        matched: str = "",
+    ) -> tuple[str, StudyState, Changes]:
+        """Records a drill's rating of a case (1 Missed .. 4 Easy) at `at` (now if None)
+        and replays its schedule; returns the review's uid and the case's new schedule.
+
+        Raises:
+            LookupError: no such case. ValueError: a bad rating or a time without a zone.
+        """
+        when = at or _now()
+        with self.transaction(keeps_counts=True):
+            uid, state = study.record_review(
+                self._conn,
+                case_id,
+                rating,
+                when,
+                answer=answer,
+                verdict=verdict,
+                matched=matched,
+                now=_now(),
+            )
+        return uid, state, Changes(reviews=frozenset({case_id}))
+
+    def undo_rating(self, uid: str, now: dt.datetime | None = None) -> Changes:
+        """Takes a rating back (its record becomes a tombstone); the case's schedule is
+        replayed without it."""
+        with self.transaction(keeps_counts=True):
+            key = study.undo_review(self._conn, uid, now or _now())
+            found = None if key is None else self._case_of(key)
+        return Changes(reviews=frozenset({found})) if found is not None else Changes()
+
+    def reviews(self, case_id: CaseId) -> list[Review]:
+        """A case's live reviews, oldest first."""
+        return _guard(self.path, lambda: study.reviews_of(self._conn, case_id))
+
+    def study_states(self, ids: Sequence[CaseId]) -> dict[CaseId, StudyState]:
+        """The schedules of these cases (those never drilled are left out)."""
+        return _guard(self.path, lambda: study.states_of(self._conn, ids))
+
+    def due_ids(self, now: dt.datetime | None = None, limit: int | None = None) -> list[CaseId]:
+        """Cases due now (out of the trash), the most overdue first."""
+        return _guard(self.path, lambda: study.due_ids(self._conn, now or _now(), limit))
+
+    def count_due(self, now: dt.datetime | None = None) -> int:
+        return _guard(self.path, lambda: study.count_due(self._conn, now or _now()))
+
+    def study_statistics(
+        self, now: dt.datetime | None = None, zone: dt.tzinfo | None = None
+    ) -> StudyStats:
+        """The drill statistics (days counted in `zone`, the machine's if None)."""
+        return _guard(self.path, lambda: study.statistics(self._conn, now or _now(), zone))
+
+    def desired_retention(self) -> float:
+        return _guard(self.path, lambda: study.retention(self._conn))
+
+    def set_desired_retention(self, value: float, now: dt.datetime | None = None) -> Changes:
+        """Raises: ValueError: outside `desktop.study.RETENTION_RANGE`."""
+        with self.transaction(keeps_counts=True):
+            study.set_retention(self._conn, value, now or _now())
+        return Changes()
+
+    def _case_of(self, key: tuple[str, str]) -> CaseId | None:
+        row = self._conn.execute(
+            "SELECT id FROM cases WHERE source = ? AND source_id = ?", key
+        ).fetchone()
+        return None if row is None else CaseId(row[0])
 
     def _counts(self, what: str, count: Callable[[], Any]) -> Any:
         """The sidebar counts of `what` ("collections", "tags"): kept ones while nothing

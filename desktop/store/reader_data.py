@@ -381,6 +381,12 @@ def empty_trash(conn: sqlite3.Connection, now: dt.datetime) -> list[CaseId]:
             " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)",
             (moment, moment),
         )
+    # Their schedules go with their (now tombstoned) reviews: a case imported again later
+    # starts afresh rather than due by a log it no longer has.
+    conn.execute(
+        "DELETE FROM study_schedule WHERE (case_source, case_source_id) IN"
+        " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)"
+    )
     conn.execute("DELETE FROM cases WHERE trashed_at IS NOT NULL")
     return ids
 

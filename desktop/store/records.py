@@ -70,6 +70,7 @@ READER_TABLES: dict[str, Cardinality] = {
     "highlights": "many-per-case",
     "collection_members": "many-per-case",
     "case_tags": "many-per-case",
+    "reviews": "many-per-case",
 }
 
 #: The columns every library record starts with: reader data that belongs to no one case
@@ -99,6 +100,8 @@ OTHER_TABLES: dict[str, str] = {
     " triggers (an index, not data of its own)",
     "preferences": "library-wide settings (what each highlight colour means), one row a key:"
     " not tied to a case",
+    "study_schedule": "each reviewed case's schedule, replayed from its live reviews (derived,"
+    " rewritten whenever the case's review log changes)",
     "case_versions": "earlier imported texts of cases, kept when a re-import or a restore"
     " replaced them: case data, which the reader restores but never writes",
 }

@@ -415,6 +415,41 @@ def m008_organise(db: sqlite_utils.Database) -> None:
     )
 
 
+def m009_study(db: sqlite_utils.Database) -> None:
+    """The review log (reader data, append-only: one record a rating) and each reviewed
+    case's schedule replayed from it (derived: `desktop.store.study`).
+
+    ``reviews.rating`` is 1-4 (Missed, Partly, Got it, Easy = FSRS's Again, Hard, Good,
+    Easy); ``reviewed_at`` is when it was given (ISO-8601 UTC), which may differ from
+    ``created_at`` (a rating recorded for an earlier time); ``answer``, ``verdict`` and
+    ``matched`` keep what the reader typed and what the checker made of it.
+    ``study_schedule`` is keyed by the case's identity, like the log it is replayed from,
+    and its index on ``due`` lists the due queue in order.
+    """
+    conn = db.conn
+    columns = (
+        "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4), reviewed_at TEXT NOT NULL,"
+        " answer TEXT NOT NULL DEFAULT '', verdict TEXT NOT NULL DEFAULT '',"
+        " matched TEXT NOT NULL DEFAULT ''"
+    )
+    for statement in reader_table_sql("reviews", columns, READER_TABLES["reviews"]):
+        conn.execute(statement)
+    # Reviews per day for the statistics, read in time order from the index alone.
+    conn.execute(
+        "CREATE INDEX reviews_live_time ON reviews(reviewed_at, rating, case_source,"
+        " case_source_id) WHERE deleted_at IS NULL"
+    )
+    conn.execute(
+        "CREATE TABLE study_schedule (case_source TEXT NOT NULL, case_source_id TEXT NOT NULL,"
+        " due TEXT NOT NULL, stage TEXT NOT NULL, stability REAL, difficulty REAL,"
+        " reviews INTEGER NOT NULL, misses INTEGER NOT NULL, last_review TEXT NOT NULL,"
+        " leech INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (case_source, case_source_id))"
+    )
+    conn.execute(
+        "CREATE INDEX study_schedule_due ON study_schedule(due, case_source, case_source_id)"
+    )
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -425,6 +460,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m006_case_versions,
     m007_highlights,
     m008_organise,
+    m009_study,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

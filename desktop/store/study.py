@@ -1,0 +1,370 @@
+"""The review log and the schedule replayed from it: recording a rating, the due queue, a
+case's reviews, the drill statistics, and the desired retention.
+
+``reviews`` is reader data (`desktop.store.records`): append-only, one record a rating,
+naming its case by identity; undoing a rating tombstones it. ``study_schedule`` holds each
+reviewed case's schedule as `desktop.study.replay` makes it from the case's live reviews:
+derived data, rewritten whenever the case's log changes, so the due queue reads one index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from desktop import study
+from desktop.model import (
+    CaseId,
+    MissedCase,
+    Review,
+    StudyState,
+    StudyStats,
+    Tally,
+)
+from desktop.store.reader_data import CASE_OF, identity
+from desktop.store.records import CaseKey, instant, new_uid, stamp
+
+#: The preferences key of the desired retention.
+RETENTION_KEY = "study.desired_retention"
+#: Days of reviews the statistics chart, and days of due forecast.
+STATS_DAYS = 30
+FORECAST_DAYS = 14
+#: Cases the most-missed list holds.
+MOST_MISSED = 10
+
+_STATE_COLUMNS = "due, stage, stability, difficulty, reviews, misses, last_review, leech"
+
+
+def _require(conn: sqlite3.Connection, case_id: CaseId) -> CaseKey:
+    key = identity(conn, case_id)
+    if key is None:
+        raise LookupError(f"no case {case_id} in this library")
+    return key
+
+
+def retention(conn: sqlite3.Connection) -> float:
+    """The desired retention the reader chose (FSRS's 0.9 if none)."""
+    row = conn.execute("SELECT value FROM preferences WHERE key = ?", (RETENTION_KEY,)).fetchone()
+    try:
+        value = float(row[0]) if row else study.DEFAULT_RETENTION
+    except ValueError:
+        return study.DEFAULT_RETENTION
+    low, high = study.RETENTION_RANGE
+    return min(max(value, low), high)
+
+
+def set_retention(conn: sqlite3.Connection, value: float, now: dt.datetime) -> None:
+    """Stores the desired retention; it applies from the next rating of each case on (the
+    due dates already given stay, as in Anki).
+
+    Raises:
+        ValueError: outside `desktop.study.RETENTION_RANGE`.
+    """
+    low, high = study.RETENTION_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"the desired retention is between {low:.2f} and {high:.2f}")
+    conn.execute(
+        "INSERT INTO preferences (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+        " updated_at = excluded.updated_at",
+        (RETENTION_KEY, f"{value:.4f}", stamp(now)),
+    )
+
+
+def record_review(
+    conn: sqlite3.Connection,
+    case_id: CaseId,
+    rating: int,
+    at: dt.datetime,
+    *,
+    answer: str = "",
+    verdict: str = "",
+    matched: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[str, StudyState]:
+    """Appends a rating to the case's log and replays its schedule.
+
+    Returns:
+        The review's uid and the case's schedule after it.
+
+    Raises:
+        LookupError: no such case.
+        ValueError: a rating outside 1-4 or a time without a zone.
+    """
+    if rating not in (1, 2, 3, 4):
+        raise ValueError(f"a rating is 1 to 4, not {rating!r}")
+    if at.tzinfo is None:
+        raise ValueError("a review's time must carry a time zone")
+    key = _require(conn, case_id)
+    uid = new_uid()
+    moment = stamp(now or at)
+    conn.execute(
+        "INSERT INTO reviews (uid, created_at, updated_at, case_source, case_source_id,"
+        " rating, reviewed_at, answer, verdict, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (uid, moment, moment, *key, rating, stamp(at), answer, verdict, matched),
+    )
+    state = replay_case(conn, key)
+    assert state is not None
+    return uid, state
+
+
+def undo_review(conn: sqlite3.Connection, uid: str, now: dt.datetime) -> CaseKey | None:
+    """Tombstones a review (the drill's Undo) and replays its case; its case's identity,
+    or None if there is no live review `uid`."""
+    row = conn.execute(
+        "SELECT case_source, case_source_id FROM reviews WHERE uid = ? AND deleted_at IS NULL",
+        (uid,),
+    ).fetchone()
+    if row is None:
+        return None
+    moment = stamp(now)
+    conn.execute(
+        "UPDATE reviews SET deleted_at = ?, updated_at = ? WHERE uid = ?", (moment, moment, uid)
+    )
+    key = (str(row[0]), str(row[1]))
+    replay_case(conn, key)
+    return key
+
+
+def replay_case(conn: sqlite3.Connection, key: CaseKey) -> StudyState | None:
+    """Rewrites a case's schedule from its live reviews (none: it has no schedule)."""
+    logged = [
+        (instant(at), int(rating))
+        for at, rating in conn.execute(
+            "SELECT reviewed_at, rating FROM reviews WHERE case_source = ? AND"
+            " case_source_id = ? AND deleted_at IS NULL",
+            key,
+        )
+    ]
+    state = study.replay(logged, retention(conn))
+    if state is None:
+        conn.execute("DELETE FROM study_schedule WHERE case_source = ? AND case_source_id = ?", key)
+        return None
+    conn.execute(
+        f"INSERT OR REPLACE INTO study_schedule (case_source, case_source_id, {_STATE_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *key,
+            stamp(state.due),
+            state.stage,
+            state.stability,
+            state.difficulty,
+            state.reviews,
+            state.misses,
+            stamp(state.last_review),
+            int(state.leech),
+        ),
+    )
+    return state
+
+
+def replay_all(conn: sqlite3.Connection) -> int:
+    """Rewrites every schedule from the log (after records were merged in); how many."""
+    keys = conn.execute(
+        "SELECT DISTINCT case_source, case_source_id FROM reviews WHERE deleted_at IS NULL"
+    ).fetchall()
+    conn.execute("DELETE FROM study_schedule")
+    for source, source_id in keys:
+        replay_case(conn, (str(source), str(source_id)))
+    return len(keys)
+
+
+def reviews_of(conn: sqlite3.Connection, case_id: CaseId) -> list[Review]:
+    """A case's live reviews, oldest first."""
+    key = identity(conn, case_id)
+    if key is None:
+        return []
+    return [
+        Review(
+            uid=row[0],
+            reviewed_at=instant(row[1]),
+            rating=int(row[2]),
+            answer=row[3],
+            verdict=row[4],
+            matched=row[5],
+        )
+        for row in conn.execute(
+            "SELECT uid, reviewed_at, rating, answer, verdict, matched FROM reviews"
+            " WHERE case_source = ? AND case_source_id = ? AND deleted_at IS NULL"
+            " ORDER BY reviewed_at, id",
+            key,
+        )
+    ]
+
+
+def _state(row: Sequence[object]) -> StudyState:
+    due, stage, stability, difficulty, reviews, misses, last_review, leech = row
+    return StudyState(
+        due=instant(str(due)),
+        stage=str(stage),
+        stability=None if stability is None else float(str(stability)),
+        difficulty=None if difficulty is None else float(str(difficulty)),
+        reviews=int(str(reviews)),
+        misses=int(str(misses)),
+        last_review=instant(str(last_review)),
+        leech=bool(leech),
+    )
+
+
+def states_of(conn: sqlite3.Connection, ids: Iterable[CaseId]) -> dict[CaseId, StudyState]:
+    """The schedules of these cases (cases never drilled are left out)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[CaseId, StudyState] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(
+            f"SELECT c.id, {', '.join('s.' + c for c in _STATE_COLUMNS.split(', '))}"
+            " FROM cases c JOIN study_schedule s ON s.case_source = c.source"
+            f" AND s.case_source_id = c.source_id WHERE c.id IN ({marks})",
+            chunk,
+        ):
+            found[CaseId(row[0])] = _state(row[1:])
+    return found
+
+
+def due_ids(conn: sqlite3.Connection, now: dt.datetime, limit: int | None = None) -> list[CaseId]:
+    """Cases due by `now` (out of the trash), the most overdue first."""
+    rows = conn.execute(
+        "SELECT c.id FROM study_schedule s JOIN cases c ON c.source = s.case_source"
+        " AND c.source_id = s.case_source_id WHERE s.due <= ? AND c.trashed_at IS NULL"
+        " ORDER BY s.due, c.id LIMIT ?",
+        (stamp(now), -1 if limit is None else limit),
+    )
+    return [row[0] for row in rows]
+
+
+def count_due(conn: sqlite3.Connection, now: dt.datetime) -> int:
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM study_schedule s JOIN cases c ON c.source = s.case_source"
+            " AND c.source_id = s.case_source_id WHERE s.due <= ? AND c.trashed_at IS NULL",
+            (stamp(now),),
+        ).fetchone()[0]
+    )
+
+
+def _missed_cases(conn: sqlite3.Connection, where: str, limit: int) -> tuple[MissedCase, ...]:
+    return tuple(
+        MissedCase(
+            case_id=CaseId(row[0]),
+            title=row[1],
+            section=row[2],
+            misses=int(row[3]),
+            reviews=int(row[4]),
+            leech=bool(row[5]),
+        )
+        for row in conn.execute(
+            "SELECT c.id, c.title, c.section, s.misses, s.reviews, s.leech FROM study_schedule s"
+            " JOIN cases c ON c.source = s.case_source AND c.source_id = s.case_source_id"
+            f" WHERE c.trashed_at IS NULL AND {where}"
+            " ORDER BY s.misses DESC, s.reviews DESC, c.title COLLATE NOCASE LIMIT ?",
+            (limit,),
+        )
+    )
+
+
+def leeches(conn: sqlite3.Connection) -> tuple[MissedCase, ...]:
+    """Every leech out of the trash, most missed first."""
+    return _missed_cases(conn, "s.leech", -1)
+
+
+def _tallies(rows: Iterable[tuple[object, object, object]]) -> dict[str, Tally]:
+    """(label, rating, count) rows as a Tally a label, in the order labels first come."""
+    counts: dict[str, list[int]] = {}
+    for label, rating, count in rows:
+        counts.setdefault(str(label), [0, 0, 0, 0])[int(str(rating)) - 1] += int(str(count))
+    return {
+        label: Tally(label, missed=c[0], partly=c[1], got_it=c[2], easy=c[3])
+        for label, c in counts.items()
+    }
+
+
+def _by_total(tallies: Iterable[Tally]) -> tuple[Tally, ...]:
+    return tuple(sorted(tallies, key=lambda tally: (-tally.total, tally.label.casefold())))
+
+
+def statistics(
+    conn: sqlite3.Connection, now: dt.datetime, zone: dt.tzinfo | None = None
+) -> StudyStats:
+    """The drill statistics at `now`; days are counted in `zone` (the machine's local
+    time if None), so a review at 00:30 counts on the reader's day, not UTC's."""
+    local_now = now.astimezone(zone)
+    today = local_now.date()
+    offset = local_now.utcoffset() or dt.timedelta()
+    shift = f"{int(offset.total_seconds())} seconds"
+    live = "x.deleted_at IS NULL AND c.trashed_at IS NULL"
+    first_day = today - dt.timedelta(days=STATS_DAYS - 1)
+    start = dt.datetime.combine(first_day, dt.time(), local_now.tzinfo)
+    per_day = _tallies(
+        conn.execute(
+            "SELECT date(x.reviewed_at, ?), x.rating, count(*) FROM reviews x"
+            f" JOIN {CASE_OF} WHERE {live} AND x.reviewed_at >= ? GROUP BY 1, 2",
+            (shift, stamp(start)),
+        )
+    )
+    days = tuple(
+        per_day.get(day.isoformat(), Tally(day.isoformat()))
+        for day in (first_day + dt.timedelta(days=n) for n in range(STATS_DAYS))
+    )
+    by_section = _by_total(
+        _tallies(
+            conn.execute(
+                "SELECT coalesce(c.section, 'No section'), x.rating, count(*) FROM reviews x"
+                f" JOIN {CASE_OF} WHERE {live} GROUP BY 1, 2"
+            )
+        ).values()
+    )
+    by_collection = _by_total(_collection_tallies(conn, live))
+    end = dt.datetime.combine(today + dt.timedelta(days=FORECAST_DAYS), dt.time(), local_now.tzinfo)
+    due_days = dict(
+        conn.execute(
+            "SELECT max(date(s.due, ?), ?), count(*) FROM study_schedule s"
+            " JOIN cases c ON c.source = s.case_source AND c.source_id = s.case_source_id"
+            " WHERE c.trashed_at IS NULL AND s.due < ? GROUP BY 1",
+            (shift, today.isoformat(), stamp(end)),
+        ).fetchall()
+    )
+    forecast = tuple(
+        (day, int(due_days.get(day.isoformat(), 0)))
+        for day in (today + dt.timedelta(days=n) for n in range(FORECAST_DAYS))
+    )
+    reviews, cases_reviewed = conn.execute(
+        "SELECT count(*), count(DISTINCT x.case_source || char(31) || x.case_source_id)"
+        f" FROM reviews x JOIN {CASE_OF} WHERE {live}"
+    ).fetchone()
+    return StudyStats(
+        days=days,
+        by_section=by_section,
+        by_collection=by_collection,
+        forecast=forecast,
+        most_missed=_missed_cases(conn, "s.misses > 0", MOST_MISSED),
+        leeches=leeches(conn),
+        reviews=int(reviews),
+        cases_reviewed=int(cases_reviewed),
+        due_now=count_due(conn, now),
+    )
+
+
+def _collection_tallies(conn: sqlite3.Connection, live: str) -> list[Tally]:
+    """Reviews of each collection's own cases, by its full path (a case in two
+    collections counts in both)."""
+    from desktop.store.collections import path_of
+
+    tallies = _tallies(
+        conn.execute(
+            "SELECT m.collection_uid, x.rating, count(*) FROM reviews x"
+            f" JOIN {CASE_OF} JOIN collection_members m ON m.case_source = x.case_source"
+            " AND m.case_source_id = x.case_source_id AND m.deleted_at IS NULL"
+            f" WHERE {live} GROUP BY 1, 2"
+        )
+    )
+    found = []
+    for uid, tally in tallies.items():
+        try:
+            path = path_of(conn, uid)
+        except LookupError:
+            continue  # a deleted collection's members (kept while being undone)
+        found.append(Tally(path, tally.missed, tally.partly, tally.got_it, tally.easy))
+    return found
