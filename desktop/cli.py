@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import desktop
+from desktop import cli_study
 from desktop.model import Case, CaseFilter, CaseId, CaseSummary, Highlight
 from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.store.library import Library, Restored
@@ -150,6 +151,7 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     purging.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     _add_highlight_commands(commands, common)
     _add_organise_commands(commands, common)
+    cli_study.add_commands(commands, common, _Parser)
     exporting = commands.add_parser("export", parents=[common], help="export notes and highlights")
     exports = exporting.add_subparsers(
         dest="export_command", metavar="WHAT", parser_class=_Parser, required=True
@@ -921,7 +923,7 @@ def _resolve(library: Library, key: str) -> CaseId:
 _COMMAND_NAMES = frozenset(
     {"import", "list", "search", "show", "note", "versions", "bookmark", "bookmarks", "trash",
      "untrash", "empty-trash", "purge-deleted", "highlight", "export", "backup", "restore",
-     "check", "collection", "tag", "untag", "tags", "saved"}
+     "check", "collection", "tag", "untag", "tags", "saved", "drill", "stats"}
 )  # fmt: skip
 
 _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
@@ -939,6 +941,8 @@ _DATA_COMMANDS: dict[str, Callable[[Library, argparse.Namespace], int]] = {
     "untag": _tag,
     "tags": _tags,
     "saved": _saved,
+    "drill": cli_study.drill,
+    "stats": cli_study.stats,
     "export": _export,
     "backup": _backup,
     "check": _check,

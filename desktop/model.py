@@ -425,6 +425,8 @@ class MissedCase:
     misses: int
     reviews: int
     leech: bool
+    #: The case's key (source:source id), for the command line.
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,14 @@ from urllib.parse import quote
 from desktop.model import Author, Case
 from desktop.palette import COLOURS
 from desktop.positions import PositionMap, TextRun, utf16_length
-from desktop.sections import HEADINGS, SectionKey, canonical_line, case_sections, replace_unsafe
+from desktop.sections import (
+    HEADINGS,
+    Section,
+    SectionKey,
+    canonical_line,
+    case_sections,
+    replace_unsafe,
+)
 
 __all__ = [
     "DARK",
@@ -56,6 +63,8 @@ __all__ = [
     "RenderedCase",
     "Theme",
     "case_html",
+    "drill_html",
+    "message_html",
     "note_html",
     "render_case",
 ]
@@ -282,6 +291,86 @@ def render_case(
         html=_document(canonical_line(case.title), body, theme),
         positions=PositionMap(page.runs, page.position),
     )
+
+
+#: A drill's steps, in the order Space reveals them: the section kinds each shows.
+DRILL_STEPS: tuple[str, ...] = (
+    "clinical_history",
+    "imaging_findings",
+    "discussion",
+    "differential",
+    "final_diagnosis",
+)
+
+
+def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
+    """A case as a drill shows it: `heading` ("Case 3 of 20 · Chest · 45 y, F") in place
+    of the title, the chips without the case's key, and the first `revealed` steps of
+    `DRILL_STEPS`; the later ones are named but hidden. No authors, no references, no
+    footer: each may name the diagnosis. With every step revealed, the title follows.
+
+    A differential list a scrape split word by word is shown rebuilt into items
+    (`desktop.differential.rebuild_items`), as the answer checker reads it.
+    """
+    from desktop.differential import rebuild_items
+
+    shown = (
+        case
+        if case.differential_diagnosis == ()
+        else dataclasses.replace(
+            case, differential_diagnosis=rebuild_items(case.differential_diagnosis)
+        )
+    )
+    page = _Page(())
+    page.block("<h1>", "</h1>", page.fragment(heading))
+    chips = [page.fragment(chip) for chip in _chips(shown)[:-1]]  # not the key
+    if chips:
+        page.block(
+            '<p class="chips">',
+            "</p>",
+            _join(
+                [_wrap('<span class="chip">&#160;', c, "&#160;</span>", "\xa0") for c in chips],
+                (" &#160;", " \xa0"),
+            ),
+        )
+    by_kind: dict[str, list[Section]] = {}
+    for section in case_sections(shown):
+        by_kind.setdefault(section.kind, []).append(section)
+    for step, kind in enumerate(DRILL_STEPS):
+        sections = by_kind.get(kind, [])
+        title = HEADINGS[kind]
+        anchor = _ANCHORS[kind]
+        page.block(
+            f'<h2 id="{anchor}"><a name="{anchor}"></a>', "</h2>", (html.escape(title), title)
+        )
+        if step >= revealed:
+            word = "Hidden — press Space to reveal" if step == revealed else "Hidden"
+            page.block('<p class="meta">', "</p>", (html.escape(word), word))
+            continue
+        if not sections:
+            page.block('<p class="meta">', "</p>", ("None given in this case.", ""))
+            continue
+        for section in sections:
+            if kind == "discussion" and section.key != "discussion":
+                page.block("<h3>", "</h3>", page.fragment(section.heading))
+            if kind in _LIST_KINDS:
+                page.open_list(_LIST_KINDS[kind])
+                page.run_block("<li>", "</li>", section.key, 0, section.text)
+                continue
+            for paragraph in section.paragraphs:
+                page.run_block("<p>", "</p>", section.key, 0, paragraph)
+        page.close_list()
+    if revealed >= len(DRILL_STEPS):
+        page.block("<h2>", "</h2>", ("Case title", "Case title"))
+        page.block("<p>", "</p>", page.fragment(canonical_line(case.title)))
+    return _document(heading, "\n".join(page.parts), theme)
+
+
+def message_html(heading: str, paragraphs: Sequence[str], theme: Theme) -> str:
+    """A page of plain words in the case pages' look (every string escaped)."""
+    body = [f"<h1>{html.escape(heading)}</h1>"]
+    body += [f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs]
+    return _document(heading, "\n".join(body), theme)
 
 
 #: The anchor of each section kind's heading (the UI scrolls to these).

@@ -33,6 +33,8 @@ FORECAST_DAYS = 14
 #: Cases the most-missed list holds.
 MOST_MISSED = 10
 
+#: Above this many cases `states_of` reads every schedule rather than each case's.
+_READ_ALL_ABOVE = 2000
 _STATE_COLUMNS = "due, stage, stability, difficulty, reviews, misses, last_review, leech"
 
 
@@ -211,6 +213,17 @@ def states_of(conn: sqlite3.Connection, ids: Iterable[CaseId]) -> dict[CaseId, S
     """The schedules of these cases (cases never drilled are left out)."""
     wanted = list(dict.fromkeys(ids))
     found: dict[CaseId, StudyState] = {}
+    if len(wanted) > _READ_ALL_ABOVE:
+        # A long list (a drill of the whole library): every schedule, once, is cheaper.
+        chosen = set(wanted)
+        for row in conn.execute(
+            f"SELECT c.id, {', '.join('s.' + c for c in _STATE_COLUMNS.split(', '))}"
+            " FROM study_schedule s JOIN cases c ON c.source = s.case_source"
+            " AND c.source_id = s.case_source_id"
+        ):
+            if row[0] in chosen:
+                found[CaseId(row[0])] = _state(row[1:])
+        return found
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
@@ -254,9 +267,11 @@ def _missed_cases(conn: sqlite3.Connection, where: str, limit: int) -> tuple[Mis
             misses=int(row[3]),
             reviews=int(row[4]),
             leech=bool(row[5]),
+            key=f"{row[6]}:{row[7]}",
         )
         for row in conn.execute(
-            "SELECT c.id, c.title, c.section, s.misses, s.reviews, s.leech FROM study_schedule s"
+            "SELECT c.id, c.title, c.section, s.misses, s.reviews, s.leech, c.source,"
+            " c.source_id FROM study_schedule s"
             " JOIN cases c ON c.source = s.case_source AND c.source_id = s.case_source_id"
             f" WHERE c.trashed_at IS NULL AND {where}"
             " ORDER BY s.misses DESC, s.reviews DESC, c.title COLLATE NOCASE LIMIT ?",

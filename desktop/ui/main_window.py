@@ -40,6 +40,7 @@ from desktop.ui.case_view import DetailPane
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
+from desktop.ui.drill import DrillSession, DrillView
 from desktop.ui.exporting import ExportWorker, NotesExport
 from desktop.ui.highlight_browser import HighlightBrowser
 from desktop.ui.highlighting import HighlightController
@@ -154,6 +155,9 @@ class MainWindow(QMainWindow):
             case_on_show=lambda: self.detail.case_id,
             parent=self,
         )
+        #: A drill, shown in place of the panes while one runs (`start_drill`).
+        self.drill = DrillView(library, self.operations, self)
+        self.drill.ended.connect(self._drill_ended)
         self.imports = Imports(library, self.operations, self, self.statusBar())
         self.backups = BackupActions(library, self.operations, self)
         #: Notices another program's changes once the window is whole (see desktop.ui.live).
@@ -226,6 +230,71 @@ class MainWindow(QMainWindow):
         exporter = self.findChild(NotesExport) or NotesExport(self.library, self.operations, self)
         return exporter.choose_and_export(case_ids)
 
+    def start_drill(self, session: DrillSession) -> bool:
+        """Shows a drill in place of the panes; False (and a word why) if it holds no case.
+        The reader's note is saved first; the window's other commands wait until it ends."""
+        if not session.ids:
+            self.operations.tell("No cases to drill there.")
+            return False
+        if not self.notes.leave():
+            return False
+        if not self.drilling:
+            self._enabled_before_drill: dict[QAction, bool] = {
+                a: a.isEnabled() for a in self._library_actions()
+            }
+            for action in self._enabled_before_drill:
+                action.setEnabled(False)
+        self.modes.setCurrentWidget(self.drill)
+        self.toolbar.hide()  # the search box would list cases by their titles
+        self.setWindowTitle("Drill — Lightbox")
+        self.drill.start(session)
+        return True
+
+    @property
+    def drilling(self) -> bool:
+        return self.modes.currentWidget() is self.drill
+
+    def choose_drill(self) -> bool:
+        """Drill > Start Drill…: asks which cases, then drills them."""
+        from desktop.ui.drill_start import DrillStartDialog
+
+        listed = (self.model.ids(), self._listed_name())
+        dialog = DrillStartDialog(self.library, listed, self.sidebar.current_filter(), self)
+        if dialog.exec() != DrillStartDialog.DialogCode.Accepted:
+            return False
+        return self.start_drill(dialog.session())
+
+    def drill_due(self) -> bool:
+        """Drill > Drill Due Cases: the most overdue first, a drill's length at most."""
+        from desktop import study
+
+        due = self.library.due_ids(limit=study.DEFAULT_DRILL_LENGTH)
+        if not due:
+            self.operations.tell("Nothing is due. Drill > Start Drill… drills any cases.")
+            return False
+        return self.start_drill(DrillSession(due, "Due now"))
+
+    def show_statistics(self) -> None:
+        """Drill > Statistics: the charts, loaded (with their plotting library) on first use."""
+        from desktop.ui.stats import StatsDialog
+
+        existing = self.findChild(StatsDialog)
+        if existing is not None:
+            existing.set_stats(self.library.study_statistics())
+            existing.raise_()
+            existing.activateWindow()
+            return
+        dialog = StatsDialog(self.library.study_statistics(), self, open_case=self._open_from_stats)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.bus.changed.connect(
+            lambda changes, _initiator: (
+                dialog.set_stats(self.library.study_statistics())
+                if changes.reviews or changes.whole_library or changes.cases
+                else None
+            )
+        )
+        dialog.show()
+
     def focus_search(self) -> None:
         self.search_bar.focus()
 
@@ -283,7 +352,11 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         for splitter in (self.splitter, self.list_splitter, self.reading_splitter):
             splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        #: The library's panes, or a drill in their place (nothing of them shows meanwhile).
+        self.modes = QStackedWidget(self)
+        self.modes.addWidget(self.splitter)
+        self.modes.addWidget(self.drill)
+        self.setCentralWidget(self.modes)
 
     def _list_box(self) -> QWidget:
         """The list under a line that says, in the Trash, that it is the Trash."""
@@ -388,6 +461,9 @@ class MainWindow(QMainWindow):
             "Ctrl+,",
             lambda: PreferencesDialog(self.library, self.operations, self).exec(),
         )
+        self.start_drill_action = self._action("&Start Drill…", "Ctrl+Shift+D", self.choose_drill)
+        self.drill_due_action = self._action("Drill &Due Cases", "Ctrl+Shift+U", self.drill_due)
+        self.stats_action = self._action("S&tatistics…", "Ctrl+Shift+T", self.show_statistics)
         shortcuts = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts)
         about = self._action("&About Lightbox", None, self.show_about)
         QShortcut(QKeySequence("/"), self, self.focus_search)
@@ -422,12 +498,20 @@ class MainWindow(QMainWindow):
         organise_menu.addAction(self.tags_action)
         organise_menu.addSeparator()
         organise_menu.addAction(self.save_search_action)
+        drill_menu = menus.addMenu("&Drill")
+        drill_menu.addActions([self.start_drill_action, self.drill_due_action])
+        drill_menu.addSeparator()
+        drill_menu.addAction(self.stats_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([zoom_in, zoom_out, zoom_reset])
         view_menu.addSeparator()
         view_menu.addActions([focus_list, focus_notes])
         help_menu = menus.addMenu("&Help")
         help_menu.addActions([shortcuts, about])
+        #: Commands that stay on while a drill runs.
+        self._drill_actions = [self.stats_action, shortcuts, about, quit_action]
+        #: The other commands' states when a drill began (they are off meanwhile).
+        self._enabled_before_drill = {}
         self._menu_actions = [
             self.undo_action,
             self.import_files_action,
@@ -443,6 +527,9 @@ class MainWindow(QMainWindow):
             self.new_collection_action,
             self.tags_action,
             self.save_search_action,
+            self.start_drill_action,
+            self.drill_due_action,
+            self.stats_action,
             zoom_in,
             zoom_out,
             zoom_reset,
@@ -453,7 +540,7 @@ class MainWindow(QMainWindow):
         ]
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Main", self)
+        toolbar = self.toolbar = QToolBar("Main", self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -533,6 +620,34 @@ class MainWindow(QMainWindow):
         )
         self.undo_notice.show()
         self._undo_notice_timer.start()
+
+    def _library_actions(self) -> list[QAction]:
+        """The window's commands that act on the library's panes (not Help, not Drill)."""
+        keep = set(self._drill_actions)
+        return [a for a in self.actions() if a not in keep and a.text() and a.isEnabled()]
+
+    def _drill_ended(self) -> None:
+        self.modes.setCurrentWidget(self.splitter)
+        self.toolbar.show()
+        for action, enabled in self._enabled_before_drill.items():
+            action.setEnabled(enabled)
+        self._enabled_before_drill = {}
+        shown = self.detail.case_id
+        self._show_title(self.library.get_case(shown) if shown is not None else None)
+        self.list.setFocus()
+
+    def _listed_name(self) -> str:
+        if self.search.text().strip():
+            return f"Search: {self.search.text().strip()}"
+        return self.sidebar.current_name() or "All cases"
+
+    def _open_from_stats(self, case_id: CaseId) -> None:
+        if self.drilling:
+            return  # the statistics never open a case over a drill
+        if not self.list.select_case(case_id):
+            self.sidebar.select_filter(CaseFilter())
+            self.list.select_case(case_id)
+        self.activateWindow()
 
     def _show_title(self, case: Case | None) -> None:
         self.setWindowTitle(f"{case.title} — Lightbox" if case else "Lightbox")

@@ -1,4 +1,5 @@
-"""Edit > Preferences: what each highlight colour means to the reader ("red = key finding")."""
+"""Edit > Preferences: what each highlight colour means to the reader ("red = key finding"),
+and how well the drill's schedule aims to have cases remembered (FSRS's desired retention)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import study
 from desktop.palette import PALETTE
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui.highlighting import swatch_icon
@@ -24,7 +28,8 @@ MAX_MEANING = 80
 
 
 class PreferencesDialog(QDialog):
-    """The reader's preferences; for now, a meaning for each of the eight colours.
+    """The reader's preferences: a meaning for each of the eight colours, and the drill's
+    desired retention.
 
     Saved through the operations runner on OK, in one change, so every pane (the colour
     bar, the menus, the notes panel) hears of it at once.
@@ -67,6 +72,25 @@ class PreferencesDialog(QDialog):
         )
         hint.setObjectName("preferencesHint")
         hint.setWordWrap(True)
+        self._saved_retention = library.desired_retention()
+        drill = QGroupBox("Drill", self)
+        drill_form = QFormLayout(drill)
+        self.retention = QDoubleSpinBox(drill)
+        low, high = study.RETENTION_RANGE
+        self.retention.setRange(low * 100, high * 100)
+        self.retention.setDecimals(0)
+        self.retention.setSingleStep(1)
+        self.retention.setSuffix(" %")
+        self.retention.setValue(round(self._saved_retention * 100))
+        drill_form.addRow("Desired retention:", self.retention)
+        retention_hint = QLabel(
+            "How many of your cases you aim to still know when they come back. Higher means"
+            " shorter intervals and more reviews; 90 % suits most readers.",
+            drill,
+        )
+        retention_hint.setObjectName("preferencesHint")
+        retention_hint.setWordWrap(True)
+        drill_form.addRow(retention_hint)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -75,6 +99,7 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(hint)
+        layout.addWidget(drill)
         layout.addWidget(buttons)
         self.resize(480, self.sizeHint().height())
 
@@ -83,10 +108,17 @@ class PreferencesDialog(QDialog):
         typed = {name: field.text().strip() for name, field in self.meaning_edits.items()}
         return {name: text for name, text in typed.items() if text != self._saved.get(name, "")}
 
+    def chosen_retention(self) -> float | None:
+        """The desired retention chosen here, if it differs from the saved one."""
+        chosen = round(self.retention.value()) / 100
+        return None if abs(chosen - self._saved_retention) < 0.005 else chosen
+
     def save(self) -> bool:
-        """Saves the edited meanings (all or none); False if the library refused."""
+        """Saves the edited meanings and retention (all or none); False if the library
+        refused."""
         edited = self.changed()
-        if not edited:
+        retention = self.chosen_retention()
+        if not edited and retention is None:
             return True
 
         def store() -> Changes:
@@ -94,14 +126,18 @@ class PreferencesDialog(QDialog):
             with self._library.transaction():
                 for name, meaning in edited.items():
                     changes |= self._library.set_colour_meaning(name, meaning)
+                if retention is not None:
+                    changes |= self._library.set_desired_retention(retention)
             return changes
 
         saved = self._operations.run(
-            store, what="The colours' meanings were not saved.", expected=(LibraryError, ValueError)
+            store, what="The preferences were not saved.", expected=(LibraryError, ValueError)
         )
         if saved is None:
             return False
         self._saved.update(edited)
+        if retention is not None:
+            self._saved_retention = retention
         return True
 
     def accept(self) -> None:

@@ -264,6 +264,11 @@ class Sidebar(QTreeWidget):
         value = item.data(0, Roles.FilterRole) if item is not None else None
         return value if isinstance(value, CaseFilter) else CaseFilter()
 
+    def current_name(self) -> str:
+        """The current entry's name as shown ("" for none)."""
+        item = self.currentItem()
+        return item.text(0).strip() if item is not None else ""
+
     def count_of(self, case_filter: CaseFilter) -> str:
         """The count an entry shows ("" before the first count; "(none)": no such entry)."""
         item = self._items.get(case_filter)
