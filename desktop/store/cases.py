@@ -139,7 +139,13 @@ def store_case(
             f" VALUES ({marks}, ?, ?, ?)",
             (*values.values(), digest, stamp, stamp),
         )
-        return StoredCase(CaseId(int(cursor.lastrowid or 0)), "imported", case.key)
+        new_id = CaseId(int(cursor.lastrowid or 0))
+        # A schedule replayed from reviews that came before the case (merged in) finds it.
+        conn.execute(
+            "UPDATE study_schedule SET case_id = ? WHERE case_source = ? AND case_source_id = ?",
+            (new_id, case.source, case.source_id),
+        )
+        return StoredCase(new_id, "imported", case.key)
     case_id = CaseId(row[0])
     if row[1] == digest:
         return StoredCase(case_id, "unchanged", case.key)

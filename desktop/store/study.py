@@ -143,11 +143,13 @@ def replay_case(conn: sqlite3.Connection, key: CaseKey) -> StudyState | None:
     if state is None:
         conn.execute("DELETE FROM study_schedule WHERE case_source = ? AND case_source_id = ?", key)
         return None
+    found = conn.execute("SELECT id FROM cases WHERE source = ? AND source_id = ?", key).fetchone()
     conn.execute(
-        f"INSERT OR REPLACE INTO study_schedule (case_source, case_source_id, {_STATE_COLUMNS})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO study_schedule (case_source, case_source_id, case_id,"
+        f" {_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             *key,
+            found[0] if found else None,
             stamp(state.due),
             state.stage,
             state.stability,
@@ -239,10 +241,12 @@ def states_of(conn: sqlite3.Connection, ids: Iterable[CaseId]) -> dict[CaseId, S
 
 def due_ids(conn: sqlite3.Connection, now: dt.datetime, limit: int | None = None) -> list[CaseId]:
     """Cases due by `now` (out of the trash), the most overdue first."""
+    # Out of the trash by the trash's own index: `trashed_at` is the last column of a large
+    # row, and reading it for every due case would read the case.
     rows = conn.execute(
-        "SELECT c.id FROM study_schedule s JOIN cases c ON c.source = s.case_source"
-        " AND c.source_id = s.case_source_id WHERE s.due <= ? AND c.trashed_at IS NULL"
-        " ORDER BY s.due, c.id LIMIT ?",
+        "SELECT case_id FROM study_schedule WHERE due <= ? AND case_id IS NOT NULL AND"
+        " case_id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+        " ORDER BY due, case_id LIMIT ?",
         (stamp(now), -1 if limit is None else limit),
     )
     return [row[0] for row in rows]
@@ -251,8 +255,8 @@ def due_ids(conn: sqlite3.Connection, now: dt.datetime, limit: int | None = None
 def count_due(conn: sqlite3.Connection, now: dt.datetime) -> int:
     return int(
         conn.execute(
-            "SELECT count(*) FROM study_schedule s JOIN cases c ON c.source = s.case_source"
-            " AND c.source_id = s.case_source_id WHERE s.due <= ? AND c.trashed_at IS NULL",
+            "SELECT count(*) FROM study_schedule WHERE due <= ? AND case_id IS NOT NULL AND"
+            " case_id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)",
             (stamp(now),),
         ).fetchone()[0]
     )

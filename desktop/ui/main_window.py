@@ -68,6 +68,10 @@ _LIST_KEYS = [
     ("Esc (in search)", "Clear the search"),
     ("Enter / Shift+Enter (find)", "Next / previous match"),
     ("1 – 8 (text selected in the case)", "Highlight in that colour"),
+    ("Space (drilling)", "Reveal the next step"),
+    ("Enter (drilling, in the answer)", "Check the typed diagnosis"),
+    ("1 – 4 (drilling)", "Rate: Missed, Partly, Got it, Easy"),
+    ("Ctrl+Z (drilling)", "Take back the last rating"),
 ]
 
 
