@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from desktop.differential import rebuild_items
 from desktop.formats.errors import CaseFormatError
 from desktop.model import Author, Case, DiscussionPart, Patient, Sex
 
@@ -203,7 +204,8 @@ def parse_eurorad_text(text: str) -> Case:
         clinical_history=_join(_paragraphs(sections.lines.get("history", []))),
         imaging_findings=_join(findings),
         discussion=_discussion_parts(discussion),
-        differential_diagnosis=_items(sections.lines.get("differential", [])),
+        # The scrape can join a whole list into one line of words: split it back into items.
+        differential_diagnosis=rebuild_items(_items(sections.lines.get("differential", []))),
         final_diagnosis=_join(_paragraphs(sections.lines.get("final", []))),
         references=_items(sections.lines.get("references", [])),
         doi=info.get("doi"),
