@@ -14,8 +14,9 @@ Verdicts:
 * correct: every word typed matches a distinct word of the final diagnosis, and every required
   word of it (all but the optional qualifiers: blunt, acute, left, syndrome...) is matched;
 * partial: the final diagnosis with an optional qualifier contradicted ("left" for "right"),
-  or a part of it with nothing else typed (at least half its required words, or its head noun
-  and one more), or a full match of an item of the differential;
+  or a part of it with nothing else typed (at least half its required words, or all those
+  before its first comma or preposition, or its head noun and one more), or a full match of an
+  item of the differential;
 * wrong: anything else; a known near-miss is named in the explanation.
 """
 
@@ -97,7 +98,8 @@ def check_answer(typed: str, final_diagnosis: str, differential: Sequence[str] =
             "partial", final, f"Part of the final diagnosis, “{final}” — right but incomplete."
         )
     clash = fit.pair if fit.kind == "clash" else None
-    for item in rebuild_items(differential):
+    for listed in rebuild_items(differential):
+        item = _LIST_MARKER.sub("", listed)
         item_fit = _best_fit(answer, _readings(item))
         if item_fit.kind == "full":
             return _checked(
@@ -108,6 +110,10 @@ def check_answer(typed: str, final_diagnosis: str, differential: Sequence[str] =
     if clash:
         return _checked("wrong", "", f"Not the diagnosis: “{clash[0]}” is not “{clash[1]}”.")
     return _checked("wrong", "", "Matches neither the final diagnosis nor the differential.")
+
+
+#: A bullet or number before a differential item ("•  Ependymoma", "2. Neurofibroma").
+_LIST_MARKER = re.compile(r"^(?:[•·*‣◦–-]|\d{1,2}[.)])\s*")
 
 
 def _checked(verdict: Verdict, matched: str, explanation: str) -> Checked:
@@ -130,12 +136,17 @@ class _Reading:
     """One reading of a text (one choice of expansion for each abbreviation)."""
 
     words: tuple[_Word, ...]
-    #: The canonical head noun: the last required word before the first SEGMENT_BREAKS word.
+    #: The canonical head noun: the last required word of the first segment (the words before
+    #: the first comma, semicolon, colon or SEGMENT_BREAKS word: "metastasis from RCC").
     head: str | None
+    #: The required words of the first segment (the core of "Subependymoma, lateral ventricle").
+    core: frozenset[str]
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"[^\W_]+|[,;:]")
+#: Punctuation kept by _split, as segment breaks.
+_BREAKS = frozenset(",;:")
 _ENDINGS = tuple((re.compile(pattern), repl) for pattern, repl in terms.SPELLING_ENDINGS)
 
 
@@ -233,20 +244,22 @@ def _reading(words: list[str]) -> _Reading:
     out: list[_Word] = []
     seen: set[str] = set()
     head: str | None = None
+    core: set[str] = set()
     in_first_segment = True
     for word in words:
-        if word in terms.SEGMENT_BREAKS and out:
+        if (word in terms.SEGMENT_BREAKS or word in _BREAKS) and out:
             in_first_segment = False
-        if word in terms.STOPWORDS:
+        if word in terms.STOPWORDS or word in _BREAKS:
             continue
         canon = _canon(word)
         optional = canon in _OPTIONAL
         if in_first_segment and not optional:
             head = canon
+            core.add(canon)
         if canon not in seen:
             seen.add(canon)
             out.append(_Word(canon, word, optional))
-    return _Reading(tuple(out), head)
+    return _Reading(tuple(out), head, frozenset(core))
 
 
 # --- comparing words --------------------------------------------------------------------------
@@ -308,10 +321,13 @@ def _prefix(word: str, prefixes: tuple[str, ...]) -> str | None:
 
 @functools.lru_cache(maxsize=65536)
 def _confusable(a: str, b: str) -> bool:
-    """Whether `a` and `b` are a known near-miss: different members of one group, or the same
-    word with prefixes of opposite meaning."""
+    """Whether `a` and `b` are a known near-miss: different members of one group (of words or
+    of contradicting qualifiers: "unilateral" is not a slip for "bilateral"), or the same word
+    with prefixes of opposite meaning."""
     if a == b:
         return False
+    if any(a in group and b in group for group in _CONTRADICTING):
+        return True
     for prefixes in _PREFIXES:
         pa, pb = _prefix(a, prefixes), _prefix(b, prefixes)
         if pa and pb and pa != pb:
@@ -381,8 +397,12 @@ def _fit(typed: _Reading, target: _Reading) -> _Fit:
     covered = sum(1 for i in required if i in matched)
     if covered == len(required):
         return _Fit("qualifier", qualifier) if qualifier else _Fit("full")
-    head_matched = any(target.words[i].canon == target.head for i in matched)
-    if covered and (2 * covered >= len(required) or (head_matched and covered >= 2)):
+    matched_words = {target.words[i].canon for i in matched}
+    if covered and (
+        2 * covered >= len(required)
+        or (target.core and target.core <= matched_words)
+        or (target.head in matched_words and covered >= 2)
+    ):
         return _Fit("part")
     return _NO_FIT
 
