@@ -1,4 +1,4 @@
-"""The word tables the typed-answer checker (desktop/answers.py) folds and compares with.
+"""The word tables of the typed-answer checker (desktop/answers.py), as Python data.
 
 Everything here is data written for Lightbox: stopwords, qualifiers a reader may leave out,
 British spellings, irregular plurals, abbreviations, a few synonyms and the near-misses that

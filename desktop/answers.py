@@ -1,5 +1,4 @@
-"""The tolerant checker for typed drill answers: a verdict, what it matched and a suggested
-rating, for the drill to show and record.
+"""The tolerant checker of typed drill answers: verdict, match, suggested rating, explanation.
 
 Both the answer and the target (the final diagnosis, or an item of the differential) become
 sets of canonical words: accents, case, punctuation and stopwords go; British spellings,
@@ -35,7 +34,7 @@ from rapidfuzz.distance import Levenshtein
 from desktop import answer_terms as terms
 from desktop.differential import rebuild_items
 
-__all__ = ["Checked", "Verdict", "check_answer"]
+__all__ = ["RATINGS", "Checked", "Verdict", "check_answer"]
 
 Verdict = Literal["correct", "partial", "wrong"]
 
