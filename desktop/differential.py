@@ -1,5 +1,4 @@
-"""Differential lists whose item boundaries were lost: rebuilds the items for the importer
-and the answer checker.
+"""Word-split differential lists rebuilt into items, for the importer and the answer checker.
 
 A scraped Eurorad list often arrives as one line of comma-separated single words
 ("Pulmonary, sequestration, Bronchogenic, cyst"). Such a line is rebuilt by starting an item
