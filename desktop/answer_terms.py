@@ -22,7 +22,11 @@ STOPWORDS = frozenset(
 #: "fractures as part of a seatbelt syndrome"): the head noun is the last required word
 #: before the first of them.
 SEGMENT_BREAKS = frozenset(
-    "of with from in into to as due without devoid secondary after following by for on at".split()
+    """
+    of with from in into to as due without devoid secondary after following by for on at
+    presenting presented treated managed related associated causing caused complicated
+    mimicking simulating involving containing successfully
+    """.split()
 )
 
 #: Qualifiers a reader can leave out and still be right: "Scimitar" is right for "Scimitar
@@ -35,6 +39,31 @@ OPTIONAL_QUALIFIERS = frozenset(
     blunt traumatic posttraumatic acute subacute chronic left right bilateral unilateral
     sided late early type syndrome disease complex primary persistent stage grade
     1 2 3 4 5 6 7 8 9 10
+    """.split()
+)
+
+#: Head nouns too general to name a diagnosis alone: typed by themselves they are only partly
+#: right ("fracture" for "Scaphoid waist fracture"); with one more word of the diagnosis'
+#: first phrase they name it ("scaphoid fracture"). A specific head ("osteosarcoma",
+#: "intussusception", "sarcoidosis") names it alone, whatever grade or site the case adds.
+GENERIC_HEADS = frozenset(
+    """
+    fracture tear rupture laceration contusion injury trauma carcinoma cancer tumour tumor
+    neoplasm mass lesion nodule cyst stroke infarct infarction ischaemia embolism embolus
+    thrombosis occlusion stenosis haemorrhage hemorrhage haematoma hematoma bleeding bleed
+    dissection obstruction lymphoma leukaemia leukemia metastasis sarcoma adenoma abscess
+    aneurysm malformation fistula infection inflammation torsion hernia herniation effusion
+    collection fibrosis pneumonia atresia duplication anomaly dysplasia hypoplasia aplasia
+    agenesis necrosis perforation disease syndrome cell
+    """.split()
+)
+
+#: Words of a diagnosis' first phrase that change what it is: left out, a match on the rest is
+#: only partly right ("thymoma" for "Malignant thymoma", "teratoma" for "Immature teratoma").
+DECISIVE_QUALIFIERS = frozenset(
+    """
+    malignant benign mature immature congenital acquired metastatic invasive atypical
+    anaplastic intramural ruptured perforated cement fat air septic gas
     """.split()
 )
 
@@ -173,6 +202,8 @@ SYNONYMS = {
     "stone": "calculus",
     "herniation": "hernia",
     "infarct": "infarction",
+    # An ischaemic stroke is a cerebral infarction: "MCA infarct" names "MCA territory stroke".
+    "stroke": "infarction",
 }
 
 #: Abbreviations a reader types for a diagnosis, each with every expansion meant in a
@@ -237,6 +268,12 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "tga": ("transposition of the great arteries",),
     "svc": ("superior vena cava",),
     "ivc": ("inferior vena cava",),
+    "mca": ("middle cerebral artery",),
+    "aca": ("anterior cerebral artery",),
+    "pca": ("posterior cerebral artery",),
+    "ica": ("internal carotid artery",),
+    "sma": ("superior mesenteric artery",),
+    "smv": ("superior mesenteric vein",),
     "gist": ("gastrointestinal stromal tumor",),
     "fnh": ("focal nodular hyperplasia",),
     "cca": ("cholangiocarcinoma",),

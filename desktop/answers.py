@@ -81,7 +81,7 @@ def check_answer(typed: str, final_diagnosis: str, differential: Sequence[str] =
         raise ValueError("an empty answer cannot be checked")
     answer = _readings(typed)
     final = final_diagnosis.strip()
-    fit = _best_fit(answer, _readings(final))
+    fit = _best_fit(answer, _target_readings(final))
     if fit.kind == "full":
         return _checked("correct", final, "Matches the final diagnosis.")
     if fit.kind == "qualifier" and fit.pair:
@@ -109,6 +109,23 @@ def check_answer(typed: str, final_diagnosis: str, differential: Sequence[str] =
     if clash:
         return _checked("wrong", "", f"Not the diagnosis: “{clash[0]}” is not “{clash[1]}”.")
     return _checked("wrong", "", "Matches neither the final diagnosis nor the differential.")
+
+
+#: A parenthesis in a diagnosis: "(dermoid cyst)", "(LI-RADS LR-5)".
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+
+
+def _target_readings(text: str) -> tuple[_Reading, ...]:
+    """The readings of a diagnosis, and of it without its parentheses and of what they hold
+    (another name, "Mature cystic teratoma (dermoid cyst)"; or a grade, "(LI-RADS LR-5)",
+    that should not become the phrase's head)."""
+    readings = _readings(text)
+    if "(" in text:
+        readings += _readings(_PARENTHESIS.sub(" ", text))
+        for inside in _PARENTHESIS.findall(text):
+            if inside.strip():
+                readings += _readings(inside)
+    return readings
 
 
 #: A bullet or number before a differential item ("•  Ependymoma", "2. Neurofibroma").
@@ -397,13 +414,40 @@ def _fit(typed: _Reading, target: _Reading) -> _Fit:
     if covered == len(required):
         return _Fit("qualifier", qualifier) if qualifier else _Fit("full")
     matched_words = {target.words[i].canon for i in matched}
+    named = _names_the_core(target, matched_words)
+    if named is not None:
+        if named:
+            return _Fit("qualifier", qualifier) if qualifier else _Fit("full")
+        return _Fit("part")
+    # Two words of it and nothing else: a part of the case's diagnosis ("optic neuritis" for
+    # "Multiple sclerosis presenting with left optic neuritis").
     if covered and (
         2 * covered >= len(required)
         or (target.core and target.core <= matched_words)
-        or (target.head in matched_words and covered >= 2)
+        or covered >= 2
     ):
         return _Fit("part")
     return _NO_FIT
+
+
+_GENERIC_HEADS = frozenset(_canon(word) for word in terms.GENERIC_HEADS)
+_DECISIVE = frozenset(_canon(word) for word in terms.DECISIVE_QUALIFIERS)
+
+
+def _names_the_core(target: _Reading, matched: set[str]) -> bool | None:
+    """Whether the matched words name the diagnosis' first phrase, where a teaching file puts
+    the entity before its grade, site, cause and course ("High-grade conventional
+    osteosarcoma of the distal femur"): its head noun, with one more of its words when the
+    head is generic, and every decisive qualifier it has. True: they do; False: the head is
+    there but not enough with it (partly right); None: the head is not matched."""
+    head = target.head
+    if head is None or head not in matched:
+        return None
+    if target.core & _DECISIVE - matched:
+        return False
+    if head in _GENERIC_HEADS and len(target.core) > 1 and len(target.core & matched) < 2:
+        return False
+    return True
 
 
 def _pair(typed: tuple[_Word, ...], target: tuple[_Word, ...]) -> dict[int, int]:

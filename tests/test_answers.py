@@ -161,8 +161,71 @@ ROWS: list[tuple[str, str, list[str], str, str | None]] = [
         "partial",
         FINAL,
     ),
-    ("rib fractures", "Blunt traumatic Z-shaped rib fractures", [], "partial", FINAL),
-    ("subependymoma", "Subependymoma, lateral ventricle", [], "partial", FINAL),
+    # The entity first, its site, grade and shape after: naming the entity is right.
+    ("rib fractures", "Blunt traumatic Z-shaped rib fractures", [], "correct", FINAL),
+    ("subependymoma", "Subependymoma, lateral ventricle", [], "correct", FINAL),
+    (
+        "osteosarcoma",
+        "High-grade conventional osteosarcoma of the distal femur",
+        [],
+        "correct",
+        FINAL,
+    ),
+    (
+        "intussusception",
+        "Idiopathic ileocolic intussusception successfully reduced by air enema",
+        [],
+        "correct",
+        FINAL,
+    ),
+    (
+        "dermoid cyst",
+        "Mature cystic teratoma (dermoid cyst) of the right ovary",
+        [],
+        "correct",
+        FINAL,
+    ),
+    (
+        "HCC",
+        "Hepatocellular carcinoma (LI-RADS LR-5) in hepatitis C cirrhosis",
+        [],
+        "correct",
+        FINAL,
+    ),
+    (
+        "MCA infarct",
+        "Acute left middle cerebral artery territory ischaemic stroke",
+        [],
+        "correct",
+        FINAL,
+    ),
+    # A generic head needs another word of the entity; alone it is partly right.
+    (
+        "fracture",
+        "Radiographically occult undisplaced scaphoid waist fracture",
+        [],
+        "partial",
+        FINAL,
+    ),
+    (
+        "scaphoid fracture",
+        "Radiographically occult undisplaced scaphoid waist fracture",
+        [],
+        "correct",
+        FINAL,
+    ),
+    ("lymphoma", "Classical Hodgkin lymphoma, nodular sclerosis", [], "partial", FINAL),
+    # A decisive qualifier left out: partly right.
+    ("appendicitis", "Ruptured appendicitis", [], "partial", FINAL),
+    ("teratoma", "Immature teratoma of the ovary", [], "partial", FINAL),
+    # Two words of a later phrase, nothing else: a part of the diagnosis.
+    (
+        "optic neuritis",
+        "Relapsing-remitting multiple sclerosis presenting with left optic neuritis",
+        [],
+        "partial",
+        FINAL,
+    ),
     ("left pneumothorax", "Right pneumothorax", [], "partial", FINAL),
     ("chronic subdural hematoma", "Acute subdural hematoma", [], "partial", FINAL),
     # The differential: a full match of an item is partial, naming it.
@@ -409,7 +472,7 @@ EURORAD_ROWS = [
     ("eurorad_6551", "scimitar", "correct", FINAL),
     ("eurorad_14980", "pulmonary metastases from renal cell carcinoma", "correct", FINAL),
     ("eurorad_14980", "RCC metastasis to the lung", "correct", FINAL),
-    ("eurorad_14980", "pulmonary metastasis", "partial", FINAL),
+    ("eurorad_14980", "pulmonary metastasis", "correct", FINAL),
     ("eurorad_14980", "pulmonary AVM", "partial", "Pulmonary Arteriovenous Malformations"),
     ("eurorad_17135", "CCAM", "correct", FINAL),
     ("eurorad_17135", "congenital cystic adenomatoid malformation type 1", "partial", FINAL),
@@ -422,7 +485,7 @@ EURORAD_ROWS = [
     ("eurorad_18822", "persistent left SVC", "correct", FINAL),
     ("eurorad_18822", "vertical vein", "partial", "Vertical vein"),
     ("eurorad_10939", "PMMA cement embolism of the lung", "correct", FINAL),
-    ("eurorad_558", "pulmonary lacerations", "partial", FINAL),
+    ("eurorad_558", "pulmonary lacerations", "correct", FINAL),
 ]
 
 
@@ -452,7 +515,7 @@ MEDPIX_ROWS = [
     ("Pancreatic Carcinoma", "cholangiocarcinoma", "partial", "Cholangiocarcinoma"),
     ("Iliac vein compression sydrome", "iliac vein compression syndrome", "correct", FINAL),
     ("Iliac vein compression sydrome", "DVT", "partial", "DVT"),
-    ("Subependymoma, lateral ventricle", "subependymoma", "partial", FINAL),
+    ("Subependymoma, lateral ventricle", "subependymoma", "correct", FINAL),
     ("Subependymoma, lateral ventricle", "ependymoma", "partial", "Ependymoma"),
     ("Azygous Lobe", "azygos lobe", "correct", FINAL),
     ("Sarcoid", "sarcoidosis", "correct", FINAL),
@@ -461,7 +524,7 @@ MEDPIX_ROWS = [
     ("Eosinophilic granuloma", "Ewing's sarcoma", "partial", "Ewing sarcoma"),
     ("Agenesis of the Corpus Callosum", "corpus callosum agenesis", "correct", FINAL),
     ("Choroid Plexus Papilloma", "papilloma of the choroid plexus", "correct", FINAL),
-    ("Cervical cancer with bilateral hydronephrosis", "cervical carcinoma", "partial", FINAL),
+    ("Cervical cancer with bilateral hydronephrosis", "cervical carcinoma", "correct", FINAL),
     (
         "Lipomatous hypertrophy of the interatrial septum",
         "cardiac lipoma",

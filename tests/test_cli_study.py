@@ -14,7 +14,7 @@ from tests.conftest import SAMPLE_CASES
 from tests.tools import cli_fails, cli_ok
 
 PNEUMOTHORAX = "lightbox:chest-01"  # Large left primary spontaneous pneumothorax ...
-SCHWANNOMA = "lightbox:neuro-01"
+SCHWANNOMA = "lightbox:headneck-01"  # Right vestibular schwannoma
 
 
 @pytest.fixture
@@ -87,3 +87,32 @@ def test_retention_is_printed_and_set(lib: Path) -> None:
 )
 def test_drill_errors_are_one_line(lib: Path, args: tuple[str, ...], says: str) -> None:
     assert says in cli_fails(lib, *args)
+
+
+def test_check_gives_verdict_matched_and_rating(lib: Path) -> None:
+    wrong = json.loads(cli_ok(lib, "drill", "check", PNEUMOTHORAX, "pneumonia", "--json"))
+    assert (wrong["verdict"], wrong["matched"], wrong["rating"]) == ("wrong", None, "missed")
+    # Pneumomediastinum is on the case's differential list: partly right, never the diagnosis.
+    near = json.loads(cli_ok(lib, "drill", "check", PNEUMOTHORAX, "pneumomediastinum", "--json"))
+    assert (near["verdict"], near["matched"]) == ("partial", "Pneumomediastinum")
+    partial = json.loads(
+        cli_ok(lib, "drill", "check", PNEUMOTHORAX, "skin fold artifact", "--json")
+    )
+    assert (partial["verdict"], partial["matched"], partial["rating"]) == (
+        "partial",
+        "Skin fold artefact",
+        "partly",
+    )
+    right = json.loads(
+        cli_ok(lib, "drill", "check", SCHWANNOMA, "vestibular schwannoma, right", "--json")
+    )
+    assert (right["verdict"], right["rating"]) == ("correct", "got-it")
+    assert right["matched"] == "Right vestibular schwannoma"
+    text = cli_ok(lib, "drill", "check", SCHWANNOMA, "right vestibular schwanoma")
+    assert text.startswith("correct: ") and "suggested rating: got-it" in text
+
+
+def test_rate_keeps_a_typed_answer_with_its_verdict(lib: Path) -> None:
+    cli_ok(lib, "drill", "rate", SCHWANNOMA, "got-it", "--answer", "acoustic schwannoma")
+    (review,) = json.loads(cli_ok(lib, "drill", "log", SCHWANNOMA, "--json"))
+    assert review["answer"] == "acoustic schwannoma" and review["verdict"] is not None

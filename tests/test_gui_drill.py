@@ -269,3 +269,19 @@ def test_desired_retention_is_a_preference(window: MainWindow, qtbot: QtBot) -> 
     dialog.retention.setValue(85)
     dialog.accept()
     assert window.library.desired_retention() == pytest.approx(0.85)
+
+
+def test_a_typed_answer_is_checked_and_kept_with_the_review(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    case_id = key(window, "headneck-01")  # Right vestibular schwannoma
+    window.start_drill(DrillSession([case_id], "Test"))
+    drill = window.drill
+    qtbot.keyClicks(drill.answer, "vestibular schwanoma")
+    qtbot.keyClick(drill.answer, Qt.Key.Key_Return)
+    assert drill.revealed == len(DRILL_STEPS)
+    assert drill.verdict.isVisible() and drill.verdict.text().startswith("Correct")
+    assert drill.rating_buttons[3].isDefault()
+    drill.rate(3)
+    (review,) = window.library.reviews(case_id)
+    assert (review.answer, review.verdict) == ("vestibular schwanoma", "correct")

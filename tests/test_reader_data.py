@@ -254,6 +254,7 @@ def test_emptying_the_trash_only_tombstones_the_readers_data(filled: Library) ->
     filled.set_bookmark(case_id, True, NOW)
     filled.mark_read(case_id, NOW)
     filled.add_highlight(case_id, "title", 0, 4, now=NOW)
+    filled.rate(case_id, 3, NOW)
     # Organising records (their store calls come with issue 13's next step).
     for table, column, value in (("collection_members", "collection_uid", "c1"),
                                  ("case_tags", "tag", "t")):  # fmt: skip

@@ -908,14 +908,14 @@ WRITES: list[tuple[str, ...]] = [
 
 @pytest.fixture(scope="module")
 def sound_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A library with notes, bookmarks, a reading, highlights and a good backup, left
-    verified."""
+    """A library with notes, bookmarks, a reading, highlights, drill reviews and a good
+    backup, left verified."""
     path = make_library(tmp_path_factory.mktemp("sound") / "lib", cases=60)
     with Library.open(path) as library:
         for number in range(60):
-            library.add_highlight(
-                library.resolve(f"test:{number}"), "title", 0, 4, comment="look", now=T0
-            )
+            case_id = library.resolve(f"test:{number}")
+            library.add_highlight(case_id, "title", 0, 4, comment="look", now=T0)
+            library.rate(case_id, 1 + number % 4, T0)
         library.backup("manual", T0)
     return path
 
