@@ -13,8 +13,9 @@ import pytest
 from desktop import study
 from desktop.importer import import_paths
 from desktop.model import CaseId
+from desktop.store import study as study_store
 from desktop.store.library import Library
-from desktop.store.records import RECORD_COLUMNS
+from desktop.store.records import RECORD_COLUMNS, Record, merge
 from tests.conftest import SAMPLE_CASES
 from tests.organise_helpers import ids, rows, with_samples
 
@@ -193,3 +194,54 @@ def test_reviews_survive_the_trash_and_reimport(filled: Library, tmp_path: Path)
     assert not import_paths(filled, [folder]).failed
     (again,) = ids(filled, "neuro-01")
     assert filled.reviews(again) == [] and filled.study_states([again]) == {}
+
+
+def _review_records(library: Library) -> list[Record]:
+    columns = "uid, case_source, case_source_id, created_at, updated_at, deleted_at"
+    return [
+        Record(
+            uid=row[0],
+            case=(row[1], row[2]),
+            created_at=row[3],
+            updated_at=row[4],
+            deleted_at=row[5],
+            fields=(("rating", row[6]), ("reviewed_at", row[7])),
+        )
+        for row in rows(library, f"SELECT {columns}, rating, reviewed_at FROM reviews")
+    ]
+
+
+def test_two_copies_review_logs_merge_and_the_schedule_replays_from_both(
+    tmp_path: Path,
+) -> None:
+    """A case drilled on two machines: the merged log holds every review of both, and the
+    schedule replayed from it is the one a single machine would have reached."""
+    copies = []
+    for name, ratings in (("laptop", [(0, 3), (2, 1)]), ("desk", [(1, 3)])):
+        library = with_samples(Library.open(tmp_path / f"{name}.db"))
+        (case,) = ids(library, "chest-01")
+        for day, rating in ratings:
+            library.rate(case, rating, NOW + dt.timedelta(days=day))
+        copies.append(library)
+    laptop, desk = copies
+    merged = merge(_review_records(laptop), _review_records(desk))
+    assert len(merged) == 3
+    known = {record.uid for record in _review_records(laptop)}
+    conn = laptop._conn
+    with laptop.transaction():
+        for record in merged - set(_review_records(laptop)):
+            assert record.uid not in known
+            values = dict(record.fields)
+            conn.execute(
+                "INSERT INTO reviews (uid, created_at, updated_at, deleted_at, case_source,"
+                " case_source_id, rating, reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.uid, record.created_at, record.updated_at, record.deleted_at,
+                 *record.case, values["rating"], values["reviewed_at"]),
+            )  # fmt: skip
+        assert study_store.replay_all(conn) == 1
+    (case,) = ids(laptop, "chest-01")
+    assert [review.rating for review in laptop.reviews(case)] == [3, 3, 1]
+    expected = study.replay([(NOW + dt.timedelta(days=d), r) for d, r in ((0, 3), (1, 3), (2, 1))])
+    assert laptop.study_states([case])[case].due == expected.due  # type: ignore[union-attr]
+    for library in copies:
+        library.close()
