@@ -285,3 +285,28 @@ def test_a_typed_answer_is_checked_and_kept_with_the_review(
     drill.rate(3)
     (review,) = window.library.reviews(case_id)
     assert (review.answer, review.verdict) == ("vestibular schwanoma", "correct")
+
+
+def test_a_collection_s_menu_drills_its_cases(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = window.library
+    chest = [key(window, n) for n in ("chest-01", "chest-02")]
+    uid, _ = library.make_collection_path("Boards/Chest")
+    library.add_to_collection(uid, chest)
+    window.sidebar.refresh()
+    seen: list[CaseFilter | None] = []
+
+    def accept(dialog: DrillStartDialog) -> int:
+        seen.append(CaseFilter("collection", value=uid) if dialog.collection_radio.isChecked()
+                    else None)  # fmt: skip
+        return DrillStartDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(DrillStartDialog, "exec", accept)
+    menu = window.organiser.sidebar_menu(CaseFilter("collection", value=uid))
+    assert menu is not None
+    next(a for a in menu.actions() if a.text() == "Drill These Cases…").trigger()
+    assert seen == [CaseFilter("collection", value=uid)]
+    assert window.drilling and window.drill.session is not None
+    assert sorted(window.drill.session.ids) == sorted(chest)
+    assert window.drill.session.source == "Boards/Chest"

@@ -295,6 +295,7 @@ def test_rename_move_and_delete_a_collection_from_its_menu(
     assert menu is not None
     texts = [action.text() for action in menu.actions() if action.text()]
     assert texts == [
+        "Drill These Cases…",
         "New Collection Inside…",
         "Rename…",
         "Move to the Top",

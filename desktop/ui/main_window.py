@@ -258,12 +258,14 @@ class MainWindow(QMainWindow):
     def drilling(self) -> bool:
         return self.modes.currentWidget() is self.drill
 
-    def choose_drill(self) -> bool:
-        """Drill > Start Drill…: asks which cases, then drills them."""
+    def choose_drill(self, chosen: CaseFilter | None = None) -> bool:
+        """Drill > Start Drill…: asks which cases (those of `chosen` at first, else of the
+        sidebar's entry on show), then drills them."""
         from desktop.ui.drill_start import DrillStartDialog
 
         listed = (self.model.ids(), self._listed_name())
-        dialog = DrillStartDialog(self.library, listed, self.sidebar.current_filter(), self)
+        chosen = chosen or self.sidebar.current_filter()
+        dialog = DrillStartDialog(self.library, listed, chosen, self)
         if dialog.exec() != DrillStartDialog.DialogCode.Accepted:
             return False
         return self.start_drill(dialog.session())
@@ -465,7 +467,10 @@ class MainWindow(QMainWindow):
             "Ctrl+,",
             lambda: PreferencesDialog(self.library, self.operations, self).exec(),
         )
-        self.start_drill_action = self._action("&Start Drill…", "Ctrl+Shift+D", self.choose_drill)
+        self.start_drill_action = self._action(
+            "&Start Drill…", "Ctrl+Shift+D", lambda _checked=False: self.choose_drill()
+        )
+        self.organiser.drill_requested.connect(self.choose_drill)
         self.drill_due_action = self._action("Drill &Due Cases", "Ctrl+Shift+U", self.drill_due)
         self.stats_action = self._action("S&tatistics…", "Ctrl+Shift+T", self.show_statistics)
         shortcuts = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QPoint
+from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.model import CaseFilter, CaseId, Collection, SavedSearch
@@ -31,7 +31,13 @@ class Organiser(QObject):
 
     Attributes:
         search_text: Gives the search on show (what Save Search saves).
+
+    Signals:
+        drill_requested(CaseFilter): "Drill These Cases…" on a collection, tag or saved
+            search (the window asks how, then drills them).
     """
+
+    drill_requested = Signal(object)
 
     def __init__(
         self,
@@ -414,6 +420,11 @@ class Organiser(QObject):
         if not isinstance(target, CaseFilter) or target.value is None:
             return None
         value = target.value
+        if target.kind in ("collection", "tag", "saved"):
+            menu.addAction(
+                "Drill These Cases…", functools.partial(self.drill_requested.emit, target)
+            )
+            menu.addSeparator()
         if target.kind == "collection":
             self._fill_collection_menu(menu, value)
         elif target.kind == "tag":
