@@ -251,6 +251,7 @@ FilterKind = Literal[
     "bookmarked",
     "notes",
     "recent",
+    "due",
     "section",
     "trash",
     "collection",
@@ -286,6 +287,8 @@ class ListRow:
     has_note: bool
     read: bool
     has_highlights: bool = False
+    #: When the case is next due for a drill (None: never drilled).
+    due: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +303,8 @@ class SidebarCounts:
     sections: tuple[tuple[str, int], ...]
     trash: int = 0
     highlights: int = 0
+    #: Cases due for a drill now.
+    due: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ The language (Anki's search grammar and Joplin's filters are its models):
       tag:x  tag:neuro*  tag:*                              -tag:* is "no tag"
       in:Boards  in:Boards/Chest  in:/Boards                a collection and those inside it
       is:bookmarked  is:unread  is:read  is:trashed  has:notes  has:highlights
+      is:due  is:leech                                      due for a drill now; missed often
       published:2011  published:2020-03  published:2011..2015  published:>2018  ..2015
       added:30d  added:2w  added:6m  added:1y               imported in the last N days...
 
@@ -140,6 +141,8 @@ _STATES: dict[str, dict[str, str]] = {
         "unread": "unread",
         "read": "read",
         "trashed": "trashed",
+        "due": "due",
+        "leech": "leech",
     },
     "has": {
         "notes": "notes",
@@ -839,6 +842,9 @@ _STATE_SQL: dict[str, str] = {
     "trashed": "c.trashed_at IS NOT NULL",
     "notes": _IN_SET.format(table="notes", condition=" AND length(x.body) > 0"),
     "highlights": _IN_SET.format(table="highlights", condition=""),
+    # The schedule is derived and keeps each case's row id: a set of ids from its indexes.
+    "due": "{id} IN (SELECT case_id FROM study_schedule WHERE due <= ?)",
+    "leech": "{id} IN (SELECT case_id FROM study_schedule WHERE leech)",
 }
 #: LIKE with a bound escape character, so no literal sits in the SQL.
 _LIKE = "LIKE ? ESCAPE ?"
@@ -935,6 +941,8 @@ def _leaf_sql(
         params.append(f"{{{_FTS_COLUMN[node.field]}}} : ({words})")
         return _CASE_TEXT
     if isinstance(node, Filter):
+        if node.name == "is" and node.value == "due":
+            params.append(_stamp(now))
         return _filter_sql(node, params)
     if isinstance(node, Age | Published):
         column = "c.age_days" if isinstance(node, Age) else "c.published"
@@ -971,7 +979,13 @@ def by_id(node: Node) -> bool:
     if isinstance(node, Filter):
         if node.name in ("tag", "section"):
             return node.op != "any" if node.name == "section" else node.op == "="
-        return node.name in ("is", "has") and node.value in ("bookmarked", "notes", "highlights")
+        return node.name in ("is", "has") and node.value in (
+            "bookmarked",
+            "notes",
+            "highlights",
+            "due",
+            "leech",
+        )
     return isinstance(node, Text | Diagnosis | InCollection)
 
 
@@ -1046,6 +1060,13 @@ def _fts_terms(words: tuple[str, ...], prefix: bool, *, phrase: bool) -> str:
     if prefix:
         parts[-1] += "*"
     return " ".join(parts)
+
+
+def _stamp(now: dt.datetime) -> str:
+    """`now` as the store stamps times (ISO-8601 UTC to the millisecond): the schedule's
+    due times compare as text."""
+    moment = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _since(now: dt.datetime, days: int) -> str:

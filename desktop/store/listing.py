@@ -17,8 +17,10 @@ from desktop.store.changes import Changes
 from desktop.store.errors import QueryInvalid
 from desktop.store.highlights import count_listed
 from desktop.store.ranking import BM25_WEIGHTS, ranked_ids
+from desktop.store.records import instant, stamp
 from desktop.store.schema import FTS_COLUMNS
 from desktop.store.snippets import make_snippet, query_terms
+from desktop.store.study import DUE_CONDITION, count_due
 from desktop.store.tags import nocase  # as SQLite's NOCASE sorts the sections
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ SORTS: dict[str, str] = {
     "published": "c.published",
     "imported": "c.imported_at",
     "read": "r.last_read_at",
+    # The schedule keeps each case's row id (derived data): one index probe a case.
+    "due": "(SELECT s.due FROM study_schedule s WHERE s.case_id = c.id)",
     # Sets of ids rather than joins: one pass over bookmarks and notes, none per case.
     "marks": f"(c.id IN {_case_ids_of('bookmarks')}) * 4 + (c.id IN {_case_ids_of('notes')}) * 2"
     f" + (c.id IN {_case_ids_of('highlights')})",
@@ -78,14 +82,15 @@ _MARKS_JOIN = f"{_live('bookmarks', 'b')} {_live('notes', 'n')} {_live('reading'
 _FROM = f"cases c {_MARKS_JOIN}"
 #: Sorts on the reader's data (or on a column without an index) go through `_FROM`; the
 #: others read a list index.
-_JOINED_SORTS = frozenset({"read", "marks", "sex"})
+_JOINED_SORTS = frozenset({"read", "marks", "sex", "due"})
 #: Sort keys that always hold a value.
 _NEVER_NULL = frozenset({"title", "imported", "marks"})
 _ROW_COLUMNS = (
     "c.id, c.source, c.source_id, c.title, c.section, c.published, c.age, c.age_days, c.sex,"
     " c.final_diagnosis, b.id IS NOT NULL, n.id IS NOT NULL, r.id IS NOT NULL,"
     " EXISTS (SELECT 1 FROM highlights h WHERE h.case_source = c.source"
-    " AND h.case_source_id = c.source_id AND h.deleted_at IS NULL)"
+    " AND h.case_source_id = c.source_id AND h.deleted_at IS NULL),"
+    " (SELECT s.due FROM study_schedule s WHERE s.case_id = c.id)"
 )
 #: Weight of a match in the reader's own words (a note, a highlight's comment or tags)
 #: against one in the case text.
@@ -245,6 +250,7 @@ def rows(conn: sqlite3.Connection, ids: list[CaseId]) -> list[ListRow]:
             has_note=bool(row[11]),
             read=bool(row[12]),
             has_highlights=bool(row[13]),
+            due=instant(row[14]) if row[14] else None,
         )
         for row in _select_ids(conn, _ROW_COLUMNS, ids)
     }
@@ -270,7 +276,7 @@ def _select_ids(
 
 #: The sidebar's counts in groups a change moves together (see `parts_moved`); "trash":
 #: cases moved into or out of the trash (every count they are in moves by one).
-COUNT_PARTS = frozenset({"reading", "bookmarks", "notes", "highlights", "trash"})
+COUNT_PARTS = frozenset({"reading", "bookmarks", "notes", "highlights", "trash", "due"})
 
 
 def parts_moved(changes: Changes) -> frozenset[str] | None:
@@ -285,6 +291,7 @@ def parts_moved(changes: Changes) -> frozenset[str] | None:
         "notes": changes.notes,
         "highlights": changes.highlights,
         "trash": changes.trash_moves,
+        "due": changes.reviews,
     }
     return frozenset(part for part, cases in moved.items() if cases)
 
@@ -311,6 +318,7 @@ def counts(
     if only is not None and previous is not None:
         if "trash" in only:
             previous = _trash_moved(conn, now, trash_moves, previous)
+            only = only | {"due"}  # a due case moved with them, or not: ask the index
         return _recount(conn, now, only - {"trash"}, previous, reading_orphans)
     since = _recent_since(now)
 
@@ -345,6 +353,7 @@ def counts(
         sections=tuple((str(name), int(count)) for name, count in sections),
         trash=int(trash[0]),
         highlights=int(highlighted),
+        due=count_due(conn, now or dt.datetime.now(dt.UTC)),
     )
 
 
@@ -476,6 +485,8 @@ def _recount(
         fresh["notes"] = int(_on_shelf(conn, "notes")[0])
     if "highlights" in only:
         fresh["highlights"] = int(count_listed(conn))
+    if "due" in only:
+        fresh["due"] = count_due(conn, now or dt.datetime.now(dt.UTC))
     return dataclasses.replace(previous, **fresh)
 
 
@@ -950,6 +961,8 @@ def _kind_condition(
             f"c.id IN {_case_ids_of('reading', 'x.last_read_at >= ?')}",
             (_recent_since(now),),
         )
+    if kind == "due":
+        return DUE_CONDITION, (stamp(now or dt.datetime.now(dt.UTC)),)
     if kind == "collection":
         return f"c.id IN {_case_ids_of('collection_members', _IN_SUBTREE)}", (case_filter.value,)
     if kind == "tag":

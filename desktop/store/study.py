@@ -252,6 +252,11 @@ def due_ids(conn: sqlite3.Connection, now: dt.datetime, limit: int | None = None
     return [row[0] for row in rows]
 
 
+#: The cases due at a moment (the bound parameter, stamped): a set of ids from the
+#: schedule's index, never a case's row (the list's "Due" entry and ``is:due``).
+DUE_CONDITION = "c.id IN (SELECT case_id FROM study_schedule WHERE due <= ?)"
+
+
 def count_due(conn: sqlite3.Connection, now: dt.datetime) -> int:
     return int(
         conn.execute(

@@ -4,6 +4,7 @@ its own redraw from the change bus."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTa
 
 from desktop.model import CaseFilter, CaseId, ListRow
 from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
+from desktop.study import interval_text
 from desktop.ui.case_drag import cases_mime, dragged_cases
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.paging import paged_row
@@ -51,8 +53,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Final diagnosis", "diagnosis"),
     ("Published", "published"),
     ("Marks", "marks"),
+    ("Due", "due"),
 )
-TITLE, SECTION, AGE, DIAGNOSIS, PUBLISHED, MARKS = range(len(COLUMNS))
+TITLE, SECTION, AGE, DIAGNOSIS, PUBLISHED, MARKS, DUE = range(len(COLUMNS))
 
 #: More scattered runs of rows than this coming or going at once: the list is reset rather
 #: than told row by row.
@@ -419,6 +422,17 @@ def short_age(age: str | None, sex: str | None) -> str:
     return " · ".join(parts)
 
 
+def due_text(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """When a case comes back for a drill, as the list shows it: 'now', 'in 3 d',
+    'in 2 mo' (nothing for a case never drilled)."""
+    if due is None:
+        return ""
+    wait = due - (now or dt.datetime.now(dt.UTC))
+    if wait.total_seconds() <= 0:
+        return "now"
+    return f"in {interval_text(wait)}"
+
+
 def _display(row: ListRow, column: int) -> str:
     summary = row.summary
     if column == TITLE:
@@ -431,6 +445,8 @@ def _display(row: ListRow, column: int) -> str:
         return summary.final_diagnosis
     if column == PUBLISHED:
         return summary.published.isoformat() if summary.published else ""
+    if column == DUE:
+        return due_text(row.due)
     marks = [
         name
         for name, on in (
@@ -775,10 +791,12 @@ def may_move_rows(case_filter: CaseFilter, changes: Changes) -> bool:
     kind = case_filter.kind
     if kind == "bookmarked":
         return bool(changes.bookmarks)
+    if kind == "due":
+        return bool(changes.reviews)
     if kind == "collection":
         return bool(changes.collections or changes.collection_tree)
     if kind == "tag":
         return bool(changes.tags)
     if kind == "saved":
-        return organised or changes.collection_tree
+        return organised or changes.collection_tree or bool(changes.reviews)
     return False

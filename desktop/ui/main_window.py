@@ -75,6 +75,8 @@ _LIST_KEYS = [
 ]
 
 
+#: How often the Due entry's count and the list's Due column catch up with the clock.
+DUE_TICK_MS = 60_000
 #: How long the status bar offers to undo a move to the Trash (Edit > Undo stays after).
 UNDO_NOTICE_MS = 15000
 
@@ -188,6 +190,11 @@ class MainWindow(QMainWindow):
         self._undo_notice_timer.setInterval(UNDO_NOTICE_MS)
         self._build_actions()
         self._undo_notice_timer.timeout.connect(self.undo_notice.hide)
+        #: Time, not a change, makes cases due: the Due count and column follow it.
+        self._due_timer = QTimer(self)
+        self._due_timer.setInterval(DUE_TICK_MS)
+        self._due_timer.timeout.connect(self._due_tick)
+        self._due_timer.start()
         self._build_toolbar()
         self.list.current_case_changed.connect(self._show_case)
         self.list.bookmark_requested.connect(self.case_actions.set_bookmark)
@@ -629,6 +636,14 @@ class MainWindow(QMainWindow):
         )
         self.undo_notice.show()
         self._undo_notice_timer.start()
+
+    def _due_tick(self) -> None:
+        if not self.startup.is_ready or self.drilling:
+            return
+        if self.sidebar.refresh_due() and self.model.case_filter.kind == "due":
+            self.model.requery()
+            self.list.update_empty_label()
+        self.list.viewport().update()  # "in 5 min" becomes "now"
 
     def _library_actions(self) -> list[QAction]:
         """The window's commands that act on the library's panes (not Help, not Drill)."""

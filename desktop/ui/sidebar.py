@@ -5,6 +5,7 @@ a tag or Bookmarked, a collection onto another."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
@@ -39,6 +40,7 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Bookmarked", "star", "bookmarked"),
     ("With notes", "note", "notes"),
     ("Recently read", "recent", "recent"),
+    ("Due for drill", "due", "due"),
 )
 
 #: The headers of the sidebar's groups (what `context_menu_requested` names for them).
@@ -95,6 +97,9 @@ class Sidebar(QTreeWidget):
             item = QTreeWidgetItem(self, [label])
             item.setIcon(0, theme.icon(icon_name))
             self._add(item, CaseFilter(kind))  # type: ignore[arg-type]
+        self._items[CaseFilter("due")].setToolTip(
+            0, "Cases due for a drill now: Drill > Drill Due Cases (Ctrl+Shift+U)"
+        )
         self._highlights = QTreeWidgetItem(self, ["Highlights"])
         self._highlights.setIcon(0, theme.icon("highlight"))
         self._highlights.setToolTip(0, "Every highlight in the library, by colour, tag or text")
@@ -148,6 +153,7 @@ class Sidebar(QTreeWidget):
             ("bookmarked", counts.bookmarked),
             ("notes", counts.notes),
             ("recent", counts.recent),
+            ("due", counts.due),
             ("trash", counts.trash),
         ):
             _set_count(self._items[CaseFilter(kind)], str(value))  # type: ignore[arg-type]
@@ -235,6 +241,17 @@ class Sidebar(QTreeWidget):
             self.set_saved_searches(library.saved_searches())
         elif self._saved:
             self._saved_count_timer.start()  # any change may move a saved search's count
+
+    def refresh_due(self) -> bool:
+        """Counts the cases due now again (time moves them into Due, no change does);
+        True if the count moved."""
+        if self._library is None or self._counts is None:
+            return False
+        due = self._library.count_due()
+        if due == self._counts.due:
+            return False
+        self.set_counts(dataclasses.replace(self._counts, due=due))
+        return True
 
     def subscribe(self, library: Library, bus: ChangeBus) -> None:
         """Recounts from `library` after every change announced on `bus`."""
