@@ -52,10 +52,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Age / sex", "age"),
     ("Final diagnosis", "diagnosis"),
     ("Published", "published"),
-    ("Marks", "marks"),
     ("Due", "due"),
+    ("Marks", "marks"),
 )
-TITLE, SECTION, AGE, DIAGNOSIS, PUBLISHED, MARKS, DUE = range(len(COLUMNS))
+TITLE, SECTION, AGE, DIAGNOSIS, PUBLISHED, DUE, MARKS = range(len(COLUMNS))
 
 #: More scattered runs of rows than this coming or going at once: the list is reset rather
 #: than told row by row.

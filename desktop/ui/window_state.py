@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
-from desktop.ui.case_list import DIAGNOSIS, TITLE
+from desktop.ui.case_list import AGE, DIAGNOSIS, DUE, PUBLISHED, SECTION, TITLE
 from desktop.ui.highlighting import UNDELETE, push_undelete
 
 if TYPE_CHECKING:
@@ -31,10 +31,16 @@ def restore_state(window: MainWindow) -> None:
         if not (isinstance(state, QByteArray) and splitter.restoreState(state)):
             splitter.setSizes(sizes)
     header = settings.value("list/header")
-    if isinstance(header, QByteArray):
-        window.list.horizontalHeader().restoreState(header)
-    else:
-        for column, width in ((TITLE, 420), (1, 180), (2, 76), (DIAGNOSIS, 320), (4, 92)):
+    # A header saved before a column was added does not restore: the defaults then.
+    if not (isinstance(header, QByteArray) and window.list.horizontalHeader().restoreState(header)):
+        for column, width in (
+            (TITLE, 370),
+            (SECTION, 170),
+            (AGE, 76),
+            (DIAGNOSIS, 300),
+            (PUBLISHED, 92),
+            (DUE, 72),
+        ):
             window.list.setColumnWidth(column, width)
     zoom = str(settings.value("view/zoom", 0) or 0)
     window.detail.set_zoom(int(zoom) if zoom.lstrip("-").isdigit() else 0)
