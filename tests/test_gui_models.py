@@ -12,7 +12,7 @@ from desktop.importer import import_paths
 from desktop.model import CaseFilter
 from desktop.store.library import Library
 from desktop.ui.app import application
-from desktop.ui.case_list import CaseTableModel
+from desktop.ui.case_list import MARKS, CaseTableModel
 from tests.conftest import EURORAD_DATA, SAMPLE_CASES
 from tests.tools import needs_shared
 
@@ -42,4 +42,4 @@ def test_case_table_model(qtmodeltester: ModelTester, qtbot: QtBot, tmp_path: Pa
         library.set_bookmark(first, True)
         with qtbot.waitSignal(model.dataChanged):
             model.refresh_cases([first])
-        assert model.data(model.index(0, 5)) == "bookmarked"
+        assert model.data(model.index(0, MARKS)) == "bookmarked"

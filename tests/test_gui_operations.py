@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 import desktop.importer
 from desktop.model import CaseFilter, CaseId
 from desktop.store import Changes, Interrupted, Library, StorageUnavailable
+from desktop.ui.case_list import MARKS
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.main_window import MainWindow
 from desktop.ui.operations import Operations
@@ -157,7 +158,7 @@ def test_each_pane_redraws_from_a_change_made_elsewhere(window: MainWindow) -> N
     library.set_bookmark(case_id, True)
     library.save_note(case_id, "written elsewhere")
     window.bus.announce(Changes(bookmarks=frozenset({case_id}), notes=frozenset({case_id})))
-    assert window.model.data(window.model.index(row, 5)) == "bookmarked, note"
+    assert window.model.data(window.model.index(row, MARKS)) == "bookmarked, note"
     assert window.sidebar.count_of(CaseFilter("bookmarked")) == "1"
     assert window.sidebar.count_of(CaseFilter("notes")) == "1"
     assert window.detail.star.isChecked()

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.model import CaseId
 from desktop.ui import main_window as main_window_module
 from desktop.ui import startup as startup_module
+from desktop.ui.case_list import MARKS
 from desktop.ui.dialogs import ImportReportDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.roles import Roles
@@ -178,7 +179,7 @@ def test_a_bookmark_survives_a_restart(
     assert window.detail.star.isChecked()
     row = window.model.row_of(case_id)
     assert row is not None
-    assert window.model.data(window.model.index(row, 5)) == "bookmarked"
+    assert window.model.data(window.model.index(row, MARKS)) == "bookmarked"
     close_window(window)
     reopened = make_window(*paths)
     qtbot.addWidget(reopened)
