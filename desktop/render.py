@@ -271,16 +271,7 @@ def render_case(
                 "</h2>",
                 (html.escape(HEADINGS[kind]), HEADINGS[kind]),
             )
-        if kind == "discussion" and section.key != "discussion":
-            page.block("<h3>", "</h3>", page.fragment(section.heading))
-        if kind in _LIST_KINDS:
-            page.open_list(_LIST_KINDS[kind])
-            page.run_block("<li>", "</li>", section.key, 0, section.text)
-            continue
-        offset = 0
-        for paragraph in section.paragraphs:
-            page.run_block("<p>", "</p>", section.key, offset, paragraph)
-            offset += len(paragraph) + 1
+        page.section(section)
     page.close_list()
     footer = _footer(case, page)
     if footer[1]:
@@ -351,14 +342,7 @@ def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
             page.block('<p class="meta">', "</p>", ("None given in this case.", ""))
             continue
         for section in sections:
-            if kind == "discussion" and section.key != "discussion":
-                page.block("<h3>", "</h3>", page.fragment(section.heading))
-            if kind in _LIST_KINDS:
-                page.open_list(_LIST_KINDS[kind])
-                page.run_block("<li>", "</li>", section.key, 0, section.text)
-                continue
-            for paragraph in section.paragraphs:
-                page.run_block("<p>", "</p>", section.key, 0, paragraph)
+            page.section(section)
         page.close_list()
     if revealed >= len(DRILL_STEPS):
         page.block("<h2>", "</h2>", ("Case title", "Case title"))
@@ -456,6 +440,21 @@ class _Page:
         body = _marked(shown, self.terms, marks) if marks else _highlighted(shown, self.terms)
         self.parts.append(f"{opening}{body}{closing}")
         self.position += length + 1
+
+    def section(self, section: Section) -> None:
+        """A section's text: a discussion part under its sub-heading, a list item in its
+        list, else each paragraph a block of its own."""
+        kind = section.kind
+        if kind == "discussion" and section.key != "discussion":
+            self.block("<h3>", "</h3>", self.fragment(section.heading))
+        if kind in _LIST_KINDS:
+            self.open_list(_LIST_KINDS[kind])
+            self.run_block("<li>", "</li>", section.key, 0, section.text)
+            return
+        offset = 0
+        for paragraph in section.paragraphs:
+            self.run_block("<p>", "</p>", section.key, offset, paragraph)
+            offset += len(paragraph) + 1
 
     def open_list(self, tag: str) -> None:
         if self._list != tag:

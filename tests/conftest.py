@@ -39,3 +39,26 @@ def library(tmp_path: Path):  # type: ignore[no-untyped-def]
 
     with Library.open(tmp_path / "library.db") as opened:
         yield opened
+
+
+@pytest.fixture
+def samples_file(tmp_path: Path) -> Path:
+    """A library file holding the sample cases (closed: commands open it themselves)."""
+    from desktop.importer import import_paths
+    from desktop.store.library import Library
+
+    path = tmp_path / "library.db"
+    with Library.open(path) as opened:
+        assert not import_paths(opened, [SAMPLE_CASES]).failed
+    return path
+
+
+@pytest.fixture
+def samples_window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real window on the sample cases, shown (offscreen) for one test; its layout is
+    never saved."""
+    from tests.gui_helpers import shown_window
+
+    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "s.ini", SAMPLE_CASES) as shown:
+        shown.keep_settings = False
+        yield shown

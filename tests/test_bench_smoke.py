@@ -62,3 +62,15 @@ def test_search_language_benchmark_runs_at_a_thousand_cases() -> None:
                    "tag_counts() p95 ms after saving a note",
                    "reference: counts() p95 ms after another program's write"):  # fmt: skip
         assert figure in result.stdout
+
+
+def test_drill_benchmark_runs_at_a_thousand_cases() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "tests/bench/bench_drill.py", "--cases", "1000", "--reviewed", "500",
+         "--runs", "3"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in ("due queue", "next case", "check"):
+        assert f"\n{figure} " in "\n" + result.stdout

@@ -11,9 +11,6 @@ from typing import Any
 import pytest
 
 from desktop.export import INDEX_NAME
-from desktop.importer import import_paths
-from desktop.store.library import Library
-from tests.conftest import SAMPLE_CASES
 from tests.tools import cli_fails, cli_ok, run_lightbox
 
 CASE = "lightbox:chest-01"
@@ -21,11 +18,8 @@ UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Path:
-    path = tmp_path / "library.db"
-    with Library.open(path) as library:
-        assert not import_paths(library, [SAMPLE_CASES]).failed
-    return path
+def lib(samples_file: Path) -> Path:
+    return samples_file
 
 
 def _fails(library: Path, *args: str) -> str:

@@ -8,20 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from desktop.importer import import_paths
 from desktop.store.library import Library
-from tests.conftest import SAMPLE_CASES
 from tests.tools import cli_fails, cli_ok
 
 ONE, TWO, THREE = "lightbox:chest-01", "lightbox:chest-02", "lightbox:chest-03"
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Path:
-    path = tmp_path / "library.db"
-    with Library.open(path) as library:
-        assert not import_paths(library, [SAMPLE_CASES]).failed
-    return path
+def lib(samples_file: Path) -> Path:
+    return samples_file
 
 
 def test_collection_add_nests_keeps_order_and_lists(lib: Path) -> None:

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from desktop.importer import import_paths
-from desktop.store.library import Library
-from tests.conftest import SAMPLE_CASES
 from tests.tools import cli_fails, cli_ok
 
 PNEUMOTHORAX = "lightbox:chest-01"  # Large left primary spontaneous pneumothorax ...
@@ -18,11 +15,8 @@ SCHWANNOMA = "lightbox:headneck-01"  # Right vestibular schwannoma
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Path:
-    path = tmp_path / "library.db"
-    with Library.open(path) as library:
-        assert not import_paths(library, [SAMPLE_CASES]).failed
-    return path
+def lib(samples_file: Path) -> Path:
+    return samples_file
 
 
 def test_rate_prints_the_next_due_date_and_log_lists_the_reviews(lib: Path) -> None:

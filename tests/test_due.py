@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from pytestqt.qtbot import QtBot
 
 from desktop import study
 from desktop.model import CaseFilter, CaseId
 from desktop.store.library import Library
 from desktop.ui.case_list import DUE, due_text
 from desktop.ui.main_window import MainWindow
-from tests.conftest import SAMPLE_CASES
-from tests.gui_helpers import shown_window
 from tests.organise_helpers import ids, with_samples
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -106,10 +101,8 @@ def test_due_text(due: dt.datetime | None, text: str) -> None:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "s.ini", SAMPLE_CASES) as shown:
-        shown.keep_settings = False
-        yield shown
+def window(samples_window: MainWindow) -> MainWindow:
+    return samples_window
 
 
 def test_the_window_shows_due_cases_and_keeps_up_with_the_clock(window: MainWindow) -> None:

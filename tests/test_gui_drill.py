@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -30,15 +28,11 @@ from desktop.ui.drill import DrillSession
 from desktop.ui.drill_start import DrillStartDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.preferences import PreferencesDialog
-from tests.conftest import SAMPLE_CASES
-from tests.gui_helpers import shown_window
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "s.ini", SAMPLE_CASES) as shown:
-        shown.keep_settings = False
-        yield shown
+def window(samples_window: MainWindow) -> MainWindow:
+    return samples_window
 
 
 def key(window: MainWindow, name: str) -> CaseId:

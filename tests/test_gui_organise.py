@@ -5,7 +5,6 @@ change in place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,11 @@ from desktop.ui.case_drag import cases_mime, collection_mime, dragged_cases
 from desktop.ui.main_window import MainWindow
 from desktop.ui.organise_dialogs import NamePrompt
 from desktop.ui.sidebar import COLLECTIONS, SAVED, TAGS, saved_filter
-from tests.conftest import SAMPLE_CASES
-from tests.gui_helpers import shown_window
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    with shown_window(qtbot, tmp_path / "library.db", tmp_path / "s.ini", SAMPLE_CASES) as shown:
-        shown.keep_settings = False
-        yield shown
+def window(samples_window: MainWindow) -> MainWindow:
+    return samples_window
 
 
 def key(window: MainWindow, name: str) -> CaseId:
