@@ -304,3 +304,21 @@ def test_a_collection_s_menu_drills_its_cases(
     assert window.drilling and window.drill.session is not None
     assert sorted(window.drill.session.ids) == sorted(chest)
     assert window.drill.session.source == "Boards/Chest"
+
+
+def test_statistics_open_follow_ratings_and_close_cleanly(window: MainWindow) -> None:
+    case_id = key(window, "chest-01")
+    window.show_statistics()
+    dialog = window._stats_dialog
+    assert dialog is not None and dialog.stats.reviews == 0
+    window.operations.run(lambda: window.library.rate(case_id, 3, dt.datetime.now(dt.UTC))[2])
+    assert dialog.stats.reviews == 1  # followed the rating
+    dialog.close()
+    QApplication.sendPostedEvents(None, 0)  # the deferred delete
+    QApplication.processEvents()
+    assert window._stats_dialog is None
+    window.operations.run(lambda: window.library.rate(case_id, 1, dt.datetime.now(dt.UTC))[2])
+    window.show_statistics()
+    reopened = window._stats_dialog
+    assert reopened is not None and reopened is not dialog and reopened.stats.reviews == 2
+    reopened.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -59,6 +60,9 @@ from desktop.ui.undo import UndoStack
 from desktop.ui.versions import show_case_versions
 from desktop.ui.window_state import restore_state, save_state
 from desktop.ui.workers import ImportWorker
+
+if TYPE_CHECKING:
+    from desktop.ui.stats import StatsDialog  # loaded when the statistics first open
 
 #: Keys beyond the menus' own, for Help > Keyboard shortcuts.
 _LIST_KEYS = [
@@ -171,6 +175,9 @@ class MainWindow(QMainWindow):
             library, self.operations, self, own_work=lambda: self.imports.running
         )
         self.bus.changed.connect(self._library_changed)
+        #: Drill > Statistics while open (made on first use: its charts load late).
+        self._stats_dialog: StatsDialog | None = None
+        self.bus.changed.connect(self._statistics_changed)
         #: How the highlights tab and browser reach the detail pane (one place to change).
         self.highlight_link = HighlightLink(
             library,
@@ -291,7 +298,7 @@ class MainWindow(QMainWindow):
         """Drill > Statistics: the charts, loaded (with their plotting library) on first use."""
         from desktop.ui.stats import StatsDialog
 
-        existing = self.findChild(StatsDialog)
+        existing = self._stats_dialog
         if existing is not None:
             existing.set_stats(self.library.study_statistics())
             existing.raise_()
@@ -299,14 +306,19 @@ class MainWindow(QMainWindow):
             return
         dialog = StatsDialog(self.library.study_statistics(), self, open_case=self._open_from_stats)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.bus.changed.connect(
-            lambda changes, _initiator: (
-                dialog.set_stats(self.library.study_statistics())
-                if changes.reviews or changes.whole_library or changes.cases
-                else None
-            )
-        )
+        self._stats_dialog = dialog
+        dialog.destroyed.connect(self._statistics_closed)
         dialog.show()
+
+    def _statistics_changed(self, changes: Changes, _initiator: object) -> None:
+        """The statistics on show follow ratings, and cases coming, going or changing."""
+        if self._stats_dialog is not None and (
+            changes.reviews or changes.whole_library or changes.cases
+        ):
+            self._stats_dialog.set_stats(self.library.study_statistics())
+
+    def _statistics_closed(self) -> None:
+        self._stats_dialog = None
 
     def focus_search(self) -> None:
         self.search_bar.focus()
