@@ -37,7 +37,8 @@ SEGMENT_BREAKS = frozenset(
 OPTIONAL_QUALIFIERS = frozenset(
     """
     blunt traumatic posttraumatic acute subacute chronic left right bilateral unilateral
-    sided late early type syndrome disease complex primary persistent stage grade
+    sided late early type syndrome disease disorder spectrum complex primary persistent stage
+    grade
     1 2 3 4 5 6 7 8 9 10
     """.split()
 )
@@ -63,7 +64,7 @@ GENERIC_HEADS = frozenset(
 DECISIVE_QUALIFIERS = frozenset(
     """
     malignant benign mature immature congenital acquired metastatic invasive atypical
-    anaplastic intramural ruptured perforated cement fat air septic gas
+    anaplastic intramural ruptured perforated cement fat air septic gas non
     """.split()
 )
 
@@ -268,6 +269,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "tga": ("transposition of the great arteries",),
     "svc": ("superior vena cava",),
     "ivc": ("inferior vena cava",),
+    "nmo": ("neuromyelitis optica",),
+    "nmosd": ("neuromyelitis optica spectrum disorder",),
     "mca": ("middle cerebral artery",),
     "aca": ("anterior cerebral artery",),
     "pca": ("posterior cerebral artery",),
@@ -328,6 +331,13 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 #: Words that must never pass as each other, however close their spelling: within one group
 #: no member is accepted for another. Each group with the reason it is here.
 CONFUSABLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("opposite parts of the colon", ("ascending", "descending")),
+    ("different embryonal tumours of childhood", ("neuroblastoma", "nephroblastoma")),
+    ("bone-forming and giant-cell tumours", ("osteoblastoma", "osteoclastoma")),
+    ("thin bones and dense bones", ("osteoporosis", "osteopetrosis")),
+    ("pus and urine in a dilated kidney", ("pyonephrosis", "hydronephrosis")),
+    ("endometrial tissue spread and a cyst of it", ("endometriosis", "endometrioma")),
+    ("the uterine disorder and its focal mass", ("adenomyosis", "adenomyoma")),
     (
         "too little, too much, badly formed or none: different findings",
         ("aplasia", "hypoplasia", "hyperplasia", "dysplasia", "metaplasia", "neoplasia"),
@@ -386,8 +396,40 @@ CONFUSABLE_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("before or against", ("ante", "anti")),
     ("below, above or beneath", ("sub", "supra", "infra")),
     ("small or large", ("micro", "macro")),
+    ("the layers around the brain and spine", ("epi", "sub", "extra", "intra", "peri")),
     ("before or after", ("pre", "post")),
 )
+
+#: Prefixes that turn a word into its opposite: "non-accidental" is not "accidental",
+#: "immature" not "mature", "uncomplicated" not "complicated", "atypical" not "typical".
+NEGATING_PREFIXES = ("non", "un", "im", "in", "ir", "il", "dis", "a")
+
+#: Endings that name different kinds of disease: words that differ in them are never a typo
+#: of each other ("endometriosis" is not "endometrioma", "nephritis" not "nephrosis").
+MEANINGFUL_ENDINGS = (
+    "oma", "osis", "itis", "iasis", "emia", "uria", "ectomy", "otomy", "ostomy", "plasty",
+    "pathy", "plasia", "trophy", "algia", "cele", "ectasis", "ectasia",
+)  # fmt: skip
+
+#: Other names for a diagnosis, phrase for phrase (a word's synonyms are in SYNONYMS).
+PHRASE_SYNONYMS: dict[str, str] = {
+    "acoustic neuroma": "vestibular schwannoma",
+    "acoustic schwannoma": "vestibular schwannoma",
+    "child abuse": "non accidental injury",
+    "battered child": "non accidental injury",
+    "shaken baby": "non accidental injury",
+    "brittle bone disease": "osteogenesis imperfecta",
+    "wilms tumour": "nephroblastoma",
+    "wilms tumor": "nephroblastoma",
+    "acl rupture": "acl tear",
+    "anterior cruciate ligament rupture": "anterior cruciate ligament tear",
+    "ischaemic stroke": "infarction",
+    "ischemic stroke": "infarction",
+}
+
+#: Words after which a diagnosis names what the case does not have: "pneumothorax without
+#: tension" is no tension pneumothorax.
+NEGATING_BREAKS = frozenset("without no not devoid absent excluding".split())
 
 #: A word and a longer name it is part of, for a different entity: typing the short one for
 #: the long one (or the reverse) is wrong, not partly right.

@@ -238,7 +238,26 @@ def _readings(text: str) -> tuple[_Reading, ...]:
     readings = _expanded(_split(text))
     if _HYPHEN.search(text):
         readings += _expanded(_split(_HYPHEN.sub("", text)))
+    words = _split(_HYPHEN.sub(" ", text))
+    for phrase, same in _PHRASE_SYNONYMS:
+        replaced = _replace_phrase(words, phrase, same)
+        if replaced is not None:
+            readings += _expanded(replaced)
     return readings
+
+
+_PHRASE_SYNONYMS = tuple(
+    (_split(phrase), _split(same)) for phrase, same in terms.PHRASE_SYNONYMS.items()
+)
+
+
+def _replace_phrase(words: list[str], phrase: list[str], same: list[str]) -> list[str] | None:
+    """`words` with the first run of `phrase` replaced by `same` (None: no such run)."""
+    size = len(phrase)
+    for start in range(len(words) - size + 1):
+        if words[start : start + size] == phrase:
+            return words[:start] + same + words[start + size :]
+    return None
 
 
 def _expanded(words: list[str]) -> tuple[_Reading, ...]:
@@ -256,16 +275,35 @@ def _expanded(words: list[str]) -> tuple[_Reading, ...]:
     )
 
 
+def _joined_negations(words: list[str]) -> list[str]:
+    """"non accidental" as one word, "nonaccidental", so it is never read as "accidental"."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] == "non" and word not in _BREAKS:
+            joined[-1] = "non" + word
+        else:
+            joined.append(word)
+    return joined
+
+
 def _reading(words: list[str]) -> _Reading:
+    words = _joined_negations(words)
     out: list[_Word] = []
     seen: set[str] = set()
     head: str | None = None
     core: set[str] = set()
     in_first_segment = True
+    negated = False
     for word in words:
-        if (word in terms.SEGMENT_BREAKS or word in _BREAKS) and out:
-            in_first_segment = False
-        if word in terms.STOPWORDS or word in _BREAKS:
+        if word in terms.NEGATING_BREAKS:
+            negated = True  # what follows, to the next break, the case does not have
+            in_first_segment = in_first_segment and not out
+            continue
+        if word in terms.SEGMENT_BREAKS or word in _BREAKS:
+            negated = False
+            if out:
+                in_first_segment = False
+        if negated or word in terms.STOPWORDS or word in _BREAKS:
             continue
         canon = _canon(word)
         optional = canon in _OPTIONAL
@@ -293,10 +331,34 @@ def _tolerance(length: int) -> int:
 
 
 def _within(a: str, b: str) -> bool:
+    """Whether `a` may be a typo of `b`: within the tolerance of their length, from the same
+    first letter (typists rarely miss it; "epidural" is no slip for "subdural") and without
+    a different meaningful ending ("endometrioma" is no slip for "endometriosis")."""
     limit = _tolerance(min(len(a), len(b)))
-    if limit == 0 or abs(len(a) - len(b)) > limit:
+    if limit == 0 or abs(len(a) - len(b)) > limit or a[0] != b[0]:
+        return False
+    ending_a, ending_b = _ending(a), _ending(b)
+    if ending_a and ending_b and ending_a != ending_b:
         return False
     return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
+
+
+_ENDINGS_BY_LENGTH = sorted(terms.MEANINGFUL_ENDINGS, key=len, reverse=True)
+
+
+def _ending(word: str) -> str:
+    """The meaningful ending of a word (`terms.MEANINGFUL_ENDINGS`), or ""."""
+    return next((e for e in _ENDINGS_BY_LENGTH if word.endswith(e) and len(word) > len(e) + 2), "")
+
+
+def _negation(a: str, b: str) -> bool:
+    """Whether one word is the other with a negating prefix ("nonaccidental", "immature")."""
+    short, long = sorted((a, b), key=len)
+    for prefix in terms.NEGATING_PREFIXES:
+        rest = len(short) >= (5 if prefix == "a" else 4)
+        if rest and long == prefix + short:
+            return True
+    return False
 
 
 _GROUPS = tuple(
@@ -343,6 +405,8 @@ def _confusable(a: str, b: str) -> bool:
     if a == b:
         return False
     if any(a in group and b in group for group in _CONTRADICTING):
+        return True
+    if _negation(a, b):
         return True
     for prefixes in _PREFIXES:
         pa, pb = _prefix(a, prefixes), _prefix(b, prefixes)
