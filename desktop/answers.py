@@ -276,7 +276,7 @@ def _expanded(words: list[str]) -> tuple[_Reading, ...]:
 
 
 def _joined_negations(words: list[str]) -> list[str]:
-    """"non accidental" as one word, "nonaccidental", so it is never read as "accidental"."""
+    """ "non accidental" as one word, "nonaccidental", so it is never read as "accidental"."""
     joined: list[str] = []
     for word in words:
         if joined and joined[-1] == "non" and word not in _BREAKS:

@@ -11,6 +11,8 @@ from desktop import study
 from desktop.model import RATING_NAMES, MissedCase, StudyStats, Tally
 from desktop.store.library import Library
 
+#: How far past now `drill rate --at` may be (clocks differ a little between machines).
+FUTURE_SKEW = dt.timedelta(minutes=5)
 #: The rating names the command line prints, by value (the inverse of `study.RATINGS`).
 RATING_WORDS = {value: name for name, value in study.RATINGS.items()}
 
@@ -44,6 +46,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: t
     )
     rating.add_argument("--answer", metavar="TEXT", help="the diagnosis typed (checked, kept)")
     rating.add_argument("--json", action="store_true", help="print one JSON object")
+    undoing = actions.add_parser(
+        "undo", parents=[common], help="take a rating back (its uid, from drill log)"
+    )
+    undoing.add_argument("uid", metavar="REVIEW", help="the review's uid")
     log = actions.add_parser("log", parents=[common], help="a case's reviews, oldest first")
     log.add_argument("id", metavar="ID", help="the case, SOURCE:ID")
     log.add_argument("--json", action="store_true", help="print a JSON array")
@@ -61,10 +67,14 @@ def drill(library: Library, args: argparse.Namespace) -> int:
     command = getattr(args, "drill_command", None)
     if command is None:
         if not args.due:
-            raise UsageError("say --due, or an action: check, rate, log, retention")
+            raise UsageError("say --due, or an action: check, rate, log, undo, retention")
         return _due(library, as_json=args.json)
     if command == "retention":
         return _retention(library, args.value)
+    if command == "undo":
+        if not library.undo_rating(_text(args.uid, "REVIEW").strip()):
+            raise UsageError(f"no review {args.uid!r} to take back in {library.path}")
+        return 0
     case_id = _resolve(library, args.id)
     if command == "check":
         return _check(library, case_id, _text(args.answer, "ANSWER"), as_json=args.json)
@@ -185,9 +195,12 @@ def _checked(library: Library, case_id: Any, answer: str) -> Any:
 
 
 def _rate(library: Library, case_id: Any, args: argparse.Namespace) -> int:
-    from desktop.cli import _print_json
+    from desktop.cli import UsageError, _print_json
 
     rating = study.RATINGS[args.rating]
+    if args.at is not None and args.at > dt.datetime.now(dt.UTC) + FUTURE_SKEW:
+        # A rating from the future would outrank every real one after it.
+        raise UsageError("--at is in the future; a review is recorded when it happened")
     answer = _text(args.answer or "", "--answer")
     checked = _checked(library, case_id, answer) if answer.strip() else None
     uid, state, _changes = library.rate(

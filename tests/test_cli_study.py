@@ -110,3 +110,12 @@ def test_rate_keeps_a_typed_answer_with_its_verdict(lib: Path) -> None:
     cli_ok(lib, "drill", "rate", SCHWANNOMA, "got-it", "--answer", "acoustic schwannoma")
     (review,) = json.loads(cli_ok(lib, "drill", "log", SCHWANNOMA, "--json"))
     assert review["answer"] == "acoustic schwannoma" and review["verdict"] is not None
+
+
+def test_a_rating_from_the_future_is_refused_and_undo_takes_one_back(lib: Path) -> None:
+    assert "future" in cli_fails(lib, "drill", "rate", PNEUMOTHORAX, "easy", "--at", "2099-01-01")
+    cli_ok(lib, "drill", "rate", PNEUMOTHORAX, "missed")
+    (review,) = json.loads(cli_ok(lib, "drill", "log", PNEUMOTHORAX, "--json"))
+    assert cli_ok(lib, "drill", "undo", review["uid"]) == ""
+    assert json.loads(cli_ok(lib, "drill", "log", PNEUMOTHORAX, "--json")) == []
+    assert "no review" in cli_fails(lib, "drill", "undo", review["uid"])

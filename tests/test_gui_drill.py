@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 from desktop.model import Case, CaseFilter, CaseId
 from desktop.render import DRILL_STEPS
 from desktop.sections import case_sections
+from desktop.store.library import Library
 from desktop.ui.drill import DrillSession
 from desktop.ui.drill_start import DrillStartDialog
 from desktop.ui.main_window import MainWindow
@@ -322,3 +323,103 @@ def test_statistics_open_follow_ratings_and_close_cleanly(window: MainWindow) ->
     reopened = window._stats_dialog
     assert reopened is not None and reopened is not dialog and reopened.stats.reviews == 2
     reopened.close()
+
+
+def test_ctrl_z_in_the_empty_answer_takes_the_rating_back(window: MainWindow, qtbot: QtBot) -> None:
+    first, second = key(window, "chest-01"), key(window, "neuro-01")
+    window.start_drill(DrillSession([first, second], "Test"))
+    drill = window.drill
+    drill.reveal(len(DRILL_STEPS))
+    drill.rate(3)
+    assert QApplication.focusWidget() is drill.answer  # the next case's answer
+    qtbot.keyClick(drill.answer, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.library.reviews(first) == []
+    assert drill.case is not None and drill.case.key == "lightbox:chest-01"
+    drill.answer.setText("typed")  # with typing to undo, Ctrl+Z undoes the typing
+    qtbot.keyClick(drill.answer, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert drill.case.key == "lightbox:chest-01"
+
+
+def test_slash_never_opens_the_search_while_drilling(window: MainWindow, qtbot: QtBot) -> None:
+    case_id = key(window, "cardio-01")
+    window.start_drill(DrillSession([case_id], "Test"))
+    window.drill.document.setFocus()
+    qtbot.keyClick(window.drill.document, Qt.Key.Key_Slash)
+    assert not window.search.hasFocus() and window.windowTitle() == "Drill — Lightbox"
+    window.drill.end()
+    qtbot.keyClick(window.list, Qt.Key.Key_Slash)
+    assert window.search.hasFocus()
+
+
+def test_statistics_hide_titles_while_drilling(window: MainWindow) -> None:
+    case_id = key(window, "chest-01")
+    window.library.rate(case_id, 1, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    title = window.library.get_case(case_id).title  # type: ignore[union-attr]
+    window.show_statistics()
+    dialog = window._stats_dialog
+    assert dialog is not None and dialog.stats.most_missed[0].title == title
+    window.start_drill(DrillSession([case_id], "Due now"))
+    assert all(title not in m.title for m in dialog.stats.most_missed)
+    texts = [w.text() for w in dialog.findChildren(QLabel)]
+    assert not any(title in text for text in texts)
+    window.drill.end()
+    assert dialog.stats.most_missed[0].title == title
+    dialog.close()
+
+
+def test_a_case_deleted_meanwhile_is_passed_by(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bugs: list[str] = []
+    monkeypatch.setattr(window.operations, "report", lambda *a, **_k: bugs.append(str(a)))
+    first, second = key(window, "chest-01"), key(window, "neuro-01")
+    window.start_drill(DrillSession([first, second], "Test"))
+    with Library.open(window.library.path) as other:  # another program deletes it
+        other.trash(first)
+        other.empty_trash()
+    drill = window.drill
+    drill.reveal(len(DRILL_STEPS))
+    drill.rate(3)
+    assert bugs == []
+    assert drill.case is not None and drill.case.key == "lightbox:neuro-01"
+    assert drill.queue.topLevelItem(0).text(3) == "deleted"
+    drill.reveal(len(DRILL_STEPS))
+    drill.rate(4)
+    assert drill.session is not None and drill.session.finished
+    assert "1 Easy, 1 deleted meanwhile" in drill.document.toPlainText()
+
+
+def test_an_answer_typed_then_revealed_is_checked_and_kept(window: MainWindow) -> None:
+    case_id = key(window, "headneck-01")
+    window.start_drill(DrillSession([case_id], "Test"))
+    drill = window.drill
+    drill.answer.setText("acoustic neuroma")
+    drill.step_buttons[4].click()  # the diagnosis, directly, without Enter
+    assert drill.verdict.text().startswith("Correct")
+    drill.rate(3)
+    (review,) = window.library.reviews(case_id)
+    assert (review.answer, review.verdict) == ("acoustic neuroma", "correct")
+
+
+def test_the_trash_is_not_drilled(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    window.library.trash(key(window, "chest-01"))
+    window.sidebar.refresh()
+    window.sidebar.select_filter(CaseFilter("trash"))
+    assert window.model.ids()
+    seen: list[bool] = []
+
+    def look(dialog: DrillStartDialog) -> int:
+        seen.append(dialog.list_radio.isEnabled())
+        return DrillStartDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(DrillStartDialog, "exec", look)
+    assert not window.choose_drill()
+    assert seen == [False]
+
+
+def test_ok_in_preferences_keeps_a_finer_retention(window: MainWindow, qtbot: QtBot) -> None:
+    window.library.set_desired_retention(0.875)
+    dialog = PreferencesDialog(window.library, window.operations, window)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    assert window.library.desired_retention() == pytest.approx(0.875)

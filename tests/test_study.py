@@ -245,3 +245,35 @@ def test_two_copies_review_logs_merge_and_the_schedule_replays_from_both(
     assert laptop.study_states([case])[case].due == expected.due  # type: ignore[union-attr]
     for library in copies:
         library.close()
+
+
+def test_days_follow_the_zone_s_rules_across_a_change_of_summer_time(filled: Library) -> None:
+    """00:30 in London in October (summer time, UTC+1) is 23:30 UTC the day before: it
+    counts on the London day, though the statistics are taken in winter (UTC+0)."""
+    london = _London()
+    (case,) = ids(filled, "chest-01")
+    filled.rate(case, 3, dt.datetime(2026, 10, 20, 0, 30, tzinfo=london))
+    now = dt.datetime(2026, 11, 5, 12, 0, tzinfo=london)
+    days = {tally.label: tally.total for tally in filled.study_statistics(now, london).days}
+    assert days["2026-10-20"] == 1 and days["2026-10-19"] == 0
+
+
+class _London(dt.tzinfo):
+    """London's 2026 clocks without the tz database (a fresh machine may lack it): summer
+    time (UTC+1) until 25 October 2026 01:00 UTC, then UTC."""
+
+    _CHANGE = dt.datetime(2026, 10, 25, 1, 0)
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        if moment is None:
+            return dt.timedelta()
+        # A local time (as combine() and fromutc() hand it) near enough to the change.
+        return (
+            dt.timedelta(hours=1) if moment.replace(tzinfo=None) < self._CHANGE else dt.timedelta()
+        )
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+        return self.utcoffset(moment)
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "BST" if self.utcoffset(moment) else "GMT"

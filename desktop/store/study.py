@@ -134,8 +134,9 @@ def replay_case(conn: sqlite3.Connection, key: CaseKey) -> StudyState | None:
     logged = [
         (instant(at), int(rating))
         for at, rating in conn.execute(
+            # Ties in time go by uid: every copy of a library replays them alike.
             "SELECT reviewed_at, rating FROM reviews WHERE case_source = ? AND"
-            " case_source_id = ? AND deleted_at IS NULL",
+            " case_source_id = ? AND deleted_at IS NULL ORDER BY reviewed_at, uid",
             key,
         )
     ]
@@ -312,25 +313,26 @@ def _by_total(tallies: Iterable[Tally]) -> tuple[Tally, ...]:
 def statistics(
     conn: sqlite3.Connection, now: dt.datetime, zone: dt.tzinfo | None = None
 ) -> StudyStats:
-    """The drill statistics at `now`; days are counted in `zone` (the machine's local
-    time if None), so a review at 00:30 counts on the reader's day, not UTC's."""
-    local_now = now.astimezone(zone)
-    today = local_now.date()
-    offset = local_now.utcoffset() or dt.timedelta()
-    shift = f"{int(offset.total_seconds())} seconds"
+    """The drill statistics at `now`; days are the reader's days in `zone` (the machine's
+    local time if None), each instant placed by the zone's rules at that instant, so a
+    review at 00:30 counts on the reader's day, across a change of summer time too."""
+    today = now.astimezone(zone).date()
     live = "x.deleted_at IS NULL AND c.trashed_at IS NULL"
     first_day = today - dt.timedelta(days=STATS_DAYS - 1)
-    start = dt.datetime.combine(first_day, dt.time(), local_now.tzinfo)
-    per_day = _tallies(
-        conn.execute(
-            "SELECT date(x.reviewed_at, ?), x.rating, count(*) FROM reviews x"
-            f" JOIN {CASE_OF} WHERE {live} AND x.reviewed_at >= ? GROUP BY 1, 2",
-            (shift, stamp(start)),
-        )
-    )
+    # A day's margin either side of the local days, in UTC; each instant is then placed.
+    since = _midnight(first_day, zone) - dt.timedelta(days=1)
+    per_day: dict[str, list[int]] = {}
+    for at, rating in conn.execute(
+        f"SELECT x.reviewed_at, x.rating FROM reviews x JOIN {CASE_OF} WHERE {live}"
+        " AND x.reviewed_at >= ?",
+        (stamp(since),),
+    ):
+        day = instant(at).astimezone(zone).date()
+        if first_day <= day <= today:
+            per_day.setdefault(day.isoformat(), [0, 0, 0, 0])[int(rating) - 1] += 1
     days = tuple(
-        per_day.get(day.isoformat(), Tally(day.isoformat()))
-        for day in (first_day + dt.timedelta(days=n) for n in range(STATS_DAYS))
+        Tally(label, *per_day.get(label, (0, 0, 0, 0)))
+        for label in ((first_day + dt.timedelta(days=n)).isoformat() for n in range(STATS_DAYS))
     )
     by_section = _by_total(
         _tallies(
@@ -341,34 +343,62 @@ def statistics(
         ).values()
     )
     by_collection = _by_total(_collection_tallies(conn, live))
-    end = dt.datetime.combine(today + dt.timedelta(days=FORECAST_DAYS), dt.time(), local_now.tzinfo)
-    due_days = dict(
-        conn.execute(
-            "SELECT max(date(s.due, ?), ?), count(*) FROM study_schedule s"
-            " JOIN cases c ON c.source = s.case_source AND c.source_id = s.case_source_id"
-            " WHERE c.trashed_at IS NULL AND s.due < ? GROUP BY 1",
-            (shift, today.isoformat(), stamp(end)),
-        ).fetchall()
-    )
-    forecast = tuple(
-        (day, int(due_days.get(day.isoformat(), 0)))
-        for day in (today + dt.timedelta(days=n) for n in range(FORECAST_DAYS))
-    )
-    reviews, cases_reviewed = conn.execute(
-        "SELECT count(*), count(DISTINCT x.case_source || char(31) || x.case_source_id)"
-        f" FROM reviews x JOIN {CASE_OF} WHERE {live}"
-    ).fetchone()
     return StudyStats(
         days=days,
         by_section=by_section,
         by_collection=by_collection,
-        forecast=forecast,
+        forecast=_forecast(conn, today, zone),
         most_missed=_missed_cases(conn, "s.misses > 0", MOST_MISSED),
         leeches=leeches(conn),
-        reviews=int(reviews),
-        cases_reviewed=int(cases_reviewed),
+        reviews=int(
+            conn.execute(f"SELECT count(*) FROM reviews x JOIN {CASE_OF} WHERE {live}").fetchone()[
+                0
+            ]
+        ),
+        cases_reviewed=int(
+            conn.execute(
+                "SELECT count(*) FROM study_schedule WHERE case_id IS NOT NULL AND case_id NOT IN"
+                " (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+            ).fetchone()[0]
+        ),
         due_now=count_due(conn, now),
     )
+
+
+def _count(conn: sqlite3.Connection, sql: str, *params: object) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _midnight(day: dt.date, zone: dt.tzinfo | None) -> dt.datetime:
+    """The start of a local day (in `zone`, or the machine's time zone)."""
+    if zone is None:
+        return dt.datetime.combine(day, dt.time()).astimezone()  # local rules for that day
+    return dt.datetime.combine(day, dt.time(), zone)
+
+
+def _forecast(
+    conn: sqlite3.Connection, today: dt.date, zone: dt.tzinfo | None
+) -> tuple[tuple[dt.date, int], ...]:
+    """Cases due on each of the next FORECAST_DAYS local days; today holds the overdue."""
+    out_of_trash = (
+        "case_id IS NOT NULL AND case_id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+    )
+    low = _midnight(today, zone) - dt.timedelta(days=1)
+    high = _midnight(today + dt.timedelta(days=FORECAST_DAYS), zone) + dt.timedelta(days=1)
+    counts = dict.fromkeys((today + dt.timedelta(days=n) for n in range(FORECAST_DAYS)), 0)
+    counts[today] = int(
+        conn.execute(
+            f"SELECT count(*) FROM study_schedule WHERE due < ? AND {out_of_trash}", (stamp(low),)
+        ).fetchone()[0]
+    )
+    for (due,) in conn.execute(
+        f"SELECT due FROM study_schedule WHERE due >= ? AND due < ? AND {out_of_trash}",
+        (stamp(low), stamp(high)),
+    ):
+        day = max(instant(due).astimezone(zone).date(), today)
+        if day in counts:
+            counts[day] += 1
+    return tuple(counts.items())
 
 
 def _collection_tallies(conn: sqlite3.Connection, live: str) -> list[Tally]:

@@ -33,7 +33,7 @@ from desktop import study
 from desktop.model import RATING_NAMES, Case, CaseId
 from desktop.render import DRILL_STEPS, drill_html, message_html
 from desktop.sections import HEADINGS
-from desktop.store import Changes, Library
+from desktop.store import Changes, Library, LibraryError
 from desktop.ui import theme
 from desktop.ui.case_list import short_age
 from desktop.ui.inert import InertBrowser
@@ -68,6 +68,8 @@ class DrillSession:
     answers: dict[CaseId, tuple[str, str, str]] = field(default_factory=dict)
     #: Ratings in the order given (for Undo).
     order: list[CaseId] = field(default_factory=list)
+    #: Cases that left the library during the drill (another program deleted them).
+    gone: set[CaseId] = field(default_factory=set)
 
     @property
     def current(self) -> CaseId | None:
@@ -78,11 +80,13 @@ class DrillSession:
         return self.position >= len(self.ids)
 
     def next_unrated(self, after: int) -> int:
-        """The first unrated case after position `after` (wrapping), or len(ids) if none."""
+        """The first case neither rated nor gone after position `after` (wrapping), or
+        len(ids) if none is left."""
         count = len(self.ids)
         for step in range(1, count + 1):
             index = (after + step) % count
-            if self.ids[index] not in self.ratings:
+            case_id = self.ids[index]
+            if case_id not in self.ratings and case_id not in self.gone:
                 return index
         return count
 
@@ -93,10 +97,15 @@ class _AnswerField(QLineEdit):
 
     reveal_requested = Signal()
     left = Signal()
+    #: Ctrl+Z with nothing typed to undo: the drill's Undo (take back the last rating).
+    undo_requested = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not self.text():
             self.reveal_requested.emit()
+            return
+        if event.matches(QKeySequence.StandardKey.Undo) and not self.isUndoAvailable():
+            self.undo_requested.emit()
             return
         if event.key() == Qt.Key.Key_Escape:
             self.left.emit()
@@ -183,6 +192,7 @@ class DrillView(QWidget):
         self.answer.returnPressed.connect(self.check_answer)
         self.answer.reveal_requested.connect(lambda: self.reveal(self.revealed + 1))
         self.answer.left.connect(self.document.setFocus)
+        self.answer.undo_requested.connect(self.undo_rating)
         self.check_button = QPushButton("Check", self)
         self.check_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.check_button.clicked.connect(self.check_answer)
@@ -292,12 +302,11 @@ class DrillView(QWidget):
         assert case_id is not None
         self.case = self._library.get_case(case_id)
         if self.case is None:  # gone meanwhile (another program): skip it
-            session.ratings.setdefault(case_id, 0)
-            self.show_position(session.next_unrated(position))
+            self._skip_gone(case_id)
             return
         self._checked_answer = session.answers.get(case_id)
         self._suggested = None
-        rated = case_id in session.ratings
+        rated = case_id in session.ratings or case_id in session.gone
         self.revealed = len(DRILL_STEPS) if rated else 1
         self.answer.setText(self._checked_answer[0] if self._checked_answer else "")
         self.answer.setEnabled(not rated)
@@ -316,6 +325,10 @@ class DrillView(QWidget):
     def reveal(self, steps: int) -> None:
         """Reveals the case's first `steps` steps (never hides one already shown)."""
         if self.case is None or steps <= self.revealed:
+            return
+        typed = self.answer.text().strip()
+        if steps >= len(DRILL_STEPS) and typed and self._checked_answer is None:
+            self.check_answer()  # what was typed is checked as the diagnosis shows
             return
         self.revealed = min(steps, len(DRILL_STEPS))
         self._draw()
@@ -366,13 +379,38 @@ class DrillView(QWidget):
             found.append(uid)
             return changes
 
-        if self._operations.run(store, what="The rating was not saved.") is None:
+        def failed(error: Exception) -> None:
+            if isinstance(error, LookupError):
+                self._skip_gone(case_id)
+            else:
+                self._operations.report(error, what="The rating was not saved.", expected=True)
+
+        saved = self._operations.run(
+            store,
+            what="The rating was not saved.",
+            expected=(LibraryError, LookupError),
+            on_failure=failed,
+        )
+        if saved is None:
             return
         session.ratings[case_id] = rating
         session.reviews[case_id] = found[0]
         session.order.append(case_id)
         self._mark_row(session.position)
         self.show_position(session.next_unrated(session.position))
+
+    def _skip_gone(self, case_id: CaseId) -> None:
+        """A case another program deleted during the drill: said, marked, and passed by."""
+        session = self.session
+        if session is None:
+            return
+        session.gone.add(case_id)
+        position = session.ids.index(case_id)
+        item = self.queue.topLevelItem(position)
+        if item is not None:
+            item.setText(3, "deleted")
+        self._operations.tell("That case is no longer in the library: the drill moved on.")
+        self.show_position(session.next_unrated(position))
 
     def undo_rating(self) -> None:
         """Takes back the drill's last rating and shows that case again."""
@@ -484,9 +522,10 @@ class DrillView(QWidget):
         self.case = None
         counts = {name: 0 for name in RATING_NAMES.values()}
         for rating in session.ratings.values():
-            if rating:
-                counts[RATING_NAMES[rating]] += 1
+            counts[RATING_NAMES[rating]] += 1
         told = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+        if session.gone:
+            told += f"{', ' if told else ''}{len(session.gone)} deleted meanwhile"
         told = told or "none rated"
         self.progress.setText(f"{session.source} · {len(session.ids)} cases · {told}")
         due = self._library.count_due(self._clock())

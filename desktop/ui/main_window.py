@@ -3,6 +3,7 @@ library, with the menus, actions and toolbar that drive them."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 import desktop
-from desktop.model import Case, CaseFilter, CaseId
+from desktop.model import Case, CaseFilter, CaseId, StudyStats
 from desktop.store import Changes, Hit, Library
 from desktop.ui import theme
 from desktop.ui.backups import BackupActions
@@ -262,9 +263,12 @@ class MainWindow(QMainWindow):
             }
             for action in self._enabled_before_drill:
                 action.setEnabled(False)
+            self.search_shortcut.setEnabled(False)
         self.modes.setCurrentWidget(self.drill)
         self.toolbar.hide()  # the search box would list cases by their titles
         self.setWindowTitle("Drill — Lightbox")
+        if self._stats_dialog is not None:
+            self._stats_dialog.set_stats(self._statistics())
         self.drill.start(session)
         return True
 
@@ -277,7 +281,9 @@ class MainWindow(QMainWindow):
         sidebar's entry on show), then drills them."""
         from desktop.ui.drill_start import DrillStartDialog
 
-        listed = (self.model.ids(), self._listed_name())
+        # The Trash is not drilled: "the list on show" is empty there.
+        in_trash = self.model.case_filter.kind == "trash" and not self.model.searching
+        listed = ([] if in_trash else self.model.ids(), self._listed_name())
         chosen = chosen or self.sidebar.current_filter()
         dialog = DrillStartDialog(self.library, listed, chosen, self)
         if dialog.exec() != DrillStartDialog.DialogCode.Accepted:
@@ -300,11 +306,11 @@ class MainWindow(QMainWindow):
 
         existing = self._stats_dialog
         if existing is not None:
-            existing.set_stats(self.library.study_statistics())
+            existing.set_stats(self._statistics())
             existing.raise_()
             existing.activateWindow()
             return
-        dialog = StatsDialog(self.library.study_statistics(), self, open_case=self._open_from_stats)
+        dialog = StatsDialog(self._statistics(), self, open_case=self._open_from_stats)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._stats_dialog = dialog
         dialog.destroyed.connect(self._statistics_closed)
@@ -315,7 +321,20 @@ class MainWindow(QMainWindow):
         if self._stats_dialog is not None and (
             changes.reviews or changes.whole_library or changes.cases
         ):
-            self._stats_dialog.set_stats(self.library.study_statistics())
+            self._stats_dialog.set_stats(self._statistics())
+
+    def _statistics(self) -> StudyStats:
+        """The statistics to show: while drilling, the most-missed cases without their
+        titles (the cases a drill serves first are the ones missed most)."""
+        figures = self.library.study_statistics()
+        if not self.drilling:
+            return figures
+        hidden = "(title hidden while drilling)"
+        return dataclasses.replace(
+            figures,
+            most_missed=tuple(dataclasses.replace(m, title=hidden) for m in figures.most_missed),
+            leeches=tuple(dataclasses.replace(m, title=hidden) for m in figures.leeches),
+        )
 
     def _statistics_closed(self) -> None:
         self._stats_dialog = None
@@ -494,7 +513,8 @@ class MainWindow(QMainWindow):
         self.stats_action = self._action("S&tatistics…", "Ctrl+Shift+T", self.show_statistics)
         shortcuts = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts)
         about = self._action("&About Lightbox", None, self.show_about)
-        QShortcut(QKeySequence("/"), self, self.focus_search)
+        #: "/" searches (off while drilling: the search lists cases by their titles).
+        self.search_shortcut = QShortcut(QKeySequence("/"), self, self.focus_search)
         QShortcut(QKeySequence("Escape"), self.search, self.search.clear)
 
         menus = self.menuBar()
@@ -665,6 +685,9 @@ class MainWindow(QMainWindow):
     def _drill_ended(self) -> None:
         self.modes.setCurrentWidget(self.splitter)
         self.toolbar.show()
+        self.search_shortcut.setEnabled(True)
+        if self._stats_dialog is not None:
+            self._stats_dialog.set_stats(self._statistics())
         for action, enabled in self._enabled_before_drill.items():
             action.setEnabled(enabled)
         self._enabled_before_drill = {}
@@ -686,6 +709,8 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _show_title(self, case: Case | None) -> None:
+        if self.drilling:
+            return  # a title would give a drilled case away
         self.setWindowTitle(f"{case.title} — Lightbox" if case else "Lightbox")
 
     # --- Qt overrides ----------------------------------------------------------------------

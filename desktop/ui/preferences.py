@@ -110,8 +110,10 @@ class PreferencesDialog(QDialog):
 
     def chosen_retention(self) -> float | None:
         """The desired retention chosen here, if it differs from the saved one."""
-        chosen = round(self.retention.value()) / 100
-        return None if abs(chosen - self._saved_retention) < 0.005 else chosen
+        # Compared as the box shows them (whole percents): OK never rounds a retention set
+        # more finely elsewhere (the command line takes 0.875).
+        shown = round(self.retention.value())
+        return None if shown == round(self._saved_retention * 100) else shown / 100
 
     def save(self) -> bool:
         """Saves the edited meanings and retention (all or none); False if the library
