@@ -126,3 +126,10 @@ def test_the_window_shows_due_cases_and_keeps_up_with_the_clock(window: MainWind
     # Rating it takes it out of Due at once.
     window.operations.run(lambda: library.rate(case, 4, dt.datetime.now(dt.UTC))[2])
     assert window.model.ids() == [] and window.sidebar.count_of(DUE_FILTER) == "0"
+
+
+def test_a_closed_window_counts_nothing_more(window: MainWindow) -> None:
+    window.close()
+    window.library.close()
+    assert not window._due_timer.isActive()
+    window._due_tick()  # a tick already queued: nothing touches the closed library

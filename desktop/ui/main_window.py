@@ -670,7 +670,7 @@ class MainWindow(QMainWindow):
         self._undo_notice_timer.start()
 
     def _due_tick(self) -> None:
-        if not self.startup.is_ready or self.drilling:
+        if self._closed or not self.startup.is_ready or self.drilling:
             return
         if self.sidebar.refresh_due() and self.model.case_filter.kind == "due":
             self.model.requery()
@@ -727,6 +727,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.watcher.stop()
+        self._due_timer.stop()
         self.notes.shutdown()
         self.imports.shutdown()
         save_state(self)
