@@ -63,6 +63,7 @@ __all__ = [
     "RenderedCase",
     "Theme",
     "case_html",
+    "drill_anchor",
     "drill_html",
     "message_html",
     "note_html",
@@ -292,6 +293,11 @@ DRILL_STEPS: tuple[str, ...] = (
     "differential",
     "final_diagnosis",
 )
+
+
+def drill_anchor(step: int) -> str:
+    """The anchor of a drill step's heading (0: the history), to scroll to once revealed."""
+    return _ANCHORS[DRILL_STEPS[step]]
 
 
 def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop import study
 from desktop.model import RATING_NAMES, Case, CaseId
-from desktop.render import DRILL_STEPS, drill_html, message_html
+from desktop.render import DRILL_STEPS, drill_anchor, drill_html, message_html
 from desktop.sections import HEADINGS
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui import theme
@@ -41,6 +41,12 @@ from desktop.ui.operations import Operations
 
 #: The step buttons' names, in `DRILL_STEPS` order.
 STEP_NAMES = ("History", "Findings", "Discussion", "Differential", "Diagnosis")
+#: The verdict's colour, (light, dark): green, amber, red, readable on either background.
+_VERDICT_COLOURS = {
+    "correct": ("#2e7d32", "#81c995"),
+    "partial": ("#9a5b00", "#f0b35a"),
+    "wrong": ("#c62828", "#f28b82"),
+}
 #: The columns of the drill's own list (never the title or the diagnosis).
 QUEUE_COLUMNS = ("#", "Section", "Age / sex", "Result")
 #: A mark per rating in the drill's list.
@@ -332,6 +338,7 @@ class DrillView(QWidget):
             return
         self.revealed = min(steps, len(DRILL_STEPS))
         self._draw()
+        self.document.scrollToAnchor(drill_anchor(self.revealed - 1))  # the step just shown
 
     def check_answer(self) -> None:
         """Checks the typed diagnosis, reveals the whole case and suggests a rating."""
@@ -358,7 +365,10 @@ class DrillView(QWidget):
             )
         self.session.answers[self.session.ids[self.session.position]] = self._checked_answer
         self.revealed = len(DRILL_STEPS)
+        self.answer.setEnabled(False)  # checked: the answer stands as typed
+        self.check_button.setEnabled(False)
         self._draw()
+        self.document.scrollToAnchor(drill_anchor(len(DRILL_STEPS) - 1))
         self.document.setFocus()
 
     def rate(self, rating: int) -> None:
@@ -480,6 +490,9 @@ class DrillView(QWidget):
             self.answer.setEnabled(False)
             self.check_button.setEnabled(False)
         self.verdict.setVisible(bool(self.verdict.text()))
+        verdict = self._checked_answer[1] if self._checked_answer else ""
+        colour = _VERDICT_COLOURS.get(verdict, ("", ""))[1 if theme.is_dark() else 0]
+        self.verdict.setStyleSheet(f"color: {colour}; font-weight: 600;" if colour else "")
 
     def _label_ratings(self, case_id: CaseId | None) -> None:
         """Each rating button says when the case would come back after it."""
