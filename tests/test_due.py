@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,6 +16,7 @@ from desktop.model import CaseFilter, CaseId
 from desktop.store.library import Library
 from desktop.ui.case_list import DUE, due_text
 from desktop.ui.main_window import MainWindow
+from tests.conftest import SAMPLE_CASES
 from tests.organise_helpers import ids, with_samples
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -133,3 +135,35 @@ def test_a_closed_window_counts_nothing_more(window: MainWindow) -> None:
     window.library.close()
     assert not window._due_timer.isActive()
     window._due_tick()  # a tick already queued: nothing touches the closed library
+
+
+def test_a_header_saved_with_other_columns_falls_back_to_the_defaults(tmp_path: Path) -> None:
+    """A window of a version before the Due column saved a header of six columns, sorted by
+    Marks: restored as it is, Qt would sort the list by Due; the defaults stand instead."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from desktop.ui.case_list import COLUMNS, TITLE
+    from tests.gui_helpers import close_window, make_window
+
+    old = QTableView()
+    old.setModel(QStandardItemModel(1, 6))
+    old.horizontalHeader().setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+    settings_path = tmp_path / "s.ini"
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    settings.setValue("list/header", old.horizontalHeader().saveState())
+    settings.sync()
+    window = make_window(tmp_path / "library.db", settings_path, SAMPLE_CASES)
+    try:
+        header = window.list.horizontalHeader()
+        assert header.sortIndicatorSection() == TITLE and window.model.sort_state == (
+            "title",
+            False,
+        )
+        window.keep_settings = True
+        window.close()
+        saved = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        assert str(saved.value("list/columns")) == str(len(COLUMNS))
+    finally:
+        close_window(window)

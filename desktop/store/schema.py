@@ -448,6 +448,8 @@ def m009_study(db: sqlite_utils.Database) -> None:
         " leech INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (case_source, case_source_id))"
     )
     conn.execute("CREATE INDEX study_schedule_due ON study_schedule(due, case_id)")
+    # And each case's own due time, for the list's Due column and its sort: one probe a case.
+    conn.execute("CREATE INDEX study_schedule_case ON study_schedule(case_id, due)")
 
 
 #: The chain: index n upgrades version n to n + 1.

@@ -675,6 +675,9 @@ class MainWindow(QMainWindow):
         if self.sidebar.refresh_due() and self.model.case_filter.kind == "due":
             self.model.requery()
             self.list.update_empty_label()
+        self.sidebar.recount_timed_searches()
+        if "is:due" in self.search.text().casefold():
+            self.search_bar.search_again()  # a case falls due: it joins the search
         self.list.viewport().update()  # "in 5 min" becomes "now"
 
     def _library_actions(self) -> list[QAction]:

@@ -33,6 +33,12 @@ from desktop.ui.delegates import CountDelegate
 from desktop.ui.labels import plain_tip
 from desktop.ui.roles import Roles
 
+
+def _moves_with_time(query: str) -> bool:
+    """Whether a search's cases change as time passes, with no change to the library."""
+    return "is:due" in query.casefold().replace(" ", "")
+
+
 #: (label, icon, filter kind) of the fixed entries, in order.
 ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("All cases", "all-cases", "all"),
@@ -252,6 +258,11 @@ class Sidebar(QTreeWidget):
             return False
         self.set_counts(dataclasses.replace(self._counts, due=due))
         return True
+
+    def recount_timed_searches(self) -> None:
+        """Counts again the saved searches that time alone moves (``is:due``)."""
+        if any(_moves_with_time(saved.query) for saved in self._saved or ()):
+            self._saved_count_timer.start()
 
     def subscribe(self, library: Library, bus: ChangeBus) -> None:
         """Recounts from `library` after every change announced on `bus`."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
-from desktop.ui.case_list import AGE, DIAGNOSIS, DUE, PUBLISHED, SECTION, TITLE
+from desktop.ui.case_list import AGE, COLUMNS, DIAGNOSIS, DUE, PUBLISHED, SECTION, TITLE
 from desktop.ui.highlighting import UNDELETE, push_undelete
 
 if TYPE_CHECKING:
@@ -31,8 +31,14 @@ def restore_state(window: MainWindow) -> None:
         if not (isinstance(state, QByteArray) and splitter.restoreState(state)):
             splitter.setSizes(sizes)
     header = settings.value("list/header")
-    # A header saved before a column was added does not restore: the defaults then.
-    if not (isinstance(header, QByteArray) and window.list.horizontalHeader().restoreState(header)):
+    # A header saved with other columns (before Due was added) would give its widths and
+    # its sort to the wrong columns (Qt restores it all the same): the defaults then.
+    same_columns = str(settings.value("list/columns", "")) == str(len(COLUMNS))
+    if not (
+        same_columns
+        and isinstance(header, QByteArray)
+        and window.list.horizontalHeader().restoreState(header)
+    ):
         for column, width in (
             (TITLE, 370),
             (SECTION, 170),
@@ -68,6 +74,7 @@ def save_state(window: MainWindow) -> None:
     settings.setValue("window/list_splitter", window.list_splitter.saveState())
     settings.setValue("window/reading_splitter", window.reading_splitter.saveState())
     settings.setValue("list/header", window.list.horizontalHeader().saveState())
+    settings.setValue("list/columns", len(COLUMNS))
     settings.setValue("view/zoom", window.detail.zoom)
     # A case shown before a staged start completed is not selected in the list yet.
     case_id = window.startup.pending_case or window.list.current_case()

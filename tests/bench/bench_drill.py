@@ -11,6 +11,9 @@ floor measured in the same run, and the ratio to it:
 * next case: `DrillView.show_position` (the case read, its log and schedule, the buttons'
   intervals, the page rendered and laid out) against `DetailPane.open_case` of the same
   case (opening it to read);
+* due sort: the whole list sorted by the Due column against the same list by title;
+* list page: a page of 100 list rows (marks and due time with each) against reading the
+  same rows' titles;
 * check: `check_answer` against a rapidfuzz `extractOne` of the typed answer over the final
   diagnosis and the differential (one fuzzy comparison each, nothing more).
 
@@ -131,12 +134,17 @@ def timed(work: Callable[[], object], runs: int) -> list[float]:
     return sorted(found)
 
 
-def line(name: str, values: list[float], floor: list[float], bound: float) -> str:
+def line(name: str, values: list[float], floor: list[float], bound: float | None) -> str:
+    """A figure with its floor and their ratio; `bound`: the issue's (None: a reference)."""
     p95 = values[max(int(len(values) * 0.95) - 1, 0)]
     median, floor_median = statistics.median(values), statistics.median(floor)
-    verdict = "ok" if p95 <= bound else "OVER"
+    verdict = (
+        "reference"
+        if bound is None
+        else f"bound {bound:g} ms: " + ("ok" if p95 <= bound else "OVER")
+    )
     return (
-        f"{name:<12} median {median:7.2f} ms  p95 {p95:7.2f} ms  (bound {bound:g} ms: {verdict})"
+        f"{name:<12} median {median:7.2f} ms  p95 {p95:7.2f} ms  ({verdict})"
         f"  floor median {floor_median:7.2f} ms  ratio {median / floor_median:5.2f}"
     )
 
@@ -165,6 +173,33 @@ def main(argv: list[str]) -> int:
                     timed(lambda: library.due_ids(NOW), args.runs),
                     timed(lambda: library.case_ids(CaseFilter(), "title", False), args.runs),
                     50,
+                ),
+                flush=True,
+            )
+            title_sort = timed(lambda: library.case_ids(CaseFilter(), "title", False), args.runs)
+            print(
+                line(
+                    "due sort",
+                    timed(lambda: library.case_ids(CaseFilter(), "due", False), args.runs),
+                    title_sort,
+                    None,
+                ),
+                flush=True,
+            )
+            listed = library.case_ids(CaseFilter(), "title", False)
+            page = listed[len(listed) // 2 : len(listed) // 2 + 100]
+            marks = ", ".join("?" for _ in page)
+            print(
+                line(
+                    "list page",
+                    timed(lambda: library.rows(page), args.runs),
+                    timed(
+                        lambda: library._conn.execute(
+                            f"SELECT id, title FROM cases WHERE id IN ({marks})", page
+                        ).fetchall(),
+                        args.runs,
+                    ),
+                    None,
                 ),
                 flush=True,
             )
