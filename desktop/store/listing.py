@@ -135,6 +135,8 @@ def case_ids(
     The usual sorts read an index in order (migration 4) and never the rows; cases without
     a value (no age, undated) come after the others whichever way the list is sorted.
     """
+    if sort == "due":
+        return _by_due(conn, case_filter, descending, now, limit)
     if sort == COLLECTION_ORDER:
         if case_filter.kind != "collection" or case_filter.value is None:
             raise ValueError("only a collection's list is in collection order")
@@ -187,6 +189,34 @@ def case_ids(
             )
         ]
     return ids
+
+
+def _by_due(
+    conn: sqlite3.Connection,
+    case_filter: CaseFilter,
+    descending: bool,
+    now: dt.datetime | None,
+    limit: int | None,
+) -> list[CaseId]:
+    """The list by when each case is next due, then the cases never drilled (by id).
+
+    Two index reads and a set, never a case's row: the entry's cases from a list index
+    (as sorting by title reads them), and the schedule in due order from its own index
+    (joining the cases instead costs a page read per scheduled case: 220 ms at 100,000)."""
+    listed = case_ids(conn, case_filter, "title", now=now)
+    wanted = set(listed)
+    direction = "DESC" if descending else "ASC"
+    scheduled = [
+        row[0]
+        for row in conn.execute(
+            "SELECT case_id FROM study_schedule WHERE case_id IS NOT NULL"
+            f" ORDER BY due {direction}, case_id {direction}"
+        )
+        if row[0] in wanted
+    ]
+    never = sorted(wanted.difference(scheduled), reverse=descending)
+    ordered = scheduled + never
+    return ordered if limit is None else ordered[:limit]
 
 
 #: A collection or tag holding fewer records than 1/_FEW_MEMBERS of the cases lists them by
