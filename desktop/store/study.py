@@ -33,6 +33,14 @@ FORECAST_DAYS = 14
 #: Cases the most-missed list holds.
 MOST_MISSED = 10
 
+#: A schedule's counts by rating, added up (Missed, Partly, Got it, Easy).
+_RATING_SUMS = "sum(s.misses), sum(s.partly), sum(s.got_it), sum(s.easy)"
+#: A case `c` out of the trash, by the trash's own index (`trashed_at` ends a large row).
+_OUT_OF_TRASH = "c.id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+#: Schedules of cases in the library and out of the trash.
+_SHELVED = (
+    "case_id IS NOT NULL AND case_id NOT IN (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
+)
 #: Above this many cases `states_of` reads every schedule rather than each case's.
 _READ_ALL_ABOVE = 2000
 _STATE_COLUMNS = "due, stage, stability, difficulty, reviews, misses, last_review, leech"
@@ -145,12 +153,15 @@ def replay_case(conn: sqlite3.Connection, key: CaseKey) -> StudyState | None:
         conn.execute("DELETE FROM study_schedule WHERE case_source = ? AND case_source_id = ?", key)
         return None
     found = conn.execute("SELECT id FROM cases WHERE source = ? AND source_id = ?", key).fetchone()
+    by_rating = [sum(1 for _at, rating in logged if rating == r) for r in (2, 3, 4)]
     conn.execute(
         "INSERT OR REPLACE INTO study_schedule (case_source, case_source_id, case_id,"
-        f" {_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f" partly, got_it, easy, {_STATE_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             *key,
             found[0] if found else None,
+            *by_rating,
             stamp(state.due),
             state.stage,
             state.stability,
@@ -279,12 +290,13 @@ def _missed_cases(conn: sqlite3.Connection, where: str, limit: int) -> tuple[Mis
             leech=bool(row[5]),
             key=f"{row[6]}:{row[7]}",
         )
+        # The schedule picks and orders them; only those read their case's title.
         for row in conn.execute(
             "SELECT c.id, c.title, c.section, s.misses, s.reviews, s.leech, c.source,"
-            " c.source_id FROM study_schedule s"
-            " JOIN cases c ON c.source = s.case_source AND c.source_id = s.case_source_id"
-            f" WHERE c.trashed_at IS NULL AND {where}"
-            " ORDER BY s.misses DESC, s.reviews DESC, c.title COLLATE NOCASE LIMIT ?",
+            " c.source_id FROM (SELECT * FROM study_schedule s"
+            f" WHERE {_SHELVED} AND {where} ORDER BY s.misses DESC, s.reviews DESC, s.case_id"
+            " LIMIT ?) s CROSS JOIN cases c ON c.id = s.case_id"
+            " ORDER BY s.misses DESC, s.reviews DESC, s.case_id",
             (limit,),
         )
     )
@@ -315,16 +327,18 @@ def statistics(
 ) -> StudyStats:
     """The drill statistics at `now`; days are the reader's days in `zone` (the machine's
     local time if None), each instant placed by the zone's rules at that instant, so a
-    review at 00:30 counts on the reader's day, across a change of summer time too."""
+    review at 00:30 counts on the reader's day, across a change of summer time too.
+
+    Reviews per day read the log's index by time; everything else adds up the schedule's
+    counts by rating (one row a reviewed case, derived from the log)."""
     today = now.astimezone(zone).date()
-    live = "x.deleted_at IS NULL AND c.trashed_at IS NULL"
     first_day = today - dt.timedelta(days=STATS_DAYS - 1)
     # A day's margin either side of the local days, in UTC; each instant is then placed.
     since = _midnight(first_day, zone) - dt.timedelta(days=1)
     per_day: dict[str, list[int]] = {}
     for at, rating in conn.execute(
-        f"SELECT x.reviewed_at, x.rating FROM reviews x JOIN {CASE_OF} WHERE {live}"
-        " AND x.reviewed_at >= ?",
+        f"SELECT x.reviewed_at, x.rating FROM reviews x JOIN {CASE_OF}"
+        f" WHERE x.deleted_at IS NULL AND {_OUT_OF_TRASH} AND x.reviewed_at >= ?",
         (stamp(since),),
     ):
         day = instant(at).astimezone(zone).date()
@@ -335,32 +349,23 @@ def statistics(
         for label in ((first_day + dt.timedelta(days=n)).isoformat() for n in range(STATS_DAYS))
     )
     by_section = _by_total(
-        _tallies(
-            conn.execute(
-                "SELECT coalesce(c.section, 'No section'), x.rating, count(*) FROM reviews x"
-                f" JOIN {CASE_OF} WHERE {live} GROUP BY 1, 2"
-            )
-        ).values()
+        Tally(str(label), *map(int, counts))
+        for label, *counts in conn.execute(
+            f"SELECT coalesce(c.section, 'No section'), {_RATING_SUMS} FROM study_schedule s"
+            f" CROSS JOIN cases c ON c.id = s.case_id WHERE {_SHELVED} GROUP BY 1"
+        )
     )
-    by_collection = _by_total(_collection_tallies(conn, live))
     return StudyStats(
         days=days,
         by_section=by_section,
-        by_collection=by_collection,
+        by_collection=_by_total(_collection_tallies(conn)),
         forecast=_forecast(conn, today, zone),
         most_missed=_missed_cases(conn, "s.misses > 0", MOST_MISSED),
         leeches=leeches(conn),
-        reviews=int(
-            conn.execute(f"SELECT count(*) FROM reviews x JOIN {CASE_OF} WHERE {live}").fetchone()[
-                0
-            ]
+        reviews=_count(
+            conn, f"SELECT coalesce(sum(reviews), 0) FROM study_schedule WHERE {_SHELVED}"
         ),
-        cases_reviewed=int(
-            conn.execute(
-                "SELECT count(*) FROM study_schedule WHERE case_id IS NOT NULL AND case_id NOT IN"
-                " (SELECT id FROM cases WHERE trashed_at IS NOT NULL)"
-            ).fetchone()[0]
-        ),
+        cases_reviewed=_count(conn, f"SELECT count(*) FROM study_schedule WHERE {_SHELVED}"),
         due_now=count_due(conn, now),
     )
 
@@ -401,19 +406,20 @@ def _forecast(
     return tuple(counts.items())
 
 
-def _collection_tallies(conn: sqlite3.Connection, live: str) -> list[Tally]:
+def _collection_tallies(conn: sqlite3.Connection) -> list[Tally]:
     """Reviews of each collection's own cases, by its full path (a case in two
     collections counts in both)."""
     from desktop.store.collections import path_of
 
-    tallies = _tallies(
-        conn.execute(
-            "SELECT m.collection_uid, x.rating, count(*) FROM reviews x"
-            f" JOIN {CASE_OF} JOIN collection_members m ON m.case_source = x.case_source"
-            " AND m.case_source_id = x.case_source_id AND m.deleted_at IS NULL"
-            f" WHERE {live} GROUP BY 1, 2"
+    tallies = {
+        str(uid): Tally(str(uid), *map(int, counts))
+        for uid, *counts in conn.execute(
+            f"SELECT m.collection_uid, {_RATING_SUMS} FROM collection_members m"
+            " CROSS JOIN cases c ON c.source = m.case_source AND c.source_id = m.case_source_id"
+            f" JOIN study_schedule s ON s.case_id = c.id WHERE m.deleted_at IS NULL"
+            f" AND {_OUT_OF_TRASH} GROUP BY 1"
         )
-    )
+    }
     found = []
     for uid, tally in tallies.items():
         try:

@@ -105,10 +105,11 @@ def build(path: Path, cases: int, reviewed: int, seed: int = 1) -> None:
                     reviews.append((new_uid(), stamp(when), stamp(when), *key, rating, stamp(when)))
                 state = study.replay(logged)
                 assert state is not None
+                ratings = [rating for _when, rating in logged]
                 schedules.append(
                     (*key, ids[key], stamp(state.due), state.stage, state.stability,
                      state.difficulty, state.reviews, state.misses, stamp(state.last_review),
-                     int(state.leech))
+                     int(state.leech), ratings.count(2), ratings.count(3), ratings.count(4))
                 )  # fmt: skip
             conn.executemany(
                 "INSERT INTO reviews (uid, created_at, updated_at, case_source, case_source_id,"
@@ -117,8 +118,8 @@ def build(path: Path, cases: int, reviewed: int, seed: int = 1) -> None:
             )
             conn.executemany(
                 "INSERT INTO study_schedule (case_source, case_source_id, case_id, due, stage,"
-                " stability, difficulty, reviews, misses, last_review, leech)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stability, difficulty, reviews, misses, last_review, leech, partly, got_it,"
+                " easy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 schedules,
             )
         conn.execute("ANALYZE")
