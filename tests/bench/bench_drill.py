@@ -14,6 +14,8 @@ floor measured in the same run, and the ratio to it:
 * due sort: the whole list sorted by the Due column against the same list by title;
 * list page: a page of 100 list rows (marks and due time with each) against reading the
   same rows' titles;
+* statistics: `Library.study_statistics()` (what Drill > Statistics charts) against the
+  sidebar's counts from scratch (`Library.counts()`);
 * check: `check_answer` against a rapidfuzz `extractOne` of the typed answer over the final
   diagnosis and the differential (one fuzzy comparison each, nothing more).
 
@@ -200,6 +202,15 @@ def main(argv: list[str]) -> int:
                         ).fetchall(),
                         args.runs,
                     ),
+                    None,
+                ),
+                flush=True,
+            )
+            print(
+                line(
+                    "statistics",
+                    timed(lambda: library.study_statistics(NOW, dt.UTC), max(args.runs // 5, 3)),
+                    timed(lambda: library.counts(NOW), max(args.runs // 5, 3)),
                     None,
                 ),
                 flush=True,
