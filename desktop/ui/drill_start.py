@@ -131,24 +131,18 @@ class DrillStartDialog(QDialog):
 
     def _choose(self, chosen: CaseFilter | None, due: int) -> None:
         """Selects the source the reader most likely means: the sidebar's entry on show."""
-        if chosen is not None and chosen.kind == "collection":
-            index = self.collections.findData(chosen.value)
-            if index >= 0:
-                self.collections.setCurrentIndex(index)
-                self.collection_radio.setChecked(True)
-                return
-        if chosen is not None and chosen.kind == "tag":
-            index = self.tags.findData(chosen.value)
-            if index >= 0:
-                self.tags.setCurrentIndex(index)
-                self.tag_radio.setChecked(True)
-                return
-        if chosen is not None and chosen.kind == "saved":
-            index = self.saved.findData(chosen.value)
-            if index >= 0:
-                self.saved.setCurrentIndex(index)
-                self.saved_radio.setChecked(True)
-                return
+        entries = (
+            ("collection", self.collections, self.collection_radio),
+            ("tag", self.tags, self.tag_radio),
+            ("saved", self.saved, self.saved_radio),
+        )
+        for kind, box, button in entries:
+            if chosen is not None and chosen.kind == kind:
+                index = box.findData(chosen.value)
+                if index >= 0:
+                    box.setCurrentIndex(index)
+                    button.setChecked(True)
+                    return
         if due:
             self.due_radio.setChecked(True)
         elif self._listed[0]:
