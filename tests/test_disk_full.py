@@ -191,16 +191,16 @@ def fill_disk(folder: Path, leave: int) -> Path:
     """Fills the filesystem with a dummy file, then frees `leave` bytes of it again."""
     dummy = folder / "dummy.bin"
     chunk = b"\0" * 65536
-    with dummy.open("wb") as out:
+    # Unbuffered: a write the disk takes only part of returns what it took, and nothing is
+    # left in a buffer for a later seek or close to fail on (how much is free at the end
+    # depends on the library's size, so a partial write happens sooner or later).
+    with dummy.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(chunk)
-                out.flush()
         except OSError as error:
             assert error.errno == errno.ENOSPC
-        # What the last write left in Python's buffer cannot be written either.
-        out.seek(0, os.SEEK_END)
-        size = out.tell()
+        size = out.seek(0, os.SEEK_END)
     with dummy.open("r+b") as out:
         out.truncate(max(0, size - leave))
     return dummy
