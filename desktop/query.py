@@ -1063,10 +1063,11 @@ def _fts_terms(words: tuple[str, ...], prefix: bool, *, phrase: bool) -> str:
 
 
 def _stamp(now: dt.datetime) -> str:
-    """`now` as the store stamps times (ISO-8601 UTC to the millisecond): the schedule's
-    due times compare as text."""
-    moment = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+    """`now` as the store stamps times (the schedule's due times compare as text); a naive
+    time is taken as UTC, as ``added:`` takes it."""
+    from desktop.store.records import stamp
+
+    return stamp(now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC))
 
 
 def _since(now: dt.datetime, days: int) -> str:

@@ -224,31 +224,25 @@ def _state(row: Sequence[object]) -> StudyState:
 
 
 def states_of(conn: sqlite3.Connection, ids: Iterable[CaseId]) -> dict[CaseId, StudyState]:
-    """The schedules of these cases (cases never drilled are left out)."""
+    """The schedules of these cases (cases never drilled are left out), by the row id the
+    schedule keeps: a long list (a drill of the whole library) reads every schedule once."""
     wanted = list(dict.fromkeys(ids))
-    found: dict[CaseId, StudyState] = {}
+    select = f"SELECT case_id, {_STATE_COLUMNS} FROM study_schedule WHERE case_id"
     if len(wanted) > _READ_ALL_ABOVE:
-        # A long list (a drill of the whole library): every schedule, once, is cheaper.
         chosen = set(wanted)
-        for row in conn.execute(
-            f"SELECT c.id, {', '.join('s.' + c for c in _STATE_COLUMNS.split(', '))}"
-            " FROM study_schedule s JOIN cases c ON c.source = s.case_source"
-            " AND c.source_id = s.case_source_id"
-        ):
-            if row[0] in chosen:
-                found[CaseId(row[0])] = _state(row[1:])
-        return found
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for row in conn.execute(
-            f"SELECT c.id, {', '.join('s.' + c for c in _STATE_COLUMNS.split(', '))}"
-            " FROM cases c JOIN study_schedule s ON s.case_source = c.source"
-            f" AND s.case_source_id = c.source_id WHERE c.id IN ({marks})",
-            chunk,
-        ):
-            found[CaseId(row[0])] = _state(row[1:])
-    return found
+        rows: Iterable[Sequence[object]] = (
+            row for row in conn.execute(f"{select} IS NOT NULL") if row[0] in chosen
+        )
+    else:
+        rows = (
+            row
+            for start in range(0, len(wanted), 500)
+            for row in conn.execute(
+                f"{select} IN ({', '.join('?' for _ in wanted[start : start + 500])})",
+                wanted[start : start + 500],
+            )
+        )
+    return {CaseId(int(str(row[0]))): _state(row[1:]) for row in rows}
 
 
 def due_ids(conn: sqlite3.Connection, now: dt.datetime, limit: int | None = None) -> list[CaseId]:
