@@ -63,6 +63,10 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         "issn": case.issn,
         "license": case.license,
         "figures": figures_to_data(case.figures),
+        "keywords": list(case.keywords),
+        "acr_code": case.acr_code,
+        "category": case.category,
+        "diagnosis_by": case.diagnosis_by,
         "sections": [
             {"key": s.key, "heading": s.heading, "text": s.text} for s in case_sections(case)
         ],
@@ -117,6 +121,10 @@ def case_from_dict(data: Mapping[str, Any]) -> Case:
         issn=_optional_str(data, "issn"),
         license=_optional_str(data, "license"),
         figures=figures_from_data(_list(data, "figures")),
+        keywords=_strings(data, "keywords"),
+        acr_code=_optional_str(data, "acr_code"),
+        category=_optional_str(data, "category"),
+        diagnosis_by=_optional_str(data, "diagnosis_by"),
     )
     return canonical_case(case)
 
@@ -141,7 +149,24 @@ def authors_from_data(items: Sequence[Any]) -> tuple[Author, ...]:
 
 
 def figures_to_data(figures: Sequence[Figure]) -> list[dict[str, Any]]:
-    return [{"label": f.label, "legend": f.legend, "image": f.image} for f in figures]
+    """Figures as plain data, numbered from 1 in the case's order. ``missing`` says whether
+    the figure lacks the image its source named, ``missing_reason`` why."""
+    return [
+        {
+            "number": number,
+            "label": figure.label,
+            "caption": figure.legend,
+            "image": figure.image,
+            "modality": figure.modality,
+            "plane": figure.plane,
+            "part": figure.part,
+            "width": figure.width,
+            "height": figure.height,
+            "missing": figure.missing is not None,
+            "missing_reason": figure.missing,
+        }
+        for number, figure in enumerate(figures, start=1)
+    ]
 
 
 def figures_from_data(items: Sequence[Any]) -> tuple[Figure, ...]:
@@ -150,11 +175,24 @@ def figures_from_data(items: Sequence[Any]) -> tuple[Figure, ...]:
         where = f"figures[{number}]"
         if not isinstance(item, Mapping):
             raise CaseDataError(f"'{where}' must be an object")
+        width, height = (_optional_size(item, name, where) for name in ("width", "height"))
         figures.append(
             Figure(
                 _str(item, "label", f"{where}.label"),
-                _str(item, "legend", f"{where}.legend", default=""),
+                # Figures stored before they had captions called theirs a legend.
+                _str(
+                    item,
+                    "caption" if "caption" in item else "legend",
+                    f"{where}.caption",
+                    default="",
+                ),
                 _optional_str(item, "image", f"{where}.image"),
+                modality=_optional_str(item, "modality", f"{where}.modality"),
+                plane=_optional_str(item, "plane", f"{where}.plane"),
+                part=_optional_str(item, "part", f"{where}.part"),
+                width=width,
+                height=height,
+                missing=_missing_reason(item, where),
             )
         )
     return tuple(figures)
@@ -197,6 +235,20 @@ def _optional_str(data: Mapping[str, Any], key: str, name: str | None = None) ->
     value = data.get(key)
     if value is not None and not isinstance(value, str):
         raise CaseDataError(f"'{name or key}' must be text or null")
+    return value
+
+
+def _missing_reason(item: Mapping[str, Any], where: str) -> str | None:
+    reason = _optional_str(item, "missing_reason", f"{where}.missing_reason")
+    if item.get("missing") is True and not reason:
+        return "the image is missing"
+    return reason
+
+
+def _optional_size(data: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = data.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise CaseDataError(f"'{where}.{key}' must be a number of pixels or null")
     return value
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop import paths
-from desktop.store import backup
+from desktop.store import backup, media
 from desktop.store.backup import Backup, Retention
 from desktop.store.errors import LibraryError
 from desktop.store.library import Library, Restored
@@ -87,6 +87,8 @@ def daily_backup(target: Library | Path, now: dt.datetime | None = None) -> Path
             return None
         taken = backup.take_backup(path, "daily", moment, schema_version=contents.schema_version)
         backup.rotate(path, retention())
+        # Images only the rotated backups named can go now (see desktop.store.media).
+        media.sweep_library(path)
     except LibraryError:
         return None
     return taken

@@ -49,11 +49,34 @@ class DiscussionPart:
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """A figure: label ("Figure 1a"), legend, and image reference (for formats that carry one)."""
+    """A figure of a case: its label, legend and image.
+
+    Attributes:
+        label: As the case names it: "Figure 1", "Figure 2a".
+        legend: The caption, plain text.
+        image: In a stored case, the content hash (SHA-256, hex) of its image in the
+            library's media folder (`desktop.store.media`); in a case a format has just
+            parsed, the format's own reference to the image (a file name in the data set),
+            which the importer swaps for the hash. None when the figure has no image: the
+            source gave none, or its file was missing or unreadable at import (`missing`).
+        modality: "CT - noncontrast", "MR - T2 weighted"..., as the source says it.
+        plane: "Axial", "Coronal"...
+        part: The source's own figure part ("1", "2b").
+        width: The image's size in pixels, when it has one.
+        height: See `width`.
+        missing: Why the figure has no image although its source named one ("image file
+            images/x.png not found"); None when it has its image or never had one.
+    """
 
     label: str
     legend: str = ""
     image: str | None = None
+    modality: str | None = None
+    plane: str | None = None
+    part: str | None = None
+    width: int | None = None
+    height: int | None = None
+    missing: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +86,10 @@ class Case:
     Attributes:
         source: Where the case comes from ("eurorad", "lightbox", ...).
         source_id: The id within that source; (source, source_id) is the case's identity.
+        keywords: The source's keywords for the case (MedPix).
+        acr_code: The American College of Radiology index code ("4.3"), when given.
+        category: The source's category of disease ("Neoplasm, benign").
+        diagnosis_by: How the diagnosis was made ("Biopsy", "Surgery"), when given.
     """
 
     source: str
@@ -86,6 +113,10 @@ class Case:
     issn: str | None = None
     license: str | None = None
     figures: tuple[Figure, ...] = ()
+    keywords: tuple[str, ...] = ()
+    acr_code: str | None = None
+    category: str | None = None
+    diagnosis_by: str | None = None
 
     @property
     def key(self) -> str:

@@ -12,7 +12,7 @@ Canonical text is what the reader sees, character for character:
 * Each line is one paragraph: runs of white space inside a line become one space (a
   no-break space is kept as it is: it is not white space to HTML either), lines are
   stripped, blank lines are dropped. A section's text joins its paragraphs with one LF.
-* Titles, headings and list items (differential, references) are one line.
+* Titles, headings, figure legends and list items (differential, references) are one line.
 
 Making text canonical twice changes nothing, so offsets into a section's text stay valid
 when this module learns new rules for text it has not seen yet. A stored case is already
@@ -47,7 +47,8 @@ __all__ = [
 #: A section's identity within its case: ``title``, ``clinical_history``,
 #: ``imaging_findings``, ``discussion`` (a discussion part with no sub-heading),
 #: ``discussion.<sub-heading>`` (``discussion.teaching_points``), ``differential.<n>``,
-#: ``final_diagnosis``, ``reference.<n>`` (n counts from 1). A key that would repeat gets
+#: ``figures.<n>`` (the legend of the case's n-th figure), ``final_diagnosis``,
+#: ``reference.<n>`` (n counts from 1). A key that would repeat gets
 #: ``-2``, ``-3``... after it. Highlights and drill store these keys.
 SectionKey = NewType("SectionKey", str)
 
@@ -56,6 +57,7 @@ HEADINGS: dict[str, str] = {
     "title": "Title",
     "clinical_history": "Clinical History",
     "imaging_findings": "Imaging Findings",
+    "figures": "Figures",
     "discussion": "Discussion",
     "differential": "Differential Diagnosis",
     "final_diagnosis": "Final Diagnosis",
@@ -67,6 +69,7 @@ SEARCH_COLUMN: dict[str, str] = {
     "title": "title",
     "clinical_history": "clinical_history",
     "imaging_findings": "imaging_findings",
+    "figures": "figure_legends",
     "discussion": "discussion",
     "differential": "differential_diagnosis",
     "final_diagnosis": "final_diagnosis",
@@ -172,6 +175,13 @@ def canonical_case(case: Case) -> Case:
         ),
         final_diagnosis=_paragraph_field(case.final_diagnosis),
         references=tuple(item for item in map(canonical_line, case.references) if item),
+        figures=tuple(
+            dataclasses.replace(
+                figure, label=canonical_line(figure.label), legend=canonical_line(figure.legend)
+            )
+            for figure in case.figures
+        ),
+        keywords=tuple(item for item in map(canonical_line, case.keywords) if item),
     )
 
 
@@ -198,6 +208,9 @@ def case_sections(case: Case, *, answers: bool = True) -> tuple[Section, ...]:
     add("title", HEADINGS["title"], canonical_line(case.title))
     add("clinical_history", HEADINGS["clinical_history"], canonical_text(case.clinical_history))
     add("imaging_findings", HEADINGS["imaging_findings"], canonical_text(case.imaging_findings))
+    for number, figure in enumerate(case.figures, start=1):
+        label = canonical_line(figure.label) or f"Figure {number}"
+        add(f"figures.{number}", label, canonical_line(figure.legend))
     for part in case.discussion:
         heading = canonical_line(part.heading) if part.heading is not None else ""
         slug = _SLUG.sub("_", heading.casefold()).strip("_")

@@ -170,8 +170,11 @@ def test_fixture_upgrades_to_the_fresh_schema_with_every_record_intact(
         after = records_of(path)
         if version == schema.SCHEMA_VERSION:
             assert after == before
-        elif version >= 5:  # reader records already: migrations since add tables only
-            assert {table: after[table] for table in before} == before
+        elif version >= 5:  # reader records already: migrations since add tables (and
+            # columns of cases, checked above) only
+            assert {t: after[t] for t in before if t != "cases"} == {
+                t: before[t] for t in before if t != "cases"
+            }
         elif version >= 2:
             check_new_records(before, after)
         # Columns added since then hold their defaults on the old rows.
@@ -519,11 +522,12 @@ def test_case_versions_after_the_upgrade(version: int, tmp_path: Path) -> None:
             assert edge_versions == []
         text = (SAMPLE_CASES / "abdo-01.txt").read_bytes()
         case = parse_eurorad_text(decode_case_bytes(text).text)
+        held = library.get_case(abdo)  # from schema 10 on, with figures the file lacks
         edited = dataclasses.replace(case, clinical_history=case.clinical_history + " Edited.")
         stored = library.store_case(edited)
         assert stored.outcome == "updated"
         assert stored.version == len(numbers) + 1
-        assert library.case_versions(abdo)[-1].case == case
+        assert library.case_versions(abdo)[-1].case == held
         restored = library.restore_case_version(abdo, stored.version or 0)
         assert restored.cases == {abdo}
         current = library.get_case(abdo)

@@ -39,7 +39,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from desktop.differential import rebuild_items
+from desktop.formats.decoding import decode_case_bytes
 from desktop.formats.errors import CaseFormatError
+from desktop.formats.registry import Parsed
 from desktop.model import Author, Case, DiscussionPart, Patient, Sex
 
 #: Body headings and the section each starts.
@@ -135,6 +137,39 @@ def looks_like_eurorad_text(text: str) -> bool:
         if line.strip():
             return _CASE_LINE.fullmatch(line.strip()) is not None
     return False
+
+
+class EuroradText:
+    """The Eurorad text export as a file format of the registry (`desktop.formats.registry`).
+
+    Recognised by its first line, ``CASE <id> [Published on DD.MM.YYYY]``.
+    """
+
+    name = "eurorad-text"
+    description = "Eurorad case text"
+
+    def recognises(self, head: bytes) -> bool:
+        for bom, codec in (
+            (b"\xef\xbb\xbf", "utf-8"),
+            (b"\xff\xfe", "utf-16-le"),
+            (b"\xfe\xff", "utf-16-be"),
+        ):
+            if head.startswith(bom):
+                head, encoding = head[len(bom) :], codec
+                break
+        else:
+            encoding = "utf-8"
+        # The head may end inside a character: what is cut off does not matter here.
+        text = head.decode(encoding, errors="replace").replace("\r", "\n")
+        return looks_like_eurorad_text(text)
+
+    def parse(self, data: bytes, name: str) -> Parsed:
+        decoded = decode_case_bytes(data)
+        case = parse_eurorad_text(decoded.text)
+        return Parsed(name, case, warnings=(decoded.warning,) if decoded.warning else ())
+
+
+EURORAD_TEXT = EuroradText()
 
 
 def parse_eurorad_text(text: str) -> Case:

@@ -82,6 +82,10 @@ def _names(kept: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+#: Columns added to `cases` after schema 1 (m010): left out of the digest while empty.
+_ADDED_COLUMNS = frozenset({"figure_legends", "keywords", "acr_code", "category", "diagnosis_by"})
+
+
 def content_hash(values: dict[str, Any]) -> str:
     """A digest of every stored field, so re-importing identical text is seen as unchanged."""
     import hashlib  # here: only imports need it, and it costs ~2 ms of every start
@@ -89,6 +93,8 @@ def content_hash(values: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     for key in sorted(values):
         value = values[key]
+        if value is None and key in _ADDED_COLUMNS:
+            continue  # so a case stored before the column existed hashes as it did
         digest.update(
             f"{key}\x00{type(value).__name__}\x00{value}\x00".encode("utf-8", "surrogatepass")
         )
@@ -405,6 +411,12 @@ def _case_values(case: Case) -> dict[str, Any]:
         "issn": case.issn,
         "license": case.license,
         "figures": dump(figures_to_data(case.figures)),
+        # The legends again, one a line, for the search index (the figures column is JSON).
+        "figure_legends": "\n".join(f.legend for f in case.figures if f.legend) or None,
+        "keywords": dump(list(case.keywords)) if case.keywords else None,
+        "acr_code": case.acr_code,
+        "category": case.category,
+        "diagnosis_by": case.diagnosis_by,
     }
 
 
@@ -436,6 +448,10 @@ def _row_to_case(row: dict[str, Any]) -> Case:
         issn=row["issn"],
         license=row["license"],
         figures=figures_from_data(load("figures")),
+        keywords=tuple(load("keywords")),
+        acr_code=row["acr_code"],
+        category=row["category"],
+        diagnosis_by=row["diagnosis_by"],
     )
 
 

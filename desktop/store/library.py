@@ -37,6 +37,7 @@ from desktop.store import (
     collections,
     highlights,
     listing,
+    media,
     reader_data,
     saved_searches,
     study,
@@ -76,6 +77,8 @@ class Library:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self._conn = conn
+        #: The figures' images, beside the library (`desktop.store.media`).
+        self.media = media.MediaStore(media.media_folder(path))
         #: Whether this run found the library sound (by a check, or by its verified stamp):
         #: nothing is written to it before. See `verify`.
         self.verified = False
@@ -189,11 +192,30 @@ class Library:
             Problems found, in plain words; empty when the library is sound.
         """
         try:
-            return _guard(self.path, lambda: verify.problems(self._conn, SCHEMA_VERSION))
+            found = _guard(self.path, lambda: verify.problems(self._conn, SCHEMA_VERSION))
         except LibraryCorrupt as error:
             return [str(error)]
         except UnicodeDecodeError:
             return ["integrity: SQLite reports damage in text that is not UTF-8"]
+        return found + self.media_problems()
+
+    def media_problems(self) -> list[str]:
+        """Images the library's figures name that are missing or damaged, one line each
+        naming the cases that show them."""
+        named = _guard(self.path, lambda: media.names_by_case(self._conn))
+        found = []
+        for digest, keys in sorted(named.items()):
+            problem = self.media.problem(digest)
+            if problem is not None:
+                cases = ", ".join(sorted(keys)[:3]) + (" ..." if len(keys) > 3 else "")
+                found.append(f"figures: {problem} (shown by {cases})")
+        return found
+
+    def image_path(self, digest: str | None) -> Path | None:
+        """The file of a figure's image; None when it has none or the file is not there."""
+        if not digest or not self.media.has(digest):
+            return None
+        return self.media.path(digest)
 
     def interrupt(self) -> None:
         """Stops the query running on this library's connection (safe from any thread)."""

@@ -29,8 +29,9 @@ RANK_PHRASES = 2_000
 _PROBE_SHARE = 8
 #: Where a broad query looks for its best candidates: the heaviest-weighted columns.
 _CANDIDATE_COLUMNS = "{title final_diagnosis differential_diagnosis}"
-#: bm25 weights per FTS column: title, history, findings, discussion, differential, diagnosis.
-BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0"
+#: bm25 weights per FTS column: title, history, findings, discussion, differential, diagnosis,
+#: figure legends.
+BM25_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 3.0, 5.0, 1.0"
 
 Strategy = Literal["ranked", "candidates", "recent", "newest"]
 

@@ -34,7 +34,10 @@ FTS_COLUMNS = (
     "discussion",
     "differential_diagnosis",
     "final_diagnosis",
+    "figure_legends",
 )
+#: The index's columns as m001 made them (a shipped migration never changes).
+_M001_FTS_COLUMNS = FTS_COLUMNS[:6]
 
 
 def m001_initial(db: sqlite_utils.Database) -> None:
@@ -87,8 +90,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX cases_doi ON cases(doi) WHERE doi IS NOT NULL")
     cases.create_index(["published"])
     cases.create_index(["section"])
-    columns = ", ".join(FTS_COLUMNS)
-    db.execute(
+    _create_case_index(db.conn, _M001_FTS_COLUMNS)
+
+
+def _create_case_index(conn: sqlite3.Connection, fts_columns: tuple[str, ...]) -> None:
+    """The full-text index over `fts_columns` of `cases`, and the triggers that queue it."""
+    columns = ", ".join(fts_columns)
+    conn.execute(
         f"CREATE VIRTUAL TABLE cases_fts USING fts5({columns}, content='cases',"
         " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
     )
@@ -96,19 +104,19 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     # transaction commits (`desktop.store.cases.index_pending`): FTS5 indexes one statement
     # over many rows about twice as fast as one statement per row. Rows still queued have no
     # index entry, so the triggers only delete entries of rows that are not queued.
-    db.execute("CREATE TABLE search_pending(case_id INTEGER PRIMARY KEY)")
-    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    conn.execute("CREATE TABLE IF NOT EXISTS search_pending(case_id INTEGER PRIMARY KEY)")
+    old = ", ".join(f"old.{c}" for c in fts_columns)
     unindex = (
         f"INSERT INTO cases_fts(cases_fts, rowid, {columns}) SELECT 'delete', old.id, {old}"
         " WHERE NOT EXISTS (SELECT 1 FROM search_pending WHERE case_id = old.id);"
     )
     queue = "INSERT OR IGNORE INTO search_pending(case_id) VALUES (new.id);"
-    db.execute(f"CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN {queue} END")
-    db.execute(
+    conn.execute(f"CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN {queue} END")
+    conn.execute(
         f"CREATE TRIGGER cases_fts_update AFTER UPDATE OF {columns} ON cases"
         f" BEGIN {unindex} {queue} END"
     )
-    db.execute(
+    conn.execute(
         f"CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN {unindex}"
         " DELETE FROM search_pending WHERE case_id = old.id; END"
     )
@@ -456,6 +464,33 @@ def m009_study(db: sqlite_utils.Database) -> None:
     conn.execute("CREATE INDEX study_schedule_case ON study_schedule(case_id, due)")
 
 
+def m010_figures(db: sqlite_utils.Database) -> None:
+    """Figures with their images, and the case fields MedPix brings.
+
+    Images live as files in the media folder beside the library, named by their content
+    hash (`desktop.store.media`); a case's ``figures`` JSON names them. ``figure_legends``
+    repeats the legends, one a line, so search finds words in captions: the full-text
+    index is made again with that column (FTS5 cannot add one) and filled from the cases.
+    """
+    conn = db.conn
+    for column in ("figure_legends", "keywords", "acr_code", "category", "diagnosis_by"):
+        conn.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT")
+    conn.execute(
+        "UPDATE cases SET figure_legends = (SELECT group_concat(legend, char(10)) FROM"
+        " (SELECT json_extract(value, '$.legend') AS legend FROM json_each(cases.figures)"
+        " WHERE coalesce(json_extract(value, '$.legend'), '') != ''))"
+        " WHERE figures IS NOT NULL AND figures NOT IN ('', '[]')"
+    )
+    for trigger in ("insert", "update", "delete"):
+        conn.execute(f"DROP TRIGGER cases_fts_{trigger}")
+    conn.execute("DROP TABLE cases_fts")
+    _create_case_index(conn, FTS_COLUMNS[:7])
+    # Everything queued is indexed when the migration's transaction commits... except that
+    # the migration commits on its own: index every case here, in one statement.
+    conn.execute("INSERT INTO cases_fts(cases_fts) VALUES ('rebuild')")
+    conn.execute("DELETE FROM search_pending")
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -467,6 +502,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m007_highlights,
     m008_organise,
     m009_study,
+    m010_figures,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

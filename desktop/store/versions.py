@@ -51,6 +51,10 @@ KEPT_NAMES: dict[str, str] = {
     "patient": "the patient's age and sex",
     "areas_of_interest": "the areas of interest",
     "imaging_techniques": "the imaging techniques",
+    "keywords": "the keywords",
+    "acr_code": "the ACR code",
+    "category": "the category",
+    "diagnosis_by": "how the diagnosis was made",
 }
 
 #: Parts of a case compared by `differences`, with their names.

@@ -1,0 +1,276 @@
+"""Figure images: files in the library's media folder, each stored once, named by its hash.
+
+Where images live, and why:
+
+* ``media/`` beside the library (as ``backups/`` is), one file per distinct image, at
+  ``media/<first two hex digits>/<SHA-256 of its bytes>``. The same image imported twice,
+  or by two cases, is one file. A case's ``figures`` JSON names its images by hash.
+* Files are immutable and written before the transaction that names them commits (a
+  temporary file, flushed, renamed into place): a kill at any moment leaves no case
+  naming a missing image, at worst a file nothing names yet.
+* Backups hold the database only, so a daily backup stays a few megabytes whatever the
+  images weigh. A file is deleted only by `sweep`, and only when neither the library, nor
+  an earlier text of one of its cases, nor any backup beside it, nor another library in
+  its folder names it, and it is older than a day (an import in another process may have
+  written it and not yet committed). So a restored backup shows every figure it had.
+* `problems` (``lightbox check``) reports named images that are missing or whose bytes no
+  longer match their hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from desktop.store.errors import StorageUnavailable
+
+__all__ = [
+    "MEDIA_FOLDER",
+    "SWEEP_GRACE",
+    "MediaStore",
+    "is_digest",
+    "media_folder",
+    "names_around",
+    "names_by_case",
+    "names_in",
+    "sweep_library",
+]
+
+MEDIA_FOLDER = "media"
+#: A file younger than this is never swept: an import may be about to commit it.
+SWEEP_GRACE = dt.timedelta(days=1)
+_TEMPORARY = "tmp"
+_HEX = frozenset("0123456789abcdef")
+
+
+def media_folder(library_path: Path) -> Path:
+    return library_path.parent / MEDIA_FOLDER
+
+
+def is_digest(text: str) -> bool:
+    """Whether `text` is a SHA-256 hex digest (what figures name their images by)."""
+    return len(text) == 64 and set(text) <= _HEX
+
+
+class MediaStore:
+    """The media folder of one library.
+
+    Attributes:
+        folder: Where the files are (created on the first `put`).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path(self, digest: str) -> Path:
+        """Where the image with this hash is (or would be) kept."""
+        if not is_digest(digest):
+            raise ValueError(f"not an image hash: {digest!r}")
+        return self.folder / digest[:2] / digest
+
+    def has(self, digest: str) -> bool:
+        return is_digest(digest) and self.path(digest).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Keeps `data` (once: an image already kept is not written again); its hash.
+
+        The file is complete and flushed to disk when this returns.
+
+        Raises:
+            StorageUnavailable: the file could not be written (disk full, read-only).
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        try:
+            if target.is_file() and target.stat().st_size == len(data):
+                return digest
+            temporary = self.folder / _TEMPORARY / f"{digest}.{os.getpid()}.tmp"
+            temporary.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with temporary.open("wb", buffering=0) as handle:
+                    view = memoryview(data)
+                    while view:
+                        written = handle.write(view)
+                        view = view[written or 0 :]
+                    os.fsync(handle.fileno())
+                os.replace(temporary, target)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+            _fsync_folder(target.parent)
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageUnavailable(
+                    f"disk full: a figure's image could not be written in {self.folder}"
+                ) from error
+            raise StorageUnavailable(
+                f"could not write a figure's image in {self.folder}: {error.strerror or error}"
+            ) from error
+        return digest
+
+    def problem(self, digest: str) -> str | None:
+        """What is wrong with a named image's file: missing, unreadable, or changed."""
+        try:
+            path = self.path(digest)
+        except ValueError:
+            return f"{digest!r} is not an image hash"
+        try:
+            hasher = hashlib.sha256()
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    hasher.update(chunk)
+        except FileNotFoundError:
+            return f"image {digest} is missing from {self.folder}"
+        except OSError as error:
+            return f"image {digest} cannot be read: {error.strerror or error}"
+        if hasher.hexdigest() != digest:
+            return f"image {digest} is damaged: its bytes no longer match its hash"
+        return None
+
+    def files(self) -> Iterator[Path]:
+        """Every kept image file (not temporaries)."""
+        if not self.folder.is_dir():
+            return
+        for sub in sorted(self.folder.iterdir()):
+            if len(sub.name) != 2 or not sub.is_dir():
+                continue
+            for path in sorted(sub.iterdir()):
+                if is_digest(path.name) and path.name.startswith(sub.name):
+                    yield path
+
+    def sweep(self, named: Iterable[str], now: float | None = None) -> list[Path]:
+        """Deletes image files nothing names that are older than `SWEEP_GRACE`, and
+        temporaries as old (left by a crash); returns what it deleted.
+
+        Args:
+            named: Every hash something still names (see `names_around`).
+            now: The time to compare file ages with (tests pass one), as `time.time()`.
+        """
+        keep = set(named)
+        cutoff = (time.time() if now is None else now) - SWEEP_GRACE.total_seconds()
+        removed: list[Path] = []
+        candidates = [p for p in self.files() if p.name not in keep]
+        temporary = self.folder / _TEMPORARY
+        if temporary.is_dir():
+            candidates.extend(temporary.iterdir())
+        for path in candidates:
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # gone already, or not ours to delete: left for the next sweep
+        return removed
+
+
+def names_in(conn: sqlite3.Connection) -> set[str]:
+    """The image hashes a library names: its cases' figures and their earlier texts'."""
+    names: set[str] = set()
+    rows = conn.execute(
+        "SELECT json_extract(f.value, '$.image') FROM cases, json_each(cases.figures) AS f"
+        ' WHERE cases.figures LIKE \'%"image": "%\' OR cases.figures LIKE \'%"image":"%\''
+    )
+    names.update(row[0] for row in rows if isinstance(row[0], str))
+    has_versions = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_versions'"
+    ).fetchone()
+    if has_versions:
+        for (text,) in conn.execute(
+            'SELECT case_json FROM case_versions WHERE case_json LIKE \'%"image": "%\''
+        ):
+            try:
+                figures = json.loads(text).get("figures") or []
+            except (ValueError, AttributeError):
+                continue
+            names.update(
+                f["image"]
+                for f in figures
+                if isinstance(f, dict) and isinstance(f.get("image"), str)
+            )
+    return {name for name in names if is_digest(name)}
+
+
+def names_by_case(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """The image hashes the library's cases name now, each with the keys of its cases."""
+    named: dict[str, set[str]] = {}
+    rows = conn.execute(
+        "SELECT cases.source || ':' || cases.source_id, json_extract(f.value, '$.image')"
+        " FROM cases, json_each(cases.figures) AS f"
+        ' WHERE cases.figures LIKE \'%"image": "%\' OR cases.figures LIKE \'%"image":"%\''
+    )
+    for key, digest in rows:
+        if isinstance(digest, str):
+            named.setdefault(digest, set()).add(key)
+    return named
+
+
+def names_in_file(path: Path) -> set[str] | None:
+    """The image hashes a library or backup file names; None if it cannot be read as one
+    (then a sweep must keep everything: it cannot tell what the file needs)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        has_cases = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cases'"
+        ).fetchone()
+        if not has_cases:
+            return set()
+        return names_in(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def names_around(library_path: Path) -> set[str] | None:
+    """Every image hash named by the library, by the other libraries in its folder and by
+    every backup in its backups folder; None when one of them cannot be read (then
+    nothing may be swept)."""
+    from desktop.store.backup import backup_folder  # backup imports nothing of this module
+
+    files = [library_path]
+    for folder in (library_path.parent, backup_folder(library_path)):
+        if folder.is_dir():
+            files.extend(p for p in sorted(folder.glob("*.db")) if p != library_path)
+    names: set[str] = set()
+    for path in files:
+        found = names_in_file(path)
+        if found is None:
+            return None
+        names |= found
+    return names
+
+
+def sweep_library(library_path: Path, now: float | None = None) -> list[Path]:
+    """Sweeps the library's media folder (see `MediaStore.sweep`); deletes nothing when a
+    library or backup beside it cannot be read."""
+    store = MediaStore(media_folder(library_path))
+    if not store.folder.is_dir():
+        return []
+    named = names_around(library_path)
+    if named is None:
+        return []
+    return store.sweep(named, now)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # a platform without directory handles (Windows): rename is durable enough
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
