@@ -4,10 +4,19 @@ Each case is stored whole or not at all (a savepoint per case inside batch trans
 a bulk import does not pay one disk flush per case). A file that fails is reported with its
 path and reason, and the import goes on. Everything is read with bounded reads: limits are
 checked before a byte is parsed, and nothing is ever extracted to disk.
+
+Which format a file or folder is in is the registry's answer (`desktop.formats.registry`):
+a folder a data set format recognises (MedPix 2.0) is imported as that data set, whole;
+any other folder is walked, and each file in it is offered to the file formats by its
+content. A case's figures have their images read, checked (`desktop.image_info`) and kept
+in the library's media folder before the case is stored, so no stored case ever names an
+image that is not on disk; an image that is missing or not an image leaves its figure
+with its legend and the reason, and a warning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import queue
@@ -20,13 +29,26 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from desktop.formats.decoding import decode_case_bytes
+from desktop.formats import registry
 from desktop.formats.errors import CaseFormatError
-from desktop.formats.eurorad_text import parse_eurorad_text
-from desktop.model import Case, CaseId
+from desktop.formats.eurorad_text import EURORAD_TEXT
+from desktop.formats.registry import (
+    HEAD_BYTES,
+    NOT_A_FORMAT,
+    DataSetFormat,
+    FileTree,
+    FolderTree,
+    Parsed,
+    ParseFailure,
+    SourceRefused,
+    ZipTree,
+)
+from desktop.image_info import NotAnImage, image_info
+from desktop.model import Case, CaseId, Figure
 from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError, StorageUnavailable
 from desktop.store.library import Library
+from desktop.store.media import MediaStore
 
 #: Largest case file read, in bytes (a real case is under 100 KB).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -34,7 +56,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
 MAX_ZIP_BYTES = 100 * 1024 * 1024
 MAX_ZIP_RATIO = 100
-#: Suffixes taken as case files inside folders and archives (named files are always tried).
+#: Suffixes of text case files: inside folders and archives these are always parsed (a
+#: damaged one is reported with the parser's reason); other files are offered to the formats
+#: by their first bytes, and skipped when none recognises them.
 CASE_SUFFIXES = frozenset({".txt"})
 #: Commit a batch after this many cases or seconds, whichever comes first. Batches start
 #: small and double, so the reader gets to parse ahead early in short imports too.
@@ -56,7 +80,7 @@ class ImportReport:
         shrunk: (path, message) for each update that dropped more than a third of its
             case's text, or lacked fields the case had (kept from it): the message names
             the case, what was kept, and the version holding the earlier text.
-        skipped: Files in folders or archives that are not case files.
+        skipped: Files in folders or archives in no format Lightbox reads.
         cancelled: True if the import stopped early on request.
         backup: The backup taken before the first existing case was changed, if any.
     """
@@ -82,7 +106,7 @@ class ImportReport:
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
         if self.skipped:
-            text += f", {len(self.skipped)} skipped (not case files)"
+            text += f", {len(self.skipped)} skipped ({NOT_A_FORMAT})"
         if self.cancelled:
             text += " — cancelled"
         return text
@@ -90,10 +114,28 @@ class ImportReport:
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """One candidate case file: a display path and a way to read its bytes (bounded)."""
+    """One candidate case file: a display path and a way to read its bytes (bounded).
+
+    Attributes:
+        named: The reader named this file (not found by walking a folder): a file in no
+            format is then a failure, not a skip.
+        text: A text case file by its suffix: parsed as Eurorad text when no format
+            recognises it, so a damaged case file is reported with the parser's reason.
+    """
 
     name: str
     read: Callable[[], bytes]
+    named: bool = False
+    text: bool = True
+    peek: Callable[[], bytes] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _DataSet:
+    """A folder (or a folder in a zip) that a data set format recognises."""
+
+    tree: FileTree
+    format: DataSetFormat
 
 
 class _Refused(Exception):
@@ -111,15 +153,15 @@ class _Note:
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    """One file read and parsed: the case, or why not, and any warning."""
+    """One file read and parsed: the case (its images kept), or why not, and any warnings."""
 
     name: str
     case: Case | None
     failure: str | None = None
-    warning: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
-_Item = _Source | _Note
+_Item = _Source | _DataSet | _Note
 _Done = object()
 Progress = Callable[[int, str], None]
 
@@ -153,7 +195,7 @@ def import_paths(
             committed before stays.
     """
     run = _Run(library, now or dt.datetime.now(dt.UTC))
-    reader = _Reader(_sources(paths))
+    reader = _Reader(_sources(paths), library.media)
     reader.start()
     try:
         _store_all(run, reader, progress, cancelled, batch_seconds)
@@ -214,9 +256,10 @@ class _Reader(threading.Thread):
     SQLite (`resume`/`pause`) or for the next item.
     """
 
-    def __init__(self, items: Iterator[_Item]):
+    def __init__(self, items: Iterator[_Item], media: MediaStore):
         super().__init__(name="lightbox-import-reader", daemon=True)
         self._items = items
+        self._media = media
         self._queue: queue.Queue[object] = queue.Queue(maxsize=4 * BATCH_CASES)
         self._stopping = threading.Event()
         self._running = threading.Event()
@@ -224,10 +267,15 @@ class _Reader(threading.Thread):
     def run(self) -> None:
         try:
             for item in self._items:
-                self._running.wait()
-                self._put(_parse(item) if isinstance(item, _Source) else item)
-                if self._stopping.is_set():
-                    return
+                outputs = _expand(item, self._media)
+                while True:
+                    self._running.wait()
+                    output = next(outputs, _Done)
+                    if output is _Done:
+                        break
+                    self._put(output)
+                    if self._stopping.is_set():
+                        return
         except BaseException as error:  # handed to the storing thread, which raises it
             self._put(error)
         finally:
@@ -296,8 +344,8 @@ class _Run:
         if parsed.case is None:
             self.report.failed.append((parsed.name, parsed.failure or "failed"))
             return
-        if parsed.warning:
-            self.report.warnings.append((parsed.name, parsed.warning))
+        for warning in parsed.warnings:
+            self.report.warnings.append((parsed.name, warning))
         self.store(parsed.name, parsed.case)
 
     def store(self, name: str, case: Case) -> None:
@@ -330,19 +378,117 @@ class _Run:
 
 
 def count_case_files(paths: list[Path]) -> int:
-    """How many files an import of `paths` will read (for a progress bar); reads none."""
-    return sum(1 for item in _sources(paths) if isinstance(item, _Source))
+    """How many cases an import of `paths` will read at most (for a progress bar): one a
+    file, and a data set's count of cases (which reads its index)."""
+    total = 0
+    for item in _sources(paths):
+        if isinstance(item, _Source):
+            total += 1
+        elif isinstance(item, _DataSet):
+            try:
+                total += item.format.count(item.tree)
+            except (CaseFormatError, OSError):
+                total += 1
+    return total
 
 
-def _parse(source: _Source) -> _Parsed:
+def _expand(item: _Item, media: MediaStore) -> Iterator[object]:
+    """What the storing thread gets for one item: parsed cases, notes."""
+    if isinstance(item, _Source):
+        yield _parse(item, media)
+    elif isinstance(item, _DataSet):
+        yield from _data_set_cases(item, media)
+    else:
+        yield item
+
+
+def _parse(source: _Source, media: MediaStore) -> _Parsed | _Note:
     try:
-        decoded = decode_case_bytes(source.read())
-        case = parse_eurorad_text(decoded.text)
-    except (CaseFormatError, _Refused) as error:
+        if not source.text and source.peek is not None:
+            # Not a text case file by its name: read its head only, unless a format wants it.
+            if registry.file_format(source.peek()) is None:
+                return _unknown(source)
+        data = source.read()
+        found = registry.file_format(data[:HEAD_BYTES])
+        if found is None:
+            if not source.text:
+                return _unknown(source)
+            found = EURORAD_TEXT  # the text case format: its parser says what is wrong
+        parsed = found.parse(data, source.name)
+    except (CaseFormatError, _Refused, SourceRefused) as error:
         return _Parsed(source.name, None, failure=str(error))
     except OSError as error:
         return _Parsed(source.name, None, failure=f"cannot read: {error.strerror or error}")
-    return _Parsed(source.name, case, warning=decoded.warning)
+    return _with_images(parsed, media)
+
+
+def _unknown(source: _Source) -> _Parsed | _Note:
+    if source.named:
+        return _Parsed(source.name, None, failure=NOT_A_FORMAT)
+    return _Note(source.name, skipped=True)
+
+
+def _data_set_cases(item: _DataSet, media: MediaStore) -> Iterator[_Parsed]:
+    """Every case of a data set, with its images kept; a case that fails is reported and
+    the rest go on; a data set that cannot be read at all is one failure."""
+    what = item.format.description
+    try:
+        for output in item.format.cases(item.tree):
+            if isinstance(output, ParseFailure):
+                yield _Parsed(output.name, None, failure=output.reason)
+            else:
+                yield _with_images(output, media)
+    except CaseFormatError as error:
+        yield _Parsed(item.tree.name, None, failure=f"{what}: {error}")
+    except OSError as error:
+        yield _Parsed(
+            item.tree.name, None, failure=f"{what}: cannot read: {error.strerror or error}"
+        )
+
+
+def _with_images(parsed: Parsed, media: MediaStore) -> _Parsed:
+    """The parsed case with each figure's image read, checked and kept in the media
+    folder, its reference swapped for the image's hash; a figure whose image is missing or
+    not an image keeps its legend and says why (and the report warns).
+
+    Raises:
+        StorageUnavailable: an image could not be written (disk full): the import stops.
+    """
+    case = parsed.case
+    warnings = list(parsed.warnings)
+    if not any(figure.image is not None for figure in case.figures):
+        return _Parsed(parsed.name, case, warnings=tuple(warnings))
+    figures: list[Figure] = []
+    for figure in case.figures:
+        if figure.image is None:
+            figures.append(figure)
+            continue
+        source = parsed.images.get(figure.image)
+        reason: str
+        if source is None:
+            reason = f"the source names image {figure.image!r} but does not hold it"
+        else:
+            try:
+                data = source.read()
+                info = image_info(data)
+            except FileNotFoundError:
+                reason = f"image file {source.name} not found"
+            except NotAnImage as error:
+                reason = f"{source.name}: {error}"
+            except OSError as error:  # SourceRefused (too large) among them
+                reason = f"{source.name}: {error.strerror or error}"
+            else:
+                digest = media.put(data)
+                figures.append(
+                    dataclasses.replace(
+                        figure, image=digest, width=info.width, height=info.height, missing=None
+                    )
+                )
+                continue
+        figures.append(dataclasses.replace(figure, image=None, missing=reason))
+        warnings.append(f"{case.key}: {figure.label}: {reason} (the figure keeps its legend)")
+    case = dataclasses.replace(case, figures=tuple(figures))
+    return _Parsed(parsed.name, case, warnings=tuple(warnings))
 
 
 def _sources(paths: list[Path]) -> Iterator[_Item]:
@@ -356,13 +502,27 @@ def _sources(paths: list[Path]) -> Iterator[_Item]:
             yield from _folder_sources(path)
         elif _is_zip(path, info):
             yield from _zip_sources(path)
+        elif path.suffix.lower() == ".json" and (found := _data_set(path.parent)) is not None:
+            yield found  # a data set's index named: the data set it belongs to
         else:
-            yield _Source(str(path), partial(_read_file, path))
+            yield _Source(str(path), partial(_read_file, path), named=True, text=True)
+
+
+def _data_set(folder: Path) -> _DataSet | None:
+    tree = FolderTree(folder)
+    found = registry.data_set_format(tree)
+    return _DataSet(tree, found) if found is not None else None
 
 
 def _folder_sources(folder: Path) -> Iterator[_Item]:
-    """Case files under a folder, sorted; symbolic links are not followed (no loops)."""
+    """Case files under a folder, sorted; a folder holding a data set is that data set;
+    symbolic links are not followed (no loops)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
+        data_set = _data_set(Path(root))
+        if data_set is not None:
+            dirs[:] = []
+            yield data_set
+            continue
         for name in sorted(dirs):
             if Path(root, name).is_symlink():
                 yield _Note(f"{Path(root, name)} (symbolic link, not followed)", skipped=True)
@@ -377,10 +537,21 @@ def _folder_sources(folder: Path) -> Iterator[_Item]:
                 yield _Note(f"{path} (symbolic link, not followed)", skipped=True)
             elif path.suffix.lower() == ".zip":
                 yield from _zip_sources(path)
-            elif path.suffix.lower() in CASE_SUFFIXES:
-                yield _Source(str(path), partial(_read_file, path))
             else:
-                yield _Note(str(path), skipped=True)
+                text = path.suffix.lower() in CASE_SUFFIXES
+                peek = None if text else partial(_read_head, path)
+                yield _Source(str(path), partial(_read_file, path), text=text, peek=peek)
+
+
+def _read_head(path: Path) -> bytes:
+    """The first bytes of a regular file (what a format recognises it by)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused("not a regular file")
+        return os.read(fd, HEAD_BYTES)
+    finally:
+        os.close(fd)
 
 
 def _read_file(path: Path) -> bytes:
@@ -425,7 +596,8 @@ def _is_zip(path: Path, info: os.stat_result) -> bool:
 
 
 def _zip_sources(path: Path) -> Iterator[_Item]:
-    """Case files in a zip, after checking the whole archive against the limits."""
+    """Case files and data sets in a zip, after checking the whole archive against the
+    limits."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -437,12 +609,36 @@ def _zip_sources(path: Path) -> Iterator[_Item]:
         except _Refused as error:
             yield _Note(str(path), str(error))
             return
-        for member in members:
-            name = f"{path}!/{member.filename}"
-            if PurePosixPath(member.filename).suffix.lower() not in CASE_SUFFIXES:
-                yield _Note(name, skipped=True)
+        # Folders of the archive holding a data set: imported as such, their files not
+        # offered one by one. Shallowest first, so a data set's own sub-folders are in it.
+        prefixes = sorted(
+            {"", *(str(PurePosixPath(m.filename).parent) + "/" for m in members)} - {"./"},
+            key=lambda prefix: (prefix.count("/"), prefix),
+        )
+        taken: list[str] = []
+        for prefix in prefixes:
+            if any(prefix.startswith(done) for done in taken):
                 continue
-            yield _Source(name, partial(_read_member, archive, member))
+            tree = ZipTree(archive, prefix, f"{path}!/{prefix}".rstrip("/"))
+            found = registry.data_set_format(tree)
+            if found is not None:
+                taken.append(prefix)
+                yield _DataSet(tree, found)
+        for member in members:
+            if any(member.filename.startswith(done) for done in taken):
+                continue
+            name = f"{path}!/{member.filename}"
+            text = PurePosixPath(member.filename).suffix.lower() in CASE_SUFFIXES
+            peek = None if text else partial(_read_member_head, archive, member)
+            yield _Source(name, partial(_read_member, archive, member), text=text, peek=peek)
+
+
+def _read_member_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        with archive.open(member) as handle:
+            return handle.read(HEAD_BYTES)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError) as error:
+        raise _Refused(f"damaged zip entry ({error})") from None
 
 
 def _checked_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
