@@ -90,7 +90,16 @@ class MediaStore:
         target = self.path(digest)
         try:
             if target.is_file() and target.stat().st_size == len(data):
-                return digest
+                # Kept already, maybe long ago and named by nothing now: made young again,
+                # so a sweep before the caller's transaction commits leaves it (the grace).
+                try:
+                    os.utime(target)
+                except FileNotFoundError:
+                    pass  # swept just now: written again below
+                except OSError:
+                    return digest  # cannot be touched (read-only): nor swept
+                else:
+                    return digest
             temporary = self.folder / _TEMPORARY / f"{digest}.{os.getpid()}.tmp"
             temporary.parent.mkdir(parents=True, exist_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
