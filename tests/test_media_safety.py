@@ -9,7 +9,9 @@ sets they import are made here (`write_many_cases`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.formats import medpix2
 from desktop.importer import import_paths
 from desktop.model import Case
 from desktop.store.library import Library
@@ -155,3 +158,120 @@ def test_an_import_reusing_an_old_orphan_keeps_it_from_a_sweep_before_its_commit
     monkeypatch.undo()
     age_media(store.folder, 2)
     assert sweep_library(path) == []
+
+
+# --- hostile data sets -----------------------------------------------------------------------
+
+
+def png_bomb_header(width: int = 30000, height: int = 30000) -> bytes:
+    """A PNG whose header declares a huge image (SAFETY C10: 30000 × 30000, decoded ~900 MB
+    or more), with a few rows of data only: what matters is what it claims."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (width + 1) * 4)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows)
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="x()"></svg>'
+
+
+@pytest.mark.timeout(60)  # a FIFO opened for reading would block until then
+def test_hostile_images_leave_their_figures_missing_and_write_nothing(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each hostile image: the case is imported, its figure kept with its legend and the
+    reason it has no image, the report warns, and nothing of it reaches the media folder."""
+    good = png(6, 6, 33)
+    oversized = noisy_png(40, 40, 1)  # ~1.7 KB: over the cap set below
+    ids = ["MPX9001_good", "MPX9001_link", "MPX9001_big", "MPX9001_fifo", "MPX9001_svg"]
+    ids += ["MPX9001_bomb", "../outside"]
+    folder = write_data_set(
+        tmp_path / "medpix",
+        images={
+            "MPX9001_good": good,
+            "MPX9001_link": None,
+            "MPX9001_big": oversized,
+            "MPX9001_fifo": None,
+            "MPX9001_svg": SVG,
+            "MPX9001_bomb": png_bomb_header(),
+            "../outside": None,
+        },
+    )
+    images = folder / "images"
+    (images / "MPX9001_link.png").symlink_to("/etc/passwd")
+    os.mkfifo(images / "MPX9001_fifo.png")
+    outside = png(7, 7, 99)  # where "images/../outside.png" leads: must not be read
+    (folder / "outside.png").write_bytes(outside)
+    monkeypatch.setattr(medpix2, "MAX_IMAGE_BYTES", 1024)
+    started = time.monotonic()
+    report = import_paths(library, [folder])
+    took = time.monotonic() - started
+    assert (report.imported, report.failed) == (1, [])
+    case = library.get_case(library.resolve("medpix:MPX9001"))
+    assert case is not None
+    by_caption = {f.legend.split(":")[0].removeprefix("Caption of "): f for f in case.figures}
+    assert sorted(by_caption) == sorted(ids)
+    assert by_caption["MPX9001_good"].missing is None
+    assert by_caption["MPX9001_good"].image == hashlib.sha256(good).hexdigest()
+    reasons = {image_id: by_caption[image_id].missing for image_id in ids[1:]}
+    print(f"\nhostile images imported in {took:.2f} s; reasons:")
+    for image_id, reason in reasons.items():
+        print(f"  {image_id}: {reason}")
+    for image_id, reason in reasons.items():
+        figure = by_caption[image_id]
+        assert reason and figure.image is None and figure.legend, image_id
+        named = (figure.label, repr(image_id))  # a refused id: the format's own warning
+        assert any(n in m for _name, m in report.warnings for n in named), image_id
+    assert "symbolic link" in (reasons["MPX9001_link"] or "").lower()
+    assert "too large" in (reasons["MPX9001_big"] or "")
+    assert "not a regular file" in (reasons["MPX9001_fifo"] or "")
+    assert "SVG" in (reasons["MPX9001_svg"] or "")
+    assert "too large" in (reasons["MPX9001_bomb"] or "")
+    assert "not a file name" in (reasons["../outside"] or "")
+    # Nothing but the good image was written; no temporary either.
+    assert [p.name for p in library.media.files()] == [hashlib.sha256(good).hexdigest()]
+    assert not list((library.media.folder / "tmp").iterdir())
+    secret = Path("/etc/passwd").read_bytes()
+    for data in (secret, oversized, SVG, png_bomb_header(), outside):
+        assert not library.media.has(hashlib.sha256(data).hexdigest())
+    assert library.media_problems() == []
+    assert library.check() == []
+
+
+def test_put_never_fails_because_a_sweep_deletes_the_file_it_found(tmp_path: Path) -> None:
+    """A sweep in another process may delete an unnamed old file while `put` looks at it:
+    `put` then writes it again, it never fails (it used to raise StorageUnavailable, "No
+    such file or directory", stopping the import)."""
+    import threading
+
+    store = MediaStore(tmp_path / "media")
+    data = png(5, 5, 5)
+    digest = store.put(data)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(FileNotFoundError):
+                moment = time.time() - 3 * 86400
+                os.utime(store.path(digest), (moment, moment))
+            store.sweep(set())
+
+    thread = threading.Thread(target=sweeper, daemon=True)
+    thread.start()
+    try:
+        for _ in range(3000):
+            try:
+                assert store.put(data) == digest
+            except Exception as error:  # noqa: BLE001 - counted, then reported
+                failures.append(error)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert failures == [], f"{len(failures)} puts failed, e.g. {failures[0]!r}"
+    store.put(data)
+    assert store.problem(digest) is None
