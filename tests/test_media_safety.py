@@ -24,11 +24,15 @@ import pytest
 
 from desktop.formats import medpix2
 from desktop.importer import import_paths
+from desktop.library_setup import recover_from_backup
 from desktop.model import Case
+from desktop.store import backup
+from desktop.store.backup import Retention
 from desktop.store.library import Library
-from desktop.store.media import MediaStore, media_folder, names_in, sweep_library
+from desktop.store.media import SWEEP_GRACE, MediaStore, media_folder, names_in, sweep_library
 from tests.test_import_figures import write_data_set
 from tests.test_media import png
+from tests.tools import MEDPIX_DATA, needs_shared
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
@@ -275,3 +279,101 @@ def test_put_never_fails_because_a_sweep_deletes_the_file_it_found(tmp_path: Pat
     assert failures == [], f"{len(failures)} puts failed, e.g. {failures[0]!r}"
     store.put(data)
     assert store.problem(digest) is None
+
+
+# --- backups stay small; a restored backup shows its figures -----------------------------------
+
+
+def figures_resolve(path: Path) -> int:
+    """Opens a library and asserts every figure of every case has its image on disk, with
+    its bytes; returns how many figures there are."""
+    count = 0
+    with Library.open(path, create=False) as library:
+        for case_id in library.case_ids():
+            case = library.get_case(case_id)
+            assert case is not None
+            for figure in case.figures:
+                assert figure.image is not None and figure.missing is None, case.key
+                assert library.image_path(figure.image) is not None, (case.key, figure.label)
+                assert library.media.problem(figure.image) is None
+                count += 1
+        assert library.media_problems() == []
+    return count
+
+
+@needs_shared(MEDPIX_DATA)
+def test_a_backup_of_the_medpix_cases_is_small_and_its_restore_shows_every_figure(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lib" / "library.db"
+    path.parent.mkdir()
+    with Library.open(path) as library:
+        report = import_paths(library, [MEDPIX_DATA])
+        assert (report.imported, report.failed) == (40, [])
+        taken = library.backup("manual", NOW)
+    media_bytes = dir_size(media_folder(path))
+    backup_bytes = taken.stat().st_size
+    print(
+        f"\nMedPix 40 cases: backup {backup_bytes / 1e6:.2f} MB, media folder"
+        f" {media_bytes / 1e6:.2f} MB ({len(list(MediaStore(media_folder(path)).files()))}"
+        f" files), ratio 1/{media_bytes / backup_bytes:.0f}"
+    )
+    assert backup_bytes < media_bytes / 5
+    # A new library restored from the backup, beside the same media folder.
+    restored = path.with_name("restored.db")
+    recover_from_backup(restored, taken).close()
+    assert figures_resolve(restored) == 120
+
+
+def test_rotation_then_sweep_removes_only_what_the_rotated_backup_alone_named(
+    tmp_path: Path,
+) -> None:
+    """A backup names images the library no longer does: they stay while it does, its
+    restore shows them; once rotation removes it (and the grace is past), a sweep removes
+    those images and only those."""
+    first_set = tmp_path / "first"
+    first = write_many_cases(first_set, 3)
+    path = tmp_path / "lib" / "library.db"
+    path.parent.mkdir()
+    with Library.open(path) as library:
+        assert import_paths(library, [first_set]).imported == 3
+        older = library.backup("daily", NOW)
+    # The same cases again, the first one with new images (re-scanned, say).
+    second_set = tmp_path / "second"
+    second = write_many_cases(second_set, 3, image=lambda n: small_png(n + (1000 if n < 2 else 0)))
+    replaced = {hashlib.sha256(data).hexdigest() for data in first["medpix:MPX10000"]}
+    with Library.open(path) as library:
+        report = import_paths(library, [second_set])
+        assert (report.updated, report.unchanged) == (1, 2)
+        # As if the case's earlier texts were pruned: only the backup names the old images.
+        library._conn.execute("DELETE FROM case_versions")
+        library._conn.commit()
+        newer = library.backup("daily", NOW + dt.timedelta(hours=1))
+    assert replaced.isdisjoint(named_images(path))
+    assert replaced <= named_images(older) and replaced.isdisjoint(named_images(newer))
+    store = MediaStore(media_folder(path))
+    every = {p.name for p in store.files()}
+    age_media(store.folder, 2)
+    assert sweep_library(path) == []  # the older backup still names them
+    restored = path.with_name("from-older.db")
+    recover_from_backup(restored, older).close()
+    assert figures_resolve(restored) == 6
+    restored.unlink()
+    for suffix in ("-wal", "-shm", ".verified"):
+        Path(f"{restored}{suffix}").unlink(missing_ok=True)
+    # Rotation keeps the newest backup only (the import's pre-import one goes too: it
+    # named the old images as well).
+    before_rotation = {b.path for b in backup.list_backups(path)}
+    removed = backup.rotate(path, Retention(daily=1, weekly=1, monthly=1))
+    assert older in removed and set(removed) == before_rotation - {newer}
+    swept = sweep_library(path)
+    assert {p.name for p in swept} == replaced
+    assert {p.name for p in store.files()} == every - replaced
+    assert figures_resolve(path) == 6
+    with Library.open(path) as library:
+        case = library.get_case(library.resolve("medpix:MPX10000"))
+        assert case is not None
+        assert [f.image for f in case.figures] == [
+            hashlib.sha256(data).hexdigest() for data in second["medpix:MPX10000"]
+        ]
+    assert SWEEP_GRACE <= dt.timedelta(days=2)  # the ageing above is past it
