@@ -43,7 +43,7 @@ from desktop.formats.registry import (
     SourceRefused,
     ZipTree,
 )
-from desktop.image_info import NotAnImage, image_info
+from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, CaseId, Figure
 from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError, StorageUnavailable
@@ -60,6 +60,10 @@ MAX_ZIP_RATIO = 100
 #: damaged one is reported with the parser's reason); other files are offered to the formats
 #: by their first bytes, and skipped when none recognises them.
 CASE_SUFFIXES = frozenset({".txt"})
+#: Most pixels a figure's image may declare: what Qt decodes within its default 256 MB
+#: allocation limit at 4 bytes a pixel (8192 × 8192). A larger one (a "PNG bomb": a small
+#: file claiming 30000 × 30000) would never be shown, so it is not kept (SAFETY C10).
+MAX_IMAGE_PIXELS = 256 * 1024 * 1024 // 4
 #: Commit a batch after this many cases or seconds, whichever comes first. Batches start
 #: small and double, so the reader gets to parse ahead early in short imports too.
 FIRST_BATCH_CASES = 125
@@ -478,17 +482,30 @@ def _with_images(parsed: Parsed, media: MediaStore) -> _Parsed:
             except OSError as error:  # SourceRefused (too large) among them
                 reason = f"{source.name}: {error.strerror or error}"
             else:
-                digest = media.put(data)
-                figures.append(
-                    dataclasses.replace(
-                        figure, image=digest, width=info.width, height=info.height, missing=None
+                refused = _too_many_pixels(info)
+                if refused is None:
+                    digest = media.put(data)
+                    figures.append(
+                        dataclasses.replace(
+                            figure, image=digest, width=info.width, height=info.height, missing=None
+                        )
                     )
-                )
-                continue
+                    continue
+                reason = f"{source.name}: {refused}"
         figures.append(dataclasses.replace(figure, image=None, missing=reason))
         warnings.append(f"{case.key}: {figure.label}: {reason} (the figure keeps its legend)")
     case = dataclasses.replace(case, figures=tuple(figures))
     return _Parsed(parsed.name, case, warnings=tuple(warnings))
+
+
+def _too_many_pixels(info: ImageInfo) -> str | None:
+    """Why an image is not kept though it is one: it declares more than MAX_IMAGE_PIXELS."""
+    if (info.width or 0) * (info.height or 0) <= MAX_IMAGE_PIXELS:
+        return None
+    return (
+        f"image too large ({info.width} × {info.height} pixels;"
+        f" at most {MAX_IMAGE_PIXELS // 1048576} megapixels)"
+    )
 
 
 def _sources(paths: list[Path]) -> Iterator[_Item]:

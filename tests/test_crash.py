@@ -551,3 +551,187 @@ def test_kill_9_while_typing_a_note_loses_at_most_one_autosave_window(
     template: Path, tmp_path: Path
 ) -> None:
     run_typing_trials(template, tmp_path, loss_window_s=LOSS_WINDOW_S)
+
+
+# --- B10 with images: kill -9 during a bulk import of cases with figures -------------------------
+
+#: Trials of the importing child: the default suite, and `pytest -m slow`.
+IMPORT_TRIALS = 3
+SLOW_IMPORT_TRIALS = 40
+#: Cases in the data set (two images each): about a second of import here.
+IMPORT_CASES = 100
+#: The child is killed right after it reports storing a case picked at random, plus up to
+#: this long (seconds): from inside a batch to after the last commit, on any machine.
+IMPORT_KILL_SLACK_S = 0.05
+
+#: The importer, as the app runs it: "stored" after each case is stored (not yet committed).
+IMPORTER = r"""
+import sys
+from pathlib import Path
+from desktop.importer import import_paths
+from desktop.store.library import Library
+
+path, folder = Path(sys.argv[1]), Path(sys.argv[2])
+library = Library.open(path, create=True)
+
+def progress(done, name):
+    sys.stdout.write(f"stored {done}\n")
+    sys.stdout.flush()
+
+# Batches as short as the app's (APP_BATCH_SECONDS): several commits in one import.
+report = import_paths(library, [folder], progress=progress, batch_seconds=0.25)
+sys.stdout.write(f"finished {report.summary()}\n")
+sys.stdout.flush()
+"""
+
+
+@pytest.fixture(scope="module")
+def data_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[bytes]]]:
+    """A MedPix 2.0 folder of IMPORT_CASES cases with two small PNGs each (all distinct)."""
+    from tests.test_media_safety import write_many_cases
+
+    folder = tmp_path_factory.mktemp("medpix") / "set"
+    return folder, write_many_cases(folder, IMPORT_CASES)
+
+
+def check_media_after_kill(path: Path, expected: dict[str, list[bytes]]) -> set[str]:
+    """The oracle for images after a kill; returns the image hashes the library names.
+
+    Every stored case is whole (each figure names its own image, none missing); every image
+    a case names is in the media folder with exactly its bytes; every file in the media
+    folder is complete (a temporary is never promoted half-written: each file's bytes hash
+    to its name) and nothing else sits among them.
+    """
+    import hashlib
+
+    from desktop.store.media import MediaStore, is_digest, media_folder
+
+    store = MediaStore(media_folder(path))
+    named: set[str] = set()
+    with Library.open(path, create=False) as library:
+        assert library.check() == []
+        assert library._conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        for case_id in library.case_ids():
+            case = library.get_case(case_id)
+            assert case is not None
+            wanted = [hashlib.sha256(data).hexdigest() for data in expected[case.key]]
+            assert [f.image for f in case.figures] == wanted, case.key
+            assert all(f.missing is None for f in case.figures), case.key
+            named.update(wanted)
+        assert library.media_problems() == []
+    for digest in named:
+        assert store.problem(digest) is None, digest
+    if store.folder.is_dir():
+        for sub in store.folder.iterdir():
+            if sub.name == "tmp":
+                continue
+            for file in sub.iterdir():
+                assert is_digest(file.name) and file.name.startswith(sub.name), file
+                assert store.problem(file.name) is None, f"{file}: promoted half-written"
+    return named
+
+
+def check_sweep_after_kill(path: Path, named: set[str], seed: int) -> int:
+    """Files nothing names (images of cases not yet committed, temporaries, and one more put
+    here) go only once older than the grace; named ones never. Returns how many went."""
+    from desktop.store.media import SWEEP_GRACE, MediaStore, media_folder, sweep_library
+    from tests.test_media import png
+    from tests.test_media_safety import age_media
+
+    store = MediaStore(media_folder(path))
+    extra = store.put(png(3, 3 + seed % 50, 255))  # an orphan in every trial
+    files = {p.name for p in store.files()}
+    temporaries = (
+        set((store.folder / "tmp").iterdir()) if (store.folder / "tmp").is_dir() else set()
+    )
+    orphans = files - named
+    assert extra in orphans
+    assert sweep_library(path) == []  # all younger than the grace
+    age_media(store.folder, SWEEP_GRACE.total_seconds() / 86400 - 1 / 24)
+    assert sweep_library(path) == []  # an hour short of it
+    age_media(store.folder, 2 * SWEEP_GRACE.total_seconds() / 86400)
+    removed = sweep_library(path)
+    assert {p for p in removed if p.parent.name == "tmp"} == temporaries
+    assert {p.name for p in removed if p.parent.name != "tmp"} == orphans
+    assert {p.name for p in store.files()} == named
+    for digest in named:
+        assert store.problem(digest) is None
+    return len(removed)
+
+
+def run_import_trial(
+    folder: Path, expected: dict[str, list[bytes]], work: Path, seed: int, tally: Tally
+) -> tuple[int, int]:
+    """One kill during an import, the oracle, the sweep, and the import run again.
+
+    Returns:
+        (cases stored before the kill, files swept).
+    """
+    import hashlib
+
+    from desktop.store.media import MediaStore, media_folder
+
+    library_folder = work / f"import-{seed}"
+    library_folder.mkdir()
+    path = library_folder / "library.db"
+    rng = random.Random(seed)
+    process = spawn([sys.executable, "-c", IMPORTER, str(path), str(folder)])
+    reader = LineReader(process, f"stored {rng.randint(1, len(expected))}\n")
+    try:
+        assert reader.first.wait(60), "the importer did not get that far"
+        time.sleep(rng.uniform(0, IMPORT_KILL_SLACK_S))
+    finally:
+        kill(process)
+        errors = reap(process, reader)
+    assert process.returncode in (0, -signal.SIGKILL), errors
+    killed = process.returncode == -signal.SIGKILL
+    named = check_media_after_kill(path, expected)
+    with Library.open(path, create=False) as library:
+        stored = library.count_cases()
+    swept = check_sweep_after_kill(path, named, seed)
+    with Library.open(path, create=False) as library:
+        report = import_paths(library, [folder])
+        assert (report.failed, report.warnings) == ([], [])
+        assert (report.imported, report.unchanged) == (len(expected) - stored, stored)
+        assert library.count_cases() == len(expected)
+        keys = [
+            row[0] for row in library._conn.execute("SELECT source || ':' || source_id FROM cases")
+        ]
+        assert sorted(keys) == sorted(expected)  # no duplicates
+    every = {hashlib.sha256(data).hexdigest() for images in expected.values() for data in images}
+    assert check_media_after_kill(path, expected) == every
+    assert {p.name for p in MediaStore(media_folder(path)).files()} == every
+    tally.trials += 1
+    tally.kills += killed
+    tally.acknowledged += stored
+    return stored, swept
+
+
+def run_import_trials(
+    data_set: tuple[Path, dict[str, list[bytes]]], work: Path, count: int
+) -> None:
+    folder, expected = data_set
+    tally, started = Tally(), time.monotonic()
+    outcomes = [run_import_trial(folder, expected, work, seed, tally) for seed in range(count)]
+    tally.report(
+        f"B10 import of {len(expected)} cases with 2 images each, SIGKILL after a random case",
+        started,
+        "cases committed before the kill",
+    )
+    print(f"B10 cases stored at each kill: {[stored for stored, _ in outcomes]}")
+    print(f"B10 files swept after each kill: {[swept for _, swept in outcomes]}")
+    assert tally.kills >= 1, "every import finished before its kill: lengthen IMPORT_CASES"
+
+
+def test_kill_9_during_an_import_with_images_leaves_no_case_without_its_images(
+    data_set: tuple[Path, dict[str, list[bytes]]], tmp_path: Path
+) -> None:
+    run_import_trials(data_set, tmp_path, IMPORT_TRIALS)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_kill_9_during_an_import_with_images_long(
+    data_set: tuple[Path, dict[str, list[bytes]]], tmp_path: Path
+) -> None:
+    run_import_trials(data_set, tmp_path, SLOW_IMPORT_TRIALS)

@@ -400,3 +400,124 @@ def test_a_batch_sqlite_rolled_back_itself_reports_the_full_disk(tmp_path: Path)
         assert raised.value is full
         assert not conn.in_transaction
         assert opened.check() == []
+
+
+# --- images on a full disk ----------------------------------------------------------------------
+
+#: Cases of the data set that does not fit, with two images of ~26 KB (incompressible) each:
+#: 1 MB in all, which fits the 4 MB disk beside the library, a backup of it and its journals.
+IMAGE_CASES = 20
+
+
+def image_data_set(folder: Path) -> dict[str, list[bytes]]:
+    from tests.test_media_safety import noisy_png, write_many_cases
+
+    return write_many_cases(folder, IMAGE_CASES, image=lambda n: noisy_png(160, 160, n))
+
+
+def check_no_case_names_a_missing_image(path: Path) -> tuple[int, int]:
+    """Every figure image any case names is on disk whole; no temporary is left in
+    media/tmp. Returns (medpix cases stored, image files kept)."""
+    from desktop.store.media import MediaStore, media_folder
+
+    store = MediaStore(media_folder(path))
+    with Library.open(path, create=False) as library:
+        assert library.check() == []
+        assert library.media_problems() == []
+        stored = 0
+        for case_id in library.case_ids():
+            case = library.get_case(case_id)
+            assert case is not None
+            if case.source != "medpix":
+                continue
+            stored += 1
+            for figure in case.figures:
+                assert figure.missing is None and library.image_path(figure.image), case.key
+                assert store.problem(figure.image or "") is None
+    temporaries = store.folder / "tmp"
+    assert not temporaries.is_dir() or list(temporaries.iterdir()) == []
+    return stored, len(list(store.files()))
+
+
+def test_put_on_a_full_disk_fails_plainly_and_leaves_no_temporary(small_disk: Path) -> None:
+    from desktop.store.media import MediaStore
+    from tests.test_media_safety import noisy_png
+
+    store = MediaStore(small_disk / "media")
+    kept = store.put(noisy_png(8, 8, 1))
+    dummy = fill_disk(small_disk, leave=16 * 1024)
+    data = noisy_png(256, 256, 2)  # ~64 KB: a part fits, then ENOSPC
+    with pytest.raises(StorageUnavailable, match="disk full"):
+        store.put(data)
+    assert list((store.folder / "tmp").iterdir()) == []
+    assert [p.name for p in store.files()] == [kept]
+    dummy.unlink()
+    digest = store.put(data)
+    assert store.problem(digest) is None and store.problem(kept) is None
+
+
+@pytest.mark.parametrize("room_kb", [128, 512])
+def test_an_import_whose_images_do_not_fit_stops_plainly_and_loses_nothing(
+    library: Library, small_disk: Path, tmp_path: Path, room_kb: int
+) -> None:
+    """SAFETY A4 for figures: the import stops with StorageUnavailable ("disk full"), no
+    case names an image not whole on disk, the reader's earlier work is intact, no
+    temporary is left; with room again, the same import completes."""
+    folder = tmp_path / "medpix"
+    expected = image_data_set(folder)
+    path = copy_library(library, small_disk)
+    _problems, before = oracle(path)
+    dummy = fill_disk(small_disk, leave=room_kb * 1024)
+    with Library.open(path, create=False) as on_disk:
+        with pytest.raises(StorageUnavailable, match="disk full") as raised:
+            # A commit after each case: some are stored whole before the disk fills.
+            import_paths(on_disk, [folder], batch_seconds=0.0)
+    print(f"\nA4 import with images, {room_kb} KB free: {raised.value}")
+    stored, files = check_no_case_names_a_missing_image(path)
+    assert stored < len(expected)
+    assert stored >= (1 if room_kb >= 512 else 0)
+    problems, after = oracle(path)
+    assert problems == [] and after == before
+    dummy.unlink()
+    with Library.open(path, create=False) as on_disk:
+        report = import_paths(on_disk, [folder])
+        assert (report.failed, report.warnings) == ([], [])
+        assert report.imported + report.unchanged == len(expected)
+    assert check_no_case_names_a_missing_image(path) == (len(expected), 2 * len(expected))
+    print(f"A4 before the retry: {stored} cases stored, {files} image files kept")
+    assert oracle(path) == ([], before)
+
+
+def test_cli_import_whose_images_do_not_fit_says_disk_full_in_one_line(
+    library: Library, small_disk: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "medpix"
+    expected = image_data_set(folder)
+    path = copy_library(library, small_disk)
+    _problems, before = oracle(path)
+    dummy = fill_disk(small_disk, leave=256 * 1024)
+    env = {**os.environ, "LIGHTBOX_HOME": str(small_disk / "home")}
+
+    def run_import() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop", "--library", str(path), "import", str(folder)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+
+    result = run_import()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lightbox: disk full"), result.stderr
+    print(f"\nA4 `lightbox import` with images on a full disk: {lines[0]}")
+    check_no_case_names_a_missing_image(path)
+    assert oracle(path) == ([], before)
+    dummy.unlink()
+    retried = run_import()
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert check_no_case_names_a_missing_image(path) == (len(expected), 2 * len(expected))

@@ -535,3 +535,119 @@ def test_case_versions_after_the_upgrade(version: int, tmp_path: Path) -> None:
         assert current.clinical_history == case.clinical_history
         assert library.check() == []
     assert view_of(path) == view_of(fixture_path(version))  # the reader's data untouched
+
+
+# --- figures: schema 10 ------------------------------------------------------------------------
+
+#: Figures as schemas before 10 stored them ({"label", "legend", "image"}), with words no
+#: other text of the fixtures has.
+OLD_FIGURES = [
+    {
+        "label": "Figure 1",
+        "legend": "Axial CT: a snowstormlike pattern in both lungs.",
+        "image": None,
+    },
+    {"label": "Figure 2", "legend": "", "image": None},
+    {"label": "Figure 3", "legend": "Coronal CT: zygomaticofacial sparing.", "image": None},
+]
+
+
+def test_upgrading_v9_keeps_every_record_and_makes_old_legends_searchable(
+    tmp_path: Path,
+) -> None:
+    """Migration 10 fills figure_legends from the figures a case already had (their old
+    form called the caption a legend) and rebuilds the search index with them."""
+    import json
+
+    from desktop.model import Figure
+
+    path = copy_fixture(9, tmp_path / "lib")
+    conn = sqlite3.connect(path)  # the case as a schema 9 Lightbox stored it
+    conn.execute(
+        "UPDATE cases SET figures = ? WHERE source = 'lightbox' AND source_id = 'chest-01'",
+        (json.dumps(OLD_FIGURES),),
+    )
+    conn.commit()
+    conn.close()
+    before = records_of(path)
+    view = view_of(path)
+    with Library.open(path) as library:
+        assert schema.user_version(library._conn) == schema.SCHEMA_VERSION
+        assert library.check() == []
+        chest = library.resolve("lightbox:chest-01")
+        for word in ("snowstormlike", "zygomaticofacial"):
+            assert [hit.case_id for hit in library.search_cases(word)] == [chest], word
+        case = library.get_case(chest)
+        assert case is not None
+        assert case.figures == tuple(
+            Figure(f["label"], f["legend"] or "", f["image"]) for f in OLD_FIGURES
+        )
+        legends = library._conn.execute(
+            "SELECT figure_legends FROM cases WHERE id = ?", (chest,)
+        ).fetchone()[0]
+        assert legends == f"{OLD_FIGURES[0]['legend']}\n{OLD_FIGURES[2]['legend']}"
+        assert library.media_problems() == []  # it names no image
+        assert library._conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    kept = case_columns_of(before)
+    assert records_of(path, kept) == {t: before[t] for t in kept}
+    assert view_of(path) == view
+
+
+def test_the_v10_fixture_reads_its_figures_and_check_reports_its_missing_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema 10 fixture ships no media folder: its one stored image is missing. Its
+    figures read back with every detail; `lightbox check` names the missing file, does not
+    call the database damaged, and the library stays writable."""
+    from desktop.model import Figure
+    from tests.fixtures.make_fixture import FIGURES
+
+    path = copy_fixture(10, tmp_path / "lib")
+    missing = str(FIGURES[0]["image"])
+    with Library.open(path) as library:
+        abdo = library.resolve("lightbox:abdo-01")
+        case = library.get_case(abdo)
+        assert case is not None
+        assert case.figures == (
+            Figure(
+                "Figure 1",
+                "Axial CT: a low-density mass in the pancreatic head.",
+                missing,
+                modality="CT - contrast",
+                plane="Axial",
+                part="1",
+                width=512,
+                height=512,
+            ),
+            Figure(
+                "Figure 2",
+                "Coronal MR: the dilated duct.",
+                None,
+                modality="MR - T2",
+                plane="Coronal",
+                part="2",
+                missing="image file images/MPX9_synpic2.png not found",
+            ),
+        )
+        assert (case.keywords, case.acr_code, case.category, case.diagnosis_by) == (
+            ("pancreas", "duct"),
+            "7.3",
+            "Neoplasm, carcinoma",
+            "Biopsy",
+        )
+        assert library.image_path(missing) is None
+        assert [hit.case_id for hit in library.search_cases("pancreatic head")] == [abdo]
+    assert main(["check", "--library", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    reported = [line for line in out.splitlines() if missing in line]
+    assert len(reported) == 1 and "missing" in reported[0] and "lightbox:abdo-01" in reported[0]
+    assert "damaged" not in out  # the database is sound: only an image file is gone
+    with Library.open(path) as library:
+        assert library.check() == []
+        abdo = library.resolve("lightbox:abdo-01")
+        library.save_note(abdo, "written after check: the image must be imported again")
+        note = library.note(abdo)
+        assert note is not None and note.body.startswith("written after check")
+        assert library.check() == []
+        assert len(library.media_problems()) == 1

@@ -89,7 +89,7 @@ class MediaStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         try:
-            if target.is_file() and target.stat().st_size == len(data):
+            if _kept_already(target, len(data)):
                 return digest
             temporary = self.folder / _TEMPORARY / f"{digest}.{os.getpid()}.tmp"
             temporary.parent.mkdir(parents=True, exist_ok=True)
@@ -261,6 +261,27 @@ def sweep_library(library_path: Path, now: float | None = None) -> list[Path]:
     if named is None:
         return []
     return store.sweep(named, now)
+
+
+def _kept_already(target: Path, size: int) -> bool:
+    """Whether the image is kept already; if so, it is made young again, so a sweep before
+    the caller's transaction commits leaves it (the grace), though nothing names it yet.
+
+    A sweep (another process's) may delete the file at any moment in between: then it is
+    not kept, and the caller writes it again.
+    """
+    try:
+        if not target.is_file() or target.stat().st_size != size:
+            return False
+    except FileNotFoundError:
+        return False
+    try:
+        os.utime(target)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot be touched (read-only): nor swept
+    return True
 
 
 def _fsync_folder(folder: Path) -> None:
