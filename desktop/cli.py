@@ -668,6 +668,8 @@ def _check(library: Library, _args: argparse.Namespace) -> int:
             print(f"  {problem}")
         print("Restore a backup with 'lightbox restore FILE' (backups are in the backups folder).")
     if images:
+        if not problems:
+            print(f"{library.path}: the database is sound")
         print(f"Figure images of {library.path} that cannot be shown ({library.media.folder}):")
         for problem in images:
             print(f"  {problem}")
