@@ -16,6 +16,7 @@ with its legend and the reason, and a warning.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import os
@@ -25,6 +26,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -38,6 +40,7 @@ from desktop.formats.registry import (
     DataSetFormat,
     FileTree,
     FolderTree,
+    ImageSource,
     Parsed,
     ParseFailure,
     SourceRefused,
@@ -69,6 +72,10 @@ MAX_IMAGE_PIXELS = 256 * 1024 * 1024 // 4
 FIRST_BATCH_CASES = 125
 BATCH_CASES = 500
 BATCH_SECONDS = 1.0
+#: Threads that read, check and keep figure images, and how many cases of a data set may
+#: have their images in the works while the case before them waits to be stored.
+IMAGE_THREADS = 4
+IMAGES_AHEAD = 8
 
 
 @dataclass
@@ -246,6 +253,9 @@ def _store_all(
             # SQLite indexes and commits without holding the interpreter lock: the reader
             # parses ahead meanwhile, and waits while this thread runs Python code.
             reader.resume()
+            # The images this batch's cases name are flushed whole before the commit; their
+            # folder entries are flushed here, once a folder.
+            run.library.media.sync_folders()
             run.library.index_pending()
         reader.pause()
         batch = min(2 * batch, BATCH_CASES)
@@ -263,7 +273,7 @@ class _Reader(threading.Thread):
     def __init__(self, items: Iterator[_Item], media: MediaStore):
         super().__init__(name="lightbox-import-reader", daemon=True)
         self._items = items
-        self._media = media
+        self._images = _ImageKeeper(media)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=4 * BATCH_CASES)
         self._stopping = threading.Event()
         self._running = threading.Event()
@@ -271,7 +281,7 @@ class _Reader(threading.Thread):
     def run(self) -> None:
         try:
             for item in self._items:
-                outputs = _expand(item, self._media)
+                outputs = _expand(item, self._images)
                 while True:
                     self._running.wait()
                     output = next(outputs, _Done)
@@ -312,6 +322,7 @@ class _Reader(threading.Thread):
             except queue.Empty:
                 pass
         self.join()
+        self._images.close()
 
     def _put(self, item: object) -> None:
         while not self._stopping.is_set():
@@ -396,17 +407,17 @@ def count_case_files(paths: list[Path]) -> int:
     return total
 
 
-def _expand(item: _Item, media: MediaStore) -> Iterator[object]:
+def _expand(item: _Item, images: _ImageKeeper) -> Iterator[object]:
     """What the storing thread gets for one item: parsed cases, notes."""
     if isinstance(item, _Source):
-        yield _parse(item, media)
+        yield _parse(item, images)
     elif isinstance(item, _DataSet):
-        yield from _data_set_cases(item, media)
+        yield from _data_set_cases(item, images)
     else:
         yield item
 
 
-def _parse(source: _Source, media: MediaStore) -> _Parsed | _Note:
+def _parse(source: _Source, images: _ImageKeeper) -> _Parsed | _Note:
     try:
         if not source.text and source.peek is not None:
             # Not a text case file by its name: read its head only, unless a format wants it.
@@ -423,7 +434,7 @@ def _parse(source: _Source, media: MediaStore) -> _Parsed | _Note:
         return _Parsed(source.name, None, failure=str(error))
     except OSError as error:
         return _Parsed(source.name, None, failure=f"cannot read: {error.strerror or error}")
-    return _with_images(parsed, media)
+    return images.start(parsed).result()
 
 
 def _unknown(source: _Source) -> _Parsed | _Note:
@@ -432,70 +443,126 @@ def _unknown(source: _Source) -> _Parsed | _Note:
     return _Note(source.name, skipped=True)
 
 
-def _data_set_cases(item: _DataSet, media: MediaStore) -> Iterator[_Parsed]:
+def _data_set_cases(item: _DataSet, images: _ImageKeeper) -> Iterator[_Parsed]:
     """Every case of a data set, with its images kept; a case that fails is reported and
-    the rest go on; a data set that cannot be read at all is one failure."""
+    the rest go on; a data set that cannot be read at all is one failure.
+
+    The images of the next few cases are read and kept while a case waits its turn, so
+    their disk flushes overlap (each image waits on one; the cases come out in order).
+    """
     what = item.format.description
+    pending: collections.deque[_Pending] = collections.deque()
     try:
         for output in item.format.cases(item.tree):
             if isinstance(output, ParseFailure):
-                yield _Parsed(output.name, None, failure=output.reason)
+                pending.append(_Pending(_Parsed(output.name, None, failure=output.reason)))
             else:
-                yield _with_images(output, media)
+                pending.append(images.start(output))
+            while len(pending) > IMAGES_AHEAD:
+                yield pending.popleft().result()
     except CaseFormatError as error:
-        yield _Parsed(item.tree.name, None, failure=f"{what}: {error}")
+        pending.append(_Pending(_Parsed(item.tree.name, None, failure=f"{what}: {error}")))
     except OSError as error:
-        yield _Parsed(
-            item.tree.name, None, failure=f"{what}: cannot read: {error.strerror or error}"
-        )
+        reason = f"{what}: cannot read: {error.strerror or error}"
+        pending.append(_Pending(_Parsed(item.tree.name, None, failure=reason)))
+    while pending:
+        yield pending.popleft().result()
 
 
-def _with_images(parsed: Parsed, media: MediaStore) -> _Parsed:
-    """The parsed case with each figure's image read, checked and kept in the media
-    folder, its reference swapped for the image's hash; a figure whose image is missing or
-    not an image keeps its legend and says why (and the report warns).
+class _Pending:
+    """A parsed case whose images are being kept: `result` waits for them."""
+
+    def __init__(
+        self, done: _Parsed, parsed: Parsed | None = None, jobs: list[Future[_Kept]] | None = None
+    ):
+        self._done = done
+        self._parsed = parsed
+        self._jobs = jobs or []
+
+    def result(self) -> _Parsed:
+        """The case with its figures' images kept (see `_keep_image`).
+
+        Raises:
+            StorageUnavailable: an image could not be written: the import stops.
+        """
+        if self._parsed is None:
+            return self._done
+        case = self._parsed.case
+        warnings = list(self._parsed.warnings)
+        kept = iter([job.result() for job in self._jobs])
+        figures: list[Figure] = []
+        for figure in case.figures:
+            if figure.image is None:
+                figures.append(figure)
+                continue
+            done, reason = next(kept)
+            figures.append(done)
+            if reason is not None:
+                warnings.append(f"{case.key}: {done.label}: {reason} (the figure keeps its legend)")
+        case = dataclasses.replace(case, figures=tuple(figures))
+        return _Parsed(self._parsed.name, case, warnings=tuple(warnings))
+
+
+#: A figure as kept, and why it has no image (None when it has it).
+_Kept = tuple[Figure, str | None]
+
+
+class _ImageKeeper:
+    """Reads, checks and keeps parsed figures' images in the media folder, on a few threads
+    of its own (reading, hashing and flushing to disk let other threads run)."""
+
+    def __init__(self, media: MediaStore):
+        self._media = media
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, parsed: Parsed) -> _Pending:
+        """Starts keeping the images of a parsed case."""
+        if not any(figure.image is not None for figure in parsed.case.figures):
+            return _Pending(_Parsed(parsed.name, parsed.case, warnings=parsed.warnings))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(IMAGE_THREADS, thread_name_prefix="lightbox-images")
+        jobs = [
+            self._pool.submit(_keep_image, figure, parsed.images.get(figure.image), self._media)
+            for figure in parsed.case.figures
+            if figure.image is not None
+        ]
+        return _Pending(_Parsed(parsed.name, None), parsed, jobs)
+
+    def close(self) -> None:
+        """Drops images not started yet and waits for those being written (on cancel)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _keep_image(figure: Figure, source: ImageSource | None, media: MediaStore) -> _Kept:
+    """The figure with its image read, checked and kept, its reference swapped for the
+    image's hash; or without an image, and why.
 
     Raises:
-        StorageUnavailable: an image could not be written (disk full): the import stops.
+        StorageUnavailable: the image could not be written (disk full).
     """
-    case = parsed.case
-    warnings = list(parsed.warnings)
-    if not any(figure.image is not None for figure in case.figures):
-        return _Parsed(parsed.name, case, warnings=tuple(warnings))
-    figures: list[Figure] = []
-    for figure in case.figures:
-        if figure.image is None:
-            figures.append(figure)
-            continue
-        source = parsed.images.get(figure.image)
-        reason: str
-        if source is None:
-            reason = f"the source names image {figure.image!r} but does not hold it"
-        else:
-            try:
-                data = source.read()
-                info = image_info(data)
-            except FileNotFoundError:
-                reason = f"image file {source.name} not found"
-            except NotAnImage as error:
-                reason = f"{source.name}: {error}"
-            except OSError as error:  # SourceRefused (too large) among them
-                reason = f"{source.name}: {error.strerror or error}"
-            else:
-                refused = _too_many_pixels(info)
-                if refused is None:
-                    digest = media.put(data)
-                    figures.append(
-                        dataclasses.replace(
-                            figure, image=digest, width=info.width, height=info.height, missing=None
-                        )
-                    )
-                    continue
-                reason = f"{source.name}: {refused}"
-        figures.append(dataclasses.replace(figure, image=None, missing=reason))
-        warnings.append(f"{case.key}: {figure.label}: {reason} (the figure keeps its legend)")
-    case = dataclasses.replace(case, figures=tuple(figures))
-    return _Parsed(parsed.name, case, warnings=tuple(warnings))
+    if source is None:
+        reason = f"the source names image {figure.image!r} but does not hold it"
+        return dataclasses.replace(figure, image=None, missing=reason), reason
+    try:
+        data = source.read()
+        info = image_info(data)
+    except FileNotFoundError:
+        reason = f"image file {source.name} not found"
+    except NotAnImage as error:
+        reason = f"{source.name}: {error}"
+    except OSError as error:  # SourceRefused (too large) among them
+        reason = f"{source.name}: {error.strerror or error}"
+    else:
+        refused = _too_many_pixels(info)
+        if refused is None:
+            digest = media.put(data, sync_folder=False)  # the storing thread syncs them
+            kept = dataclasses.replace(
+                figure, image=digest, width=info.width, height=info.height, missing=None
+            )
+            return kept, None
+        reason = f"{source.name}: {refused}"
+    return dataclasses.replace(figure, image=None, missing=reason), reason
 
 
 def _too_many_pixels(info: ImageInfo) -> str | None:

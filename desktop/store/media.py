@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -68,6 +69,9 @@ class MediaStore:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        #: Folders whose new entries `sync_folders` must still flush (see `put`).
+        self._unsynced: set[Path] = set()
+        self._lock = threading.Lock()
 
     def path(self, digest: str) -> Path:
         """Where the image with this hash is (or would be) kept."""
@@ -78,10 +82,16 @@ class MediaStore:
     def has(self, digest: str) -> bool:
         return is_digest(digest) and self.path(digest).is_file()
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, *, sync_folder: bool = True) -> str:
         """Keeps `data` (once: an image already kept is not written again); its hash.
 
-        The file is complete and flushed to disk when this returns.
+        The file is complete and flushed to disk when this returns. Safe to call from
+        several threads at once.
+
+        Args:
+            sync_folder: False leaves flushing the file's folder entry to `sync_folders`,
+                which the caller runs once before it commits what names the images (an
+                import flushes each folder once a batch rather than once an image).
 
         Raises:
             StorageUnavailable: the file could not be written (disk full, read-only).
@@ -91,7 +101,9 @@ class MediaStore:
         try:
             if _kept_already(target, len(data)):
                 return digest
-            temporary = self.folder / _TEMPORARY / f"{digest}.{os.getpid()}.tmp"
+            # Named for this thread: two threads may keep the same image at once.
+            writer = f"{os.getpid()}-{threading.get_ident()}"
+            temporary = self.folder / _TEMPORARY / f"{digest}.{writer}.tmp"
             temporary.parent.mkdir(parents=True, exist_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -105,7 +117,11 @@ class MediaStore:
             except BaseException:
                 temporary.unlink(missing_ok=True)
                 raise
-            _fsync_folder(target.parent)
+            if sync_folder:
+                _fsync_folder(target.parent)
+            else:
+                with self._lock:
+                    self._unsynced.add(target.parent)
         except OSError as error:
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StorageUnavailable(
@@ -115,6 +131,13 @@ class MediaStore:
                 f"could not write a figure's image in {self.folder}: {error.strerror or error}"
             ) from error
         return digest
+
+    def sync_folders(self) -> None:
+        """Flushes the folder entries of images `put` kept with ``sync_folder=False``."""
+        with self._lock:
+            folders, self._unsynced = self._unsynced, set()
+        for folder in sorted(folders):
+            _fsync_folder(folder)
 
     def problem(self, digest: str) -> str | None:
         """What is wrong with a named image's file: missing, unreadable, or changed."""

@@ -67,7 +67,10 @@ class Imports(QObject):
 
     def choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
-            self._window, "Import cases", "", "Cases and data sets (*.txt *.zip *.json);;All files (*)"
+            self._window,
+            "Import cases",
+            "",
+            "Cases and data sets (*.txt *.zip *.json);;All files (*)",
         )
         if names:
             self.start([Path(name) for name in names])
