@@ -13,6 +13,7 @@ the legend shows is remembered for the session.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def keys() -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class _Decoded:
     """A decoded figure: the image (or the reason there is none) and, for an all-grey
-    image, its Indexed8 copy that window/level recolours."""
+    image, its Indexed8 copy that window/level recolours (then also `loaded.image`)."""
 
     loaded: LoadedImage
     grey: QImage | None
@@ -149,6 +150,10 @@ def _decode(path: Path, signals: _DecodeSignals) -> None:
     try:
         loaded = load_image(path)
         grey = to_greyscale_indexed(loaded.image) if loaded.image is not None else None
+        if grey is not None:
+            # The Indexed8 copy is all a grey figure needs: the decoded one (often RGB32,
+            # four times its size) is not kept in the cache.
+            loaded = dataclasses.replace(loaded, image=grey)
         result = _Decoded(loaded, grey)
     except Exception as error:  # a bug in decoding: shown to the reader, never swallowed
         reason = f"the image could not be shown ({type(error).__name__}: {error})"
