@@ -106,6 +106,58 @@ def timed(work: Callable[[], object], runs: int) -> list[float]:
     return values
 
 
+def test_image(path: Path, *, colour: bool) -> Path:
+    """A 2048 × 2048 PNG: a grey gradient with noise (a CT slice's spread of values), or
+    the same in colour."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    side = 2048
+    rng = np.random.default_rng(7)
+    ramp = np.add.outer(np.arange(side), np.arange(side)) * 255 // (2 * side - 2)
+    grey = np.clip(ramp + rng.integers(-20, 20, (side, side)), 0, 255).astype(np.uint8)
+    if colour:
+        pixels = np.dstack([grey, np.flipud(grey), np.fliplr(grey), np.full_like(grey, 255)])
+        image = QImage(pixels.tobytes(), side, side, side * 4, QImage.Format.Format_RGBA8888)
+    else:
+        image = QImage(grey.tobytes(), side, side, side, QImage.Format.Format_Grayscale8)
+    assert image.save(str(path)), path
+    return path
+
+
+def bench_window_level(runs: int) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.figure_viewer import FigureViewer, ViewerFigure
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        for colour in (False, True):
+            path = test_image(Path(folder) / f"image-{colour}.png", colour=colour)
+            viewer = FigureViewer([ViewerFigure("Figure 1", "A legend.", path)], 0)
+            viewer.resize(1400, 1000)
+            viewer.show()
+            began = time.perf_counter()
+            while viewer.is_loading() and time.perf_counter() - began < 30:
+                app.processEvents()
+            assert viewer.has_image() and viewer.uses_colour_table() != colour
+            viewport = viewer.view.viewport()
+            centres = iter(range(10**6))
+
+            def change() -> None:
+                centre = 60 + next(centres) % 120
+                viewer.set_window(centre, 120)
+                viewport.repaint()
+
+            values = timed(change, runs)
+            floor = timed(viewport.repaint, runs)
+            kind = "colour" if colour else "grey"
+            print(line(f"window/level 2048² {kind}", values, floor, "≤ 16 ms asked"))
+            viewer.close()
+            viewer.deleteLater()
+            app.processEvents()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -115,6 +167,7 @@ def main(argv: list[str]) -> int:
         print(f"needs the MedPix cases at {MEDPIX}")
         return 2
     bench_import(args.runs)
+    bench_window_level(max(args.runs, 30))
     return 0
 
 
