@@ -293,7 +293,7 @@ def render_case(
             text = (f"<sup>{number}</sup>&#160;{text[0]}", f"{number}\xa0{text[1]}")
         page.block('<p class="meta affiliation">', "</p>", text)
 
-    legends = {section.key: section for section in sections if section.kind == "figures"}
+    legends: dict[str, Section] = {s.key: s for s in sections if s.kind == "figures"}
     figures_shown = not case.figures
     opened: set[str] = set()
     for section in sections:
@@ -427,7 +427,7 @@ def _figures_block(
                 f'<a href="{FIGURE_LINK.format(number)}"><img src="{IMAGE_SCHEME}:{digest}" '
                 f'width="{width}" height="{height}" alt="{alt}"></a>'
             )
-            page.block("<p>", "</p>", (image, _OBJECT))
+            page.block('<p class="thumbnail">', "</p>", (image, _OBJECT))
         else:
             if figure.image:
                 reason = "the image reference is not valid"
@@ -922,8 +922,10 @@ def _stylesheet(theme: Theme) -> str:
         ".figlabel": f"color: {t.text}; font-size: {_pt(t, 0.9)}; font-weight: 600; "
         "margin-bottom: 3px;",
         ".legend": "margin-bottom: 0px;",
+        # A proportional line height would stretch the image's line too.
+        ".thumbnail": "line-height: 100%; margin-bottom: 0px;",
         ".nofigure": f"color: {t.muted}; font-size: {_pt(t, 0.85)}; font-style: italic; "
-        f"background-color: {t.chip_background}; margin-bottom: 0px;",
+        "line-height: 125%; margin-bottom: 0px;",
         **{f".mark-{name}": f"background-color: {mark_colour(name, t)};" for name in COLOURS},
     }
     return "\n".join(f"{selector} {{ {body} }}" for selector, body in rules.items())
