@@ -451,7 +451,12 @@ def _has_backups(target: Path) -> bool:
     return bool(list_backups(target))
 
 
+#: How many skipped files an import lists by name (the summary counts them all).
+SKIPPED_SHOWN = 20
+
+
 def _import(library: Library, paths: list[Path]) -> int:
+    from desktop.formats.registry import NOT_A_FORMAT
     from desktop.importer import import_paths
 
     report = import_paths(library, paths)
@@ -461,7 +466,16 @@ def _import(library: Library, paths: list[Path]) -> int:
         print(f"warning: {path}: {message}")
     for _path, message in report.shrunk:
         print(message)  # it names the case; the earlier text is a version of it
+    for path in report.skipped[:SKIPPED_SHOWN]:
+        print(f"skipped {path}: {NOT_A_FORMAT}")
+    if len(report.skipped) > SKIPPED_SHOWN:
+        print(f"... and {len(report.skipped) - SKIPPED_SHOWN} more files skipped")
     print(report.summary())
+    if report.total == 0 and not report.cancelled:
+        # Nothing was a case: say so, and fail, rather than report an empty success.
+        where = ", ".join(str(path) for path in paths)
+        print(f"lightbox: no case found in {where}: nothing there is in a format Lightbox reads")
+        return EXIT_FAILURES
     return EXIT_FAILURES if report.failed else 0
 
 
@@ -474,9 +488,13 @@ def _show(library: Library, key: str, *, as_json: bool) -> int:
     if as_json:
         from desktop.case_dict import case_to_dict
 
-        _print_json(
-            {**case_to_dict(case), "trashed_at": None if trashed is None else trashed.isoformat()}
-        )
+        data = case_to_dict(case)
+        for figure in data["figures"]:
+            # A figure whose file left the media folder since is missing too.
+            if figure["image"] is not None and library.image_path(figure["image"]) is None:
+                figure["missing"] = True
+                figure["missing_reason"] = "the image file is missing from the library"
+        _print_json({**data, "trashed_at": None if trashed is None else trashed.isoformat()})
     else:
         if trashed is not None:
             print(
@@ -640,13 +658,20 @@ def _backup(library: Library, _args: argparse.Namespace) -> int:
 
 def _check(library: Library, _args: argparse.Namespace) -> int:
     problems = library.check()
-    if not problems:
+    images = library.media_problems()
+    if not problems and not images:
         print(f"{library.path}: ok")
         return 0
-    print(f"{library.path} is damaged:")
-    for problem in problems:
-        print(f"  {problem}")
-    print("Restore a backup with 'lightbox restore FILE' (backups are in the backups folder).")
+    if problems:
+        print(f"{library.path} is damaged:")
+        for problem in problems:
+            print(f"  {problem}")
+        print("Restore a backup with 'lightbox restore FILE' (backups are in the backups folder).")
+    if images:
+        print(f"Figure images of {library.path} that cannot be shown ({library.media.folder}):")
+        for problem in images:
+            print(f"  {problem}")
+        print("Import the cases again (from their data set) to bring the images back.")
     return 1
 
 
@@ -975,13 +1000,22 @@ def case_text(case: Case) -> str:
             lines += ["", section.heading] if lines[-1] != "DISCUSSION" else [section.heading]
         if kind == "differential":
             lines.append(f"- {section.text}")
+        elif kind == "figures":
+            lines.append(f"{section.heading}: {section.text}")
         elif kind == "reference":
             lines.append(section.text)
         else:  # a blank line between paragraphs, as the case files have them
             lines.append(section.text.replace("\n", "\n\n"))
     lines.append("")
-    info = [f"{k}: {v}" for k, v in (("DOI", case.doi), ("License", case.license)) if v]
-    lines += info
+    facts_after = (
+        ("Diagnosis by", case.diagnosis_by),
+        ("Category", case.category),
+        ("ACR code", case.acr_code),
+        ("Keywords", ", ".join(case.keywords)),
+        ("DOI", case.doi),
+        ("License", case.license),
+    )
+    lines += [f"{k}: {v}" for k, v in facts_after if v]
     return "\n".join(lines).rstrip()
 
 

@@ -505,7 +505,8 @@ def _sources(paths: list[Path]) -> Iterator[_Item]:
         elif path.suffix.lower() == ".json" and (found := _data_set(path.parent)) is not None:
             yield found  # a data set's index named: the data set it belongs to
         else:
-            yield _Source(str(path), partial(_read_file, path), named=True, text=True)
+            text = path.suffix.lower() in CASE_SUFFIXES
+            yield _Source(str(path), partial(_read_file, path), named=True, text=text)
 
 
 def _data_set(folder: Path) -> _DataSet | None:

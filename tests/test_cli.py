@@ -17,7 +17,8 @@ SHOW_KEYS = [
     "id", "source", "source_id", "title", "published", "section", "case_type", "authors",
     "affiliations", "patient", "areas_of_interest", "imaging_techniques", "clinical_history",
     "imaging_findings", "discussion", "differential_diagnosis", "final_diagnosis", "references",
-    "doi", "issn", "license", "figures", "sections", "trashed_at",
+    "doi", "issn", "license", "figures", "keywords", "acr_code", "category", "diagnosis_by",
+    "sections", "trashed_at",
 ]  # fmt: skip
 
 

@@ -192,16 +192,16 @@ class Library:
             Problems found, in plain words; empty when the library is sound.
         """
         try:
-            found = _guard(self.path, lambda: verify.problems(self._conn, SCHEMA_VERSION))
+            return _guard(self.path, lambda: verify.problems(self._conn, SCHEMA_VERSION))
         except LibraryCorrupt as error:
             return [str(error)]
         except UnicodeDecodeError:
             return ["integrity: SQLite reports damage in text that is not UTF-8"]
-        return found + self.media_problems()
 
     def media_problems(self) -> list[str]:
         """Images the library's figures name that are missing or damaged, one line each
-        naming the cases that show them."""
+        naming the cases that show them. Not part of `check`: a lost image file is a
+        figure shown as missing, not a damaged library (writes go on)."""
         named = _guard(self.path, lambda: media.names_by_case(self._conn))
         found = []
         for digest, keys in sorted(named.items()):

@@ -1,0 +1,199 @@
+"""Importing figures: the registry picks the format by content, a data set folder is that
+data set, images are kept once by hash, a missing or bogus image is a warning with the
+figure kept, and an input in no known format is named as such."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from desktop.formats.registry import NOT_A_FORMAT
+from desktop.importer import count_case_files, import_paths
+from desktop.store.library import Library
+from tests.conftest import SAMPLE_CASES
+from tests.test_media import png
+from tests.tools import MEDPIX_DATA, needs_shared
+
+
+def write_data_set(folder: Path, *, images: dict[str, bytes | None]) -> Path:
+    """A small MedPix 2.0 folder: one case with the given images (None: file missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = list(images)
+    case = {
+        "U_id": "MPX9001",
+        "TAC": ids[:1],
+        "MRI": ids[1:],
+        "Case": {
+            "Title": "Choledochal cyst",
+            "History": "Intermittent jaundice in a 6 year old girl.",
+            "Exam": "N/A",
+            "Findings": "Fusiform dilatation of the common bile duct (Figure 2).",
+            "Differential Diagnosis": "- Choledochal cyst\n- Caroli disease",
+            "Case Diagnosis": "Choledochal cyst, type I",
+            "Discussion": "Type I is the commonest.",
+        },
+        "Topic": {
+            "Title": "Choledochal cyst",
+            "Disease Discussion": "Congenital dilatation of the bile ducts.",
+            "ACR Code": "7.1",
+            "Category": "Congenital, malformation",
+            "Keywords": "bile duct",
+        },
+    }
+    descriptions = [
+        {
+            "Type": "CT" if n == 0 else "MR",
+            "U_id": "MPX9001",
+            "image": image_id,
+            "Description": {
+                "ACR Codes": "7.1",
+                "Age": "6",
+                "Caption": f"Caption of {image_id}: dilated duct.",
+                "Figure Part": str(n + 1),
+                "Modality": "CT - contrast" if n == 0 else "MR - T2 weighted",
+                "Plane": "Axial" if n == 0 else "Coronal",
+                "Sex": "female",
+            },
+            "Location": "Abdomen",
+            "Location Category": "Abdomen",
+        }
+        for n, image_id in enumerate(ids)
+    ]
+    (folder / "Case_topic.json").write_text(json.dumps([case]), encoding="utf-8")
+    (folder / "Descriptions.json").write_text(json.dumps(descriptions), encoding="utf-8")
+    (folder / "images").mkdir(exist_ok=True)
+    for image_id, data in images.items():
+        if data is not None:
+            (folder / "images" / f"{image_id}.png").write_bytes(data)
+    return folder
+
+
+def test_a_data_set_folder_imports_with_its_images(library: Library, tmp_path: Path) -> None:
+    folder = write_data_set(
+        tmp_path / "medpix", images={"MPX9001_a": png(40, 20, 10), "MPX9001_b": png(8, 8, 90)}
+    )
+    assert count_case_files([folder]) == 1
+    report = import_paths(library, [folder])
+    assert (report.imported, report.failed, report.warnings) == (1, [], [])
+    case = library.get_case(library.resolve("medpix:MPX9001"))
+    assert case is not None
+    assert [f.label for f in case.figures] == ["Figure 1", "Figure 2"]
+    first, second = case.figures
+    assert (first.width, first.height, first.modality, first.plane) == (
+        40,
+        20,
+        "CT - contrast",
+        "Axial",
+    )
+    assert library.media.path(first.image or "").read_bytes() == png(40, 20, 10)
+    assert library.image_path(second.image) is not None
+    assert "Exam" not in case.clinical_history  # a placeholder is absent, never shown
+    # Words in captions are found.
+    assert [hit.summary.key for hit in library.search("dilated duct")] == ["medpix:MPX9001"]
+    # Again: unchanged, and each image is still one file.
+    again = import_paths(library, [folder])
+    assert (again.imported, again.unchanged) == (0, 1)
+    assert len(list(library.media.files())) == 2
+
+
+def test_a_missing_image_is_a_warning_and_the_case_keeps_its_figure(
+    library: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_data_set(
+        tmp_path / "medpix",
+        images={"MPX9001_a": png(4, 4), "MPX9001_b": None, "MPX9001_c": b"not a picture"},
+    )
+    library.close()
+    status = main(["--library", str(library.path), "import", str(folder)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "MPX9001_b.png not found" in out
+    assert "MPX9001_c.png" in out and "not an image" in out
+    assert "1 imported" in out
+    with Library.open(library.path) as reopened:
+        case = reopened.get_case(reopened.resolve("medpix:MPX9001"))
+        assert case is not None
+        missing = [f for f in case.figures if f.missing]
+        assert [f.label for f in missing] == ["Figure 2", "Figure 3"]
+        assert all(f.image is None and f.legend for f in missing)
+    status = main(["--library", str(library.path), "show", "medpix:MPX9001", "--json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert [f["missing"] for f in shown["figures"]] == [False, True, True]
+    assert set(shown["figures"][0]) >= {
+        "number",
+        "caption",
+        "modality",
+        "plane",
+        "part",
+        "width",
+        "height",
+        "missing",
+    }
+    assert any(s["key"] == "figures.1" for s in shown["sections"])
+
+
+def test_a_data_set_in_a_zip_imports(library: Library, tmp_path: Path) -> None:
+    folder = write_data_set(tmp_path / "set", images={"MPX9001_a": png(6, 6)})
+    archive = tmp_path / "medpix.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                out.write(path, f"MedPix-2.0/{path.relative_to(folder)}")
+        out.writestr("MedPix-2.0/README.md", "about the set")
+        out.writestr("loose/abdo-01.txt", (SAMPLE_CASES / "abdo-01.txt").read_bytes())
+    report = import_paths(library, [archive])
+    assert (report.imported, report.failed) == (2, [])
+    case = library.get_case(library.resolve("medpix:MPX9001"))
+    assert case is not None and library.image_path(case.figures[0].image) is not None
+
+
+def test_inputs_in_no_known_format_are_named_as_such(
+    library: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "stuff"
+    folder.mkdir()
+    (folder / "scan.png").write_bytes(png(2, 2))
+    (folder / "data.json").write_text("[1, 2, 3]")
+    shutil.copy(SAMPLE_CASES / "chest-01.txt", folder / "case-without-suffix")
+    report = import_paths(library, [folder, folder / "data.json"])
+    assert report.imported == 1  # the case file is recognised by its content, not its name
+    assert report.skipped == [str(folder / "data.json"), str(folder / "scan.png")]
+    assert report.failed == [(str(folder / "data.json"), NOT_A_FORMAT)]
+    assert NOT_A_FORMAT in report.summary()
+    library.close()
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    (empty / "scan.png").write_bytes(png(2, 2))
+    status = main(["--library", str(library.path), "import", str(empty)])
+    out = capsys.readouterr().out
+    assert status != 0
+    assert f"skipped {empty / 'scan.png'}: {NOT_A_FORMAT}" in out
+    assert "no case found" in out
+
+
+@needs_shared(MEDPIX_DATA)
+def test_the_shared_medpix_cases_import_with_their_120_images(
+    library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = import_paths(library, [MEDPIX_DATA])
+    assert (report.imported, report.failed, report.skipped) == (40, [], [])
+    cases = [library.get_case(case_id) for case_id in library.case_ids()]
+    figures = [f for case in cases if case is not None for f in case.figures]
+    assert len(figures) == 120
+    assert all(f.image and library.image_path(f.image) and f.width for f in figures)
+    assert len(list(library.media.files())) == len({f.image for f in figures})
+    assert library.media_problems() == []
+    # The data set's index file named: the data set it belongs to, unchanged now.
+    again = import_paths(library, [MEDPIX_DATA / "Case_topic.json"])
+    assert (again.imported, again.unchanged) == (0, 40)
+    library.close()
+    assert main(["--library", str(library.path), "show", "medpix:MPX1038", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["title"] == "Jefferson Fracture"
+    assert [f["number"] for f in shown["figures"]] == [1, 2, 3, 4]
+    assert all(f["modality"] and f["plane"] and not f["missing"] for f in shown["figures"])
