@@ -29,6 +29,7 @@ from tests.conftest import ROOT
 # need the application.
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("qapp")]
 
+
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -374,4 +375,21 @@ def test_a_table_applies_to_each_colour_channel_and_keeps_alpha() -> None:
     out = QImage(opaque.size(), opaque.format())
     apply_table(opaque, lookup_table(127.5, 255, invert=True), out)
     assert rgb(out, 0, 0) == (245, 155, 5)
-    assert out.pixelColor(0, 0).alpha() == 255
+    # RGB32 keeps its fourth byte 0xff, as Qt requires (pixelColor would not show it).
+    raw = np.frombuffer(out.constBits(), dtype=np.uint8, count=out.sizeInBytes())
+    assert set(raw.reshape(-1, 4)[:, 3 if sys.byteorder == "little" else 0]) == {255}
+
+
+def test_a_table_maps_every_level_of_every_channel() -> None:
+    source = QImage(256, 3, QImage.Format.Format_RGB32)
+    for x in range(256):
+        source.setPixelColor(x, 0, QColor(x, 0, 0))
+        source.setPixelColor(x, 1, QColor(0, x, 0))
+        source.setPixelColor(x, 2, QColor(0, 0, x))
+    table = lookup_table(90, 60)
+    out = QImage(source.size(), source.format())
+    apply_table(source, table, out)
+    assert [out.pixelColor(x, 0).red() for x in range(256)] == list(table)
+    assert [out.pixelColor(x, 1).green() for x in range(256)] == list(table)
+    assert [out.pixelColor(x, 2).blue() for x in range(256)] == list(table)
+    assert {out.pixelColor(x, 2).red() for x in range(256)} == {table[0]}

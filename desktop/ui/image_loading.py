@@ -38,6 +38,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", "tiff"),
     (b"MM\x00*", "tiff"),
 )
+#: How many byte pairs apply_table maps at a time (512 KB of pixels, 2 MB of indices).
+_PAIRS_A_SLICE = 1 << 18
 #: The grey ramp an Indexed8 grey image starts with: window/level replaces only this table.
 GREY_RAMP: tuple[int, ...] = tuple(qRgb(v, v, v) for v in range(256))
 
@@ -137,7 +139,7 @@ def to_greyscale_indexed(image: QImage) -> QImage | None:
     indexed.setColorTable(list(GREY_RAMP))
     # Both formats hold one byte a pixel with rows padded alike: copy the bytes as they are.
     target = _bytes_view(indexed)
-    target[:] = _bytes_view(image)
+    target[:] = _bytes_view(image, writable=False)
     return indexed
 
 
@@ -145,19 +147,26 @@ def apply_table(source: QImage, table: bytes, target: QImage) -> None:
     """Writes `source` through a 256-entry table, per colour channel, into `target`.
 
     Both are RGB32 or ARGB32 (as load_image gives) of the same size and format; alpha is
-    kept. Vectorised with numpy: one pass over the bytes, no per-pixel Python, and nothing
-    the size of the image allocated here (target is reused).
+    kept. Vectorised with numpy and no per-pixel Python: the bytes are read in pairs through
+    a 65536-entry table (both bytes mapped at once), a slice at a time so the index
+    conversion numpy makes stays small; nothing the size of the image is allocated (target
+    is reused).
     """
     import numpy as np
 
-    lut = np.frombuffer(table, dtype=np.uint8)
-    pixels = _bytes_view(source)
+    lut = np.frombuffer(table, dtype=np.uint8).astype(np.uint16)
+    pairs_table = (lut[None, :] | (lut[:, None] << 8)).ravel()  # [lo | hi << 8] → mapped
+    pixels = _bytes_view(source, writable=False)
     out = _bytes_view(target)
-    np.take(lut, pixels, out=out)
-    if source.hasAlphaChannel():
-        # The alpha byte is the fourth of each pixel in memory (0xAARRGGBB, little end first).
-        alpha = _alpha_index()
-        out.reshape(-1, 4)[:, alpha] = pixels.reshape(-1, 4)[:, alpha]
+    source_pairs = pixels.view(np.uint16)
+    out_pairs = out.view(np.uint16)
+    for start in range(0, source_pairs.size, _PAIRS_A_SLICE):
+        stop = start + _PAIRS_A_SLICE
+        # Every uint16 is a valid index: "clip" skips numpy's bounds check.
+        np.take(pairs_table, source_pairs[start:stop], out=out_pairs[start:stop], mode="clip")
+    # The alpha byte (0xff in RGB32, which Qt requires stay so) is copied, not mapped.
+    alpha = _alpha_index()
+    out.reshape(-1, 4)[:, alpha] = pixels.reshape(-1, 4)[:, alpha]
 
 
 def colour_table(table: bytes) -> list[int]:
@@ -165,10 +174,12 @@ def colour_table(table: bytes) -> list[int]:
     return [qRgb(v, v, v) for v in table]
 
 
-def _bytes_view(image: QImage) -> np.ndarray:
+def _bytes_view(image: QImage, *, writable: bool = True) -> np.ndarray:
+    """The image's bytes, rows padded as Qt keeps them; read-only ones never detach it."""
     import numpy as np
 
-    return np.frombuffer(image.bits(), dtype=np.uint8, count=image.sizeInBytes())
+    data = image.bits() if writable else image.constBits()
+    return np.frombuffer(data, dtype=np.uint8, count=image.sizeInBytes())
 
 
 def _alpha_index() -> int:
