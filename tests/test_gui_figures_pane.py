@@ -251,6 +251,20 @@ def test_boxes_wait_in_the_page_colours(qtbot: QtBot, page_theme) -> None:  # ty
     assert centre(box).name() == page_theme.chip_background
 
 
+def test_thumbnails_of_a_page_left_are_not_kept(qtbot: QtBot, detail: DetailPane) -> None:
+    wait_for_thumbnails(qtbot, detail)
+    case = detail._case
+    assert case is not None and case.figures[0].image
+    digest = case.figures[0].image
+    assert resource(detail.view, digest).width() > 1
+    detail.show_case(None, dataclasses.replace(case, figures=()))
+    assert detail.view.thumbnail_keys() == []
+    # Asked again, Qt gets the placeholder: the picture went with the page.
+    assert resource(detail.view, digest).width() == 1
+    detail.show_case(None, None)
+    assert resource(detail.view, digest).width() == 1
+
+
 def test_only_this_pages_thumbnails_get_pictures(qtbot: QtBot) -> None:
     view = CaseView()
     qtbot.addWidget(view)
@@ -378,4 +392,3 @@ def test_the_cache_forgets_the_least_recently_used_beyond_its_cap(qtbot: QtBot, 
 def test_different_ratios_and_boxes_are_different_thumbnails() -> None:
     assert thumbnail_key("a", (10, 10), 1.0) != thumbnail_key("a", (10, 10), 2.0)
     assert thumbnail_key("a", (10, 10), 1.25000001) == thumbnail_key("a", (10, 10), 1.25)
-    assert dataclasses.is_dataclass(LIGHT)

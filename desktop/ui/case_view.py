@@ -139,6 +139,7 @@ class CaseView(InertBrowser):
         self._thumbnails: ThumbnailService | None = None
         #: The shown page's thumbnails: image hash -> the key it is drawn with.
         self._images: dict[str, ThumbnailKey] = {}
+        self._boxes: dict[str, tuple[int, int]] = {}
         self._figure_count = 0
         self._page_theme: Theme = LIGHT
 
@@ -169,14 +170,27 @@ class CaseView(InertBrowser):
             figure_count: How many figures the case has (links beyond are ignored).
             page_theme: The page's colours, for the boxes.
         """
-        dpr = self.devicePixelRatioF()
-        self._images = {digest: thumbnail_key(digest, box, dpr) for digest, box in images.items()}
+        self._boxes = dict(images)
         self._figure_count = figure_count
         self._page_theme = page_theme
+        # Qt keeps every resource it was given until the document is cleared, across
+        # setHtml: without this each case read would leave its thumbnails in memory.
+        self.document().clear()
         self.show_html(page_html)
-        # Qt keeps a resource given once, across pages: give each thumbnail its picture for
-        # this page (the box may have changed with the text size), so loadResource is never
-        # left to answer with a stale one.
+        self._show_thumbnails()
+
+    def clear_page(self) -> None:
+        """Empties the view, thumbnails and all."""
+        self._boxes, self._images, self._figure_count = {}, {}, 0
+        self.document().clear()
+
+    def _show_thumbnails(self) -> None:
+        """Gives each thumbnail of the page its picture (or box) at the screen's pixel
+        ratio, so loadResource is never left to answer with one for another ratio."""
+        dpr = self.devicePixelRatioF()
+        self._images = {
+            digest: thumbnail_key(digest, box, dpr) for digest, box in self._boxes.items()
+        }
         document = self.document()
         for digest in self._images:
             image = self.image_resource(digest)
@@ -191,7 +205,7 @@ class CaseView(InertBrowser):
         """The keys of the shown page's thumbnails."""
         return list(self._images.values())
 
-    def image_resource(self, digest: str) -> QImage | None:
+    def image_resource(self, digest: str) -> QImage | QPixmap | None:
         key = self._images.get(digest)
         if key is None:
             return None  # not a thumbnail of this page: the inert placeholder
@@ -200,7 +214,8 @@ class CaseView(InertBrowser):
             return self._box(key, "")
         image = service.request(key)
         if image is not None:
-            return self._framed(image)
+            # A pixmap: Qt draws a QImage resource by converting it at every paint.
+            return QPixmap.fromImage(self._framed(image))
         reason = service.failure(key)
         return self._box(key, reason or "")
 
@@ -300,6 +315,9 @@ class CaseView(InertBrowser):
         menu.deleteLater()
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange and self._boxes:
+            self._show_thumbnails()  # moved to a screen of another ratio: sharp again
+            self.viewport().update()
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and self.key_taker is not None
@@ -583,6 +601,7 @@ class DetailPane(QWidget):
         if self._case is None:
             self.html = ""
             self.positions = None
+            self.view.clear_page()
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
             self._drawn_again()

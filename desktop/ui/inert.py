@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QImage, QPixmap, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 #: The only image URL that may get a real picture: a figure's image by its content hash.
@@ -62,7 +62,7 @@ class InertBrowser(QTextBrowser):
             return image if image is not None else _placeholder_image()
         return ""
 
-    def image_resource(self, digest: str) -> QImage | None:
+    def image_resource(self, digest: str) -> QImage | QPixmap | None:
         """The picture for a figure's thumbnail (``lightbox-img:<digest>``), or None for the
         placeholder. Never reads a file on the GUI thread: subclasses answer from memory."""
         del digest
