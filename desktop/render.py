@@ -51,6 +51,7 @@ from desktop.sections import (
     canonical_line,
     case_sections,
     replace_unsafe,
+    section_kind,
 )
 
 __all__ = [
@@ -617,9 +618,11 @@ class _Page:
             if start < end and stop > offset
             for local_start, local_end in [(max(start, offset) - offset, min(stop, end) - offset)]
         ]
-        # References become links only in the text, never in the title; links add no
+        # References become links in the case's own text: not in the title, and not in the
+        # bibliography (a cited paper's "Fig. 1" is not this case's). Links add no
         # characters, so the map is the same with or without them.
-        links = figure_references(shown, self.labels) if key != "title" else []
+        own_text = key != "title" and section_kind(key) != "reference"
+        links = figure_references(shown, self.labels) if own_text else []
         if marks or links:
             body = _marked(shown, self.terms, marks, links)
         else:

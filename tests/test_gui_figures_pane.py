@@ -392,3 +392,15 @@ def test_the_cache_forgets_the_least_recently_used_beyond_its_cap(qtbot: QtBot, 
 def test_different_ratios_and_boxes_are_different_thumbnails() -> None:
     assert thumbnail_key("a", (10, 10), 1.0) != thumbnail_key("a", (10, 10), 2.0)
     assert thumbnail_key("a", (10, 10), 1.25000001) == thumbnail_key("a", (10, 10), 1.25)
+
+
+def test_a_service_going_away_while_decoding_waits_for_its_workers(qtbot: QtBot, images) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QObject
+    from shiboken6 import delete
+
+    owner = QObject()
+    service = ThumbnailService(Resolver(images), parent=owner)
+    for side in range(20, 60):
+        service.request(ThumbnailKey("red", side, side, 1.0))
+    delete(owner)  # the service and its pool with it, decodes under way
+    qtbot.wait(50)  # results queued for the gone relay are dropped, nothing crashes

@@ -176,6 +176,8 @@ def test_references_in_the_text_link_to_figures_and_add_no_characters() -> None:
     assert "fig 9" in plain.html and "lightbox:figure/9" not in plain.html
     assert '<a href="lightbox:figure/2">see Fig. 2</a>' not in plain.html
     assert '(see <a href="lightbox:figure/2">Fig. 2</a>)' in plain.html
+    # A cited paper's figure is not the case's.
+    assert "Smith J. Fig. 1 of an old paper." in plain.html
     # The title is never linked.
     titled = render_case(figure_case(title="Fig. 1 shows it"), theme=LIGHT)
     assert "<h1>Fig. 1 shows it</h1>" in titled.html

@@ -81,13 +81,13 @@ class ThumbnailService(QObject):
         self._bytes = 0
         self._pending: set[ThumbnailKey] = set()
         self._failures: OrderedDict[ThumbnailKey, str] = OrderedDict()
-        self._pool = QThreadPool()
+        # Owned by Qt, pool by the service and relay by the pool: a pool waits for its
+        # workers before it deletes its children, so no worker outlives the relay it
+        # reports through, whatever order Python drops its wrappers in.
+        self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(WORKERS)
-        self._relay = _Relay()
+        self._relay = _Relay(self._pool)
         self._relay.done.connect(self._finished)
-        # A worker still decoding when the service goes holds the relay: wait for it first
-        # (the destroyed signal comes before Qt deletes anything the service owns).
-        self.destroyed.connect(lambda _=None, pool=self._pool: _drain(pool))
 
     def cached(self, key: ThumbnailKey) -> QImage | None:
         """The thumbnail if it is decoded (and marks it recently used), else None."""
@@ -210,8 +210,3 @@ class _Decode(QRunnable):
         except Exception as error:  # noqa: BLE001 - reported to the reader, never lost
             image, reason = None, f"the image could not be read ({error})"
         self._relay.done.emit(self._key, image, reason)
-
-
-def _drain(pool: QThreadPool) -> None:
-    pool.clear()
-    pool.waitForDone()
