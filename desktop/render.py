@@ -4,9 +4,12 @@ QTextBrowser is not a browser: it reads a small HTML4/CSS2 subset, runs no scrip
 fetch images and stylesheets on its own. The UI blocks those fetches; this module makes sure
 the HTML never asks for one in the first place:
 
-* Case text is always escaped, never interpreted. The only link in a case page is the DOI
-  link we build (``https://doi.org/...``). There are no images, no ``url()``, no imports;
-  the one ``<style>`` element is generated from a `Theme` whose colours are validated hex.
+* Case text is always escaped, never interpreted. The only links in a case page are the DOI
+  link we build (``https://doi.org/...``) and ``lightbox:figure/N`` links to the case's own
+  figures (thumbnails, and references such as "Fig. 2" in the text). The only images are
+  figure thumbnails, ``<img src="lightbox-img:<sha256 hex>">``, which the UI answers from its
+  own decoded thumbnails; no ``url()``, no imports; the one ``<style>`` element is generated
+  from a `Theme` whose colours are validated hex.
 * Notes are Markdown: rendered with two harmless extensions, then cleaned by nh3 with an
   explicit allow-list (`NOTE_TAGS`, `NOTE_ATTRIBUTES`, `NOTE_URL_SCHEMES`) so only
   ``lightbox:`` links keep their target. Notes too large or nested too deeply fall back to
@@ -38,7 +41,7 @@ from dataclasses import dataclass, fields
 from html.parser import HTMLParser
 from urllib.parse import quote
 
-from desktop.model import Author, Case
+from desktop.model import Author, Case, Figure
 from desktop.palette import COLOURS
 from desktop.positions import PositionMap, TextRun, utf16_length
 from desktop.sections import (
@@ -48,6 +51,7 @@ from desktop.sections import (
     canonical_line,
     case_sections,
     replace_unsafe,
+    section_kind,
 )
 
 __all__ = [
@@ -65,9 +69,11 @@ __all__ = [
     "case_html",
     "drill_anchor",
     "drill_html",
+    "figure_references",
     "message_html",
     "note_html",
     "render_case",
+    "thumbnail_box",
 ]
 
 #: Notes longer than this (in characters) are shown as plain text, never given to Markdown.
@@ -76,6 +82,13 @@ MAX_PREVIEW_CHARS = 65536
 MAX_DEPTH = 32
 #: Runs of non-space characters longer than this get a zero-width space every so many chars.
 SOFT_BREAK_EVERY = 80
+#: The longest side of a figure thumbnail on the page, in pixels, at the default text size
+#: (`Theme.base_point_size` 11); it grows and shrinks with the text.
+THUMBNAIL_SIDE = 180
+#: The URL scheme of a figure's thumbnail image (``lightbox-img:<sha256 hex>``).
+IMAGE_SCHEME = "lightbox-img"
+#: A figure link's URL, from the figure's position (from 1).
+FIGURE_LINK = "lightbox:figure/{}"
 
 #: Tags a rendered note may contain. Deliberately no img, table, span, div or style.
 NOTE_TAGS: frozenset[str] = frozenset(
@@ -99,6 +112,19 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _VOID_TAGS = frozenset({"br", "hr"})
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+#: "Fig. 2", "figure 2", "Figures 2", "(Figure 2a)", "fig 3", "FIG.3": the word, then the
+#: number and an optional part letter, standing alone ("figure-of-eight" and "configure 2"
+#: are no reference).
+_FIGURE_REFERENCE = re.compile(
+    r"\b(?:fig(?:ure)?s?)(?:\.|\b)[ \t\xa0]*(\d{1,3})([a-z])?(?!\w)", re.IGNORECASE
+)
+#: A further number in a reference to several figures: "Figures 2 and 3", "Figs. 2, 3, 4".
+_MORE_FIGURES = re.compile(
+    r"[ \t\xa0]*(?:,|and|&|or|-|\u2013|to)[ \t\xa0]*(\d{1,3})([a-z])?(?!\w)", re.IGNORECASE
+)
+#: The number (and part letter) a figure's label gives it: "Figure 2a" -> 2, "a".
+_LABEL_NUMBER = re.compile(r"(\d{1,3})[ \xa0]*([a-z])?(?![a-z])", re.IGNORECASE)
 
 #: A highlight to draw: (section key, start, end, palette colour name), offsets in the
 #: section's canonical text.
@@ -187,10 +213,21 @@ class NoteRendering:
 
 @dataclass(frozen=True, slots=True)
 class RenderedCase:
-    """A case page: the HTML document and the map from its positions to section offsets."""
+    """A case page: the HTML document and the map from its positions to section offsets.
+
+    Attributes:
+        html: The document.
+        positions: Document positions <-> section offsets.
+        images: The thumbnails the page shows: each image's hash and the box it is drawn in
+            (width, height in pixels); the UI answers ``lightbox-img:<hash>`` with a picture
+            of that size (an image shown twice is one entry: same file, same box).
+    """
 
     html: str
     positions: PositionMap
+    images: Mapping[str, tuple[int, int]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
 
 
 def case_html(
@@ -229,7 +266,7 @@ def render_case(
             (``<span class="mark-red">``), the shortest one where they overlap. Spans add
             no characters, so the map is the same with or without them.
     """
-    page = _Page(_fold_terms(highlight), marks)
+    page = _Page(_fold_terms(highlight), marks, figures=case.figures)
     sections = case_sections(case, answers=show_diagnosis)
     for section in sections:
         if section.kind == "title":
@@ -257,11 +294,19 @@ def render_case(
             text = (f"<sup>{number}</sup>&#160;{text[0]}", f"{number}\xa0{text[1]}")
         page.block('<p class="meta affiliation">', "</p>", text)
 
+    legends: dict[str, Section] = {s.key: s for s in sections if s.kind == "figures"}
+    figures_shown = not case.figures
     opened: set[str] = set()
     for section in sections:
         kind = section.kind
         if kind == "title":
             continue
+        if not figures_shown and (kind == "figures" or kind in _AFTER_FIGURES):
+            figures_shown = True
+            page.close_list()
+            _figures_block(case.figures, legends, page, theme)
+        if kind == "figures":
+            continue  # in the figures block, beside their thumbnails
         if kind not in opened:
             opened.add(kind)
             page.close_list()
@@ -274,6 +319,8 @@ def render_case(
             )
         page.section(section)
     page.close_list()
+    if not figures_shown:
+        _figures_block(case.figures, legends, page, theme)
     footer = _footer(case, page)
     if footer[1]:
         page.block("<hr>", "", ("", ""))
@@ -282,7 +329,128 @@ def render_case(
     return RenderedCase(
         html=_document(canonical_line(case.title), body, theme),
         positions=PositionMap(page.runs, page.position),
+        images=types.MappingProxyType(page.images),
     )
+
+
+def thumbnail_box(width: int | None, height: int | None, side: int) -> tuple[int, int]:
+    """The box a figure's thumbnail is drawn in: the image's shape, its longer side `side`
+    (or its own size, if smaller: a small image is not blown up); a square when its size
+    is not known."""
+    if not width or not height or width <= 0 or height <= 0:
+        return side, side
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def figure_references(text: str, labels: Sequence[str]) -> list[tuple[int, int, int]]:
+    """Where a text refers to the case's figures ("Fig. 2", "figures 2 and 3", "(Figure 2a)").
+
+    A reference names a figure by the number its label carries ("Figure 2a" is figure 2,
+    part a); when no label carries a number, by its position. Numbers no figure has are no
+    reference ("Fig. 12" in a case with three figures).
+
+    Args:
+        text: Case text (a paragraph).
+        labels: The case's figures' labels, in order.
+
+    Returns:
+        (start, end, position) for each reference: the span of the text to link, and the
+        figure's position (from 1). A reference to several figures gives one span per number
+        (the first with the word: "Figures 2", then "3").
+    """
+    if not labels or "fig" not in text.casefold():
+        return []
+    by_part: dict[tuple[int, str], int] = {}
+    by_number: dict[int, int] = {}
+    for position, label in enumerate(labels, start=1):
+        found = _LABEL_NUMBER.search(label)
+        if found:
+            number, part = int(found.group(1)), (found.group(2) or "").casefold()
+            by_part.setdefault((number, part), position)
+            by_number.setdefault(number, position)
+
+    def resolve(number: str, part: str | None) -> int | None:
+        n = int(number)
+        if by_number:
+            exact = by_part.get((n, (part or "").casefold()))
+            return exact if exact is not None else by_number.get(n)
+        return n if 1 <= n <= len(labels) else None
+
+    found_spans: list[tuple[int, int, int]] = []
+    for match in _FIGURE_REFERENCE.finditer(text):
+        target = resolve(match.group(1), match.group(2))
+        if target is None:
+            continue
+        found_spans.append((match.start(), match.end(), target))
+        end = match.end()
+        while more := _MORE_FIGURES.match(text, end):
+            target = resolve(more.group(1), more.group(2))
+            if target is None:
+                break
+            found_spans.append((more.start(1), more.end(), target))
+            end = more.end()
+    return found_spans
+
+
+#: Section kinds that come after the figures block.
+_AFTER_FIGURES = frozenset({"discussion", "differential", "final_diagnosis", "reference"})
+#: The object replacement character: an image is one character of the document.
+_OBJECT = "\ufffc"
+
+
+def _figures_block(
+    figures: Sequence[Figure], legends: Mapping[str, Section], page: _Page, theme: Theme
+) -> None:
+    """The Figures heading and one row per figure: its thumbnail (a link to the viewer) or
+    why there is none, beside its label line and its legend (the ``figures.<n>`` section).
+
+    One table, so every legend starts at the same left edge whatever its thumbnail's shape.
+    In the document a table adds one position at its end; each cell's paragraphs are blocks
+    as anywhere else, and an image is one character.
+    """
+    page.block(
+        '<h2 id="figures"><a name="figures"></a>',
+        "</h2>",
+        (html.escape(HEADINGS["figures"]), HEADINGS["figures"]),
+    )
+    side = max(48, round(THUMBNAIL_SIDE * theme.base_point_size / 11.0))
+    boxes = [thumbnail_box(f.width, f.height, side) for f in figures]
+    column = max(w for w, _ in boxes)
+    page.parts.append('<table class="figures" width="100%" cellspacing="0" cellpadding="0">')
+    for number, (figure, (width, height)) in enumerate(zip(figures, boxes, strict=True), 1):
+        page.parts.append(f'<tr><td class="thumb" width="{column + 16}" valign="top">')
+        digest = figure.image if figure.image and _DIGEST.fullmatch(figure.image) else None
+        if digest is not None:
+            page.images[digest] = (width, height)
+            alt = html.escape(canonical_line(figure.label) or f"Figure {number}", quote=True)
+            image = (
+                f'<a href="{FIGURE_LINK.format(number)}"><img src="{IMAGE_SCHEME}:{digest}" '
+                f'width="{width}" height="{height}" alt="{alt}"></a>'
+            )
+            page.block('<p class="thumbnail">', "</p>", (image, _OBJECT))
+        else:
+            if figure.image:
+                reason = "the image reference is not valid"
+            else:
+                reason = canonical_line(figure.missing or "") or "none in the source"
+            text = page.fragment(f"Image not available \u2014 {reason}")
+            page.block('<p class="nofigure">', "</p>", text)
+        page.parts.append('</td><td class="caption" valign="top">')
+        page.block('<p class="figlabel">', "</p>", page.fragment(_figure_label(figure, number)))
+        legend = legends.get(f"figures.{number}")
+        if legend is not None:
+            page.run_block('<p class="legend">', "</p>", legend.key, 0, legend.text)
+        page.parts.append("</td></tr>")
+    page.parts.append("</table>")
+    page.position += 1  # the table's end
+
+
+def _figure_label(figure: Figure, number: int) -> str:
+    """ "Figure 1 · CT - noncontrast · Axial": the label and what the source says of it."""
+    parts = [canonical_line(figure.label) or f"Figure {number}"]
+    parts += [canonical_line(p) for p in (figure.modality, figure.plane) if p]
+    return " \u00b7 ".join(part for part in parts if part)
 
 
 #: A drill's steps, in the order Space reveals them: the section kinds each shows.
@@ -371,6 +539,7 @@ _ANCHORS = {
     "differential": "differential",
     "final_diagnosis": "diagnosis",
     "reference": "references",
+    "figures": "figures",
 }
 #: Section kinds shown as list items, and the list they go in.
 _LIST_KINDS = {"differential": "ul", "reference": "ol"}
@@ -397,8 +566,14 @@ class _Page:
     list tags open no block of their own.
     """
 
-    def __init__(self, terms: Sequence[str], marks: Iterable[Mark] = ()) -> None:
+    def __init__(
+        self, terms: Sequence[str], marks: Iterable[Mark] = (), figures: Sequence[Figure] = ()
+    ) -> None:
         self.terms = terms
+        #: The figures' labels, for links from references in the text ("Fig. 2").
+        self.labels = tuple(canonical_line(figure.label) for figure in figures)
+        #: The thumbnails shown: image hash -> box (see `RenderedCase.images`).
+        self.images: dict[str, tuple[int, int]] = {}
         #: The marks by section key, for `run_block`.
         self.marks: dict[str, list[tuple[int, int, str]]] = {}
         for key, start, end, colour in marks:
@@ -443,7 +618,15 @@ class _Page:
             if start < end and stop > offset
             for local_start, local_end in [(max(start, offset) - offset, min(stop, end) - offset)]
         ]
-        body = _marked(shown, self.terms, marks) if marks else _highlighted(shown, self.terms)
+        # References become links in the case's own text: not in the title, and not in the
+        # bibliography (a cited paper's "Fig. 1" is not this case's). Links add no
+        # characters, so the map is the same with or without them.
+        own_text = key != "title" and section_kind(key) != "reference"
+        links = figure_references(shown, self.labels) if own_text else []
+        if marks or links:
+            body = _marked(shown, self.terms, marks, links)
+        else:
+            body = _highlighted(shown, self.terms)
         self.parts.append(f"{opening}{body}{closing}")
         self.position += length + 1
 
@@ -638,29 +821,48 @@ def _highlighted(text: str, terms: Sequence[str]) -> str:
 # --- Documents and stylesheet --------------------------------------------------------------
 
 
-def _marked(text: str, terms: Sequence[str], marks: Sequence[tuple[int, int, str, int]]) -> str:
-    """Text to HTML, escaped, with search hits marked and the reader's highlights (spans of
-    `text` with a colour and their whole length) given their colour's class; where marks
-    overlap, the shortest (then the first colour by name)."""
+def _marked(
+    text: str,
+    terms: Sequence[str],
+    marks: Sequence[tuple[int, int, str, int]],
+    links: Sequence[tuple[int, int, int]] = (),
+) -> str:
+    """Text to HTML, escaped, with search hits marked, the reader's highlights (spans of
+    `text` with a colour and their whole length) given their colour's class (where marks
+    overlap, the shortest, then the first colour by name), and figure references (spans
+    with a figure's position) made links. A link cut by a hit or a mark is several links
+    to the same figure, side by side."""
     hits = _hit_spans(text, terms)
-    bounds = sorted({0, len(text), *itertools.chain(*hits), *(b for m in marks for b in m[:2])})
-    # Each piece between two boundaries: whether a hit covers it, and its mark's colour.
-    styled: list[tuple[int, int, bool, str]] = []
+    bounds = sorted(
+        {
+            0,
+            len(text),
+            *itertools.chain(*hits),
+            *(b for m in marks for b in m[:2]),
+            *(b for link in links for b in link[:2]),
+        }
+    )
+    # Each piece between two boundaries: whether a hit covers it, its mark's colour, and
+    # the figure it links to (0: none).
+    styled: list[tuple[int, int, bool, str, int]] = []
     for start, end in itertools.pairwise(bounds):
         hit = any(a <= start and end <= b for a, b in hits)
         covering = [(size, colour) for a, b, colour, size in marks if a <= start and end <= b]
         colour = min(covering)[1] if covering else ""
-        if styled and styled[-1][2:] == (hit, colour):
-            styled[-1] = (styled[-1][0], end, hit, colour)  # one span for a run alike
+        figure = next((n for a, b, n in links if a <= start and end <= b), 0)
+        if styled and styled[-1][2:] == (hit, colour, figure):
+            styled[-1] = (styled[-1][0], end, hit, colour, figure)  # one span for a run alike
         else:
-            styled.append((start, end, hit, colour))
+            styled.append((start, end, hit, colour, figure))
     out: list[str] = []
-    for start, end, hit, colour in styled:
+    for start, end, hit, colour, figure in styled:
         piece = html.escape(text[start:end])
         if hit:
             piece = f'<span class="hit">{piece}</span>'
         if colour:
             piece = f'<span class="mark-{colour}">{piece}</span>'
+        if figure:
+            piece = f'<a href="{FIGURE_LINK.format(figure)}">{piece}</a>'
         out.append(piece)
     return "".join(out)
 
@@ -717,6 +919,16 @@ def _stylesheet(theme: Theme) -> str:
         ".footer": f"color: {t.muted}; font-size: {_pt(t, 0.8)}; margin-top: 6px;",
         ".hit": f"background-color: {t.hit_background}; color: {t.hit_text};",
         ".plain": "font-family: monospace; white-space: pre-wrap;",
+        ".figures": "margin-top: 2px; margin-bottom: 4px;",
+        ".thumb": "padding-right: 14px; padding-bottom: 14px;",
+        ".caption": "padding-bottom: 14px;",
+        ".figlabel": f"color: {t.text}; font-size: {_pt(t, 0.9)}; font-weight: 600; "
+        "margin-bottom: 3px;",
+        ".legend": "margin-bottom: 0px;",
+        # A proportional line height would stretch the image's line too.
+        ".thumbnail": "line-height: 100%; margin-bottom: 0px;",
+        ".nofigure": f"color: {t.muted}; font-size: {_pt(t, 0.85)}; font-style: italic; "
+        "line-height: 125%; margin-bottom: 0px;",
         **{f".mark-{name}": f"background-color: {mark_colour(name, t)};" for name in COLOURS},
     }
     return "\n".join(f"{selector} {{ {body} }}" for selector, body in rules.items())

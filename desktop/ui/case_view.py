@@ -5,17 +5,34 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QMimeData,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
+    QColor,
     QContextMenuEvent,
     QDesktopServices,
     QFocusEvent,
+    QFont,
     QHelpEvent,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
     QShortcut,
     QTextCharFormat,
     QTextCursor,
@@ -37,12 +54,13 @@ from PySide6.QtWidgets import (
 
 from desktop.model import Case, CaseId, Highlight, HighlightMark
 from desktop.positions import PositionMap
-from desktop.render import render_case
+from desktop.render import IMAGE_SCHEME, LIGHT, Theme, render_case
 from desktop.sections import SectionKey, case_sections
 from desktop.store import Changes, Library
 from desktop.ui import theme
 from desktop.ui.change_bus import ChangeBus
 from desktop.ui.inert import InertBrowser
+from desktop.ui.thumbnails import ThumbnailKey, ThumbnailService, thumbnail_key
 
 _log = logging.getLogger(__name__)
 #: The renderer's soft breaks in long tokens: never part of what the reader copies.
@@ -55,6 +73,8 @@ OPENABLE_SCHEMES = frozenset({"http", "https", "doi"})
 FLASH_BLINKS, FLASH_MS = 3, 170
 #: The widest the tags and collections beside the star are drawn (the rest in the tooltip).
 FILING_WIDTH = 420
+#: A link to one of the case's figures (its position, from 1), as the renderer writes it.
+_FIGURE_LINK = re.compile(r"figure/([1-9][0-9]{0,3})")
 
 
 def external_url(url: QUrl) -> QUrl | None:
@@ -88,18 +108,27 @@ class CaseView(InertBrowser):
             the view and the window's shortcuts; returns True if it took the key.
         tooltip_at: The tooltip (plain text) for a viewport point, "" for none.
 
+    Figure thumbnails (``lightbox-img:<hash>``) come from a `ThumbnailService`: the page is
+    shown at once with a plain box in each thumbnail's place, and each picture replaces its
+    box when it is decoded (or a box saying why there is none). ``lightbox:figure/N`` links
+    (thumbnails and references such as "Fig. 2") never leave the view: a click, or Enter on
+    one reached with Tab, emits `figure_requested`.
+
     Signals:
         menu_requested(QMenu, QPoint): the context menu is about to show; add to it (the
             point is where it was asked for, in viewport coordinates).
         mouse_pressed(): a mouse button went down on the page.
         mouse_released(): a mouse button was let go, after the view made its selection.
         focus_lost(): the view lost the keyboard focus.
+        figure_requested(int): the reader asked to see a figure of the shown case, by its
+            index in ``case.figures`` (from 0); the window opens the figure viewer on it.
     """
 
     menu_requested = Signal(QMenu, QPoint)
     mouse_pressed = Signal()
     mouse_released = Signal()
     focus_lost = Signal()
+    figure_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,6 +136,88 @@ class CaseView(InertBrowser):
         self.anchorClicked.connect(self._open_link)
         self.key_taker: Callable[[QKeyEvent, bool], bool] | None = None
         self.tooltip_at: Callable[[QPoint], str] | None = None
+        self._thumbnails: ThumbnailService | None = None
+        #: The shown page's thumbnails: image hash -> the key it is drawn with.
+        self._images: dict[str, ThumbnailKey] = {}
+        self._boxes: dict[str, tuple[int, int]] = {}
+        self._figure_count = 0
+        self._page_theme: Theme = LIGHT
+
+    def set_thumbnails(self, service: ThumbnailService | None) -> None:
+        """Where thumbnails come from (None: every thumbnail stays a plain box)."""
+        if self._thumbnails is not None:
+            self._thumbnails.ready.disconnect(self._thumbnail_ready)
+            self._thumbnails.failed.disconnect(self._thumbnail_failed)
+        self._thumbnails = service
+        if service is not None:
+            service.ready.connect(self._thumbnail_ready)
+            service.failed.connect(self._thumbnail_failed)
+
+    def show_page(
+        self,
+        page_html: str,
+        *,
+        images: Mapping[str, tuple[int, int]] = {},  # noqa: B006 - read only
+        figure_count: int = 0,
+        page_theme: Theme = LIGHT,
+    ) -> None:
+        """Shows a case page and its thumbnails: each cached one at once, the others as a
+        plain box of their size (in the page's colours) until decoded.
+
+        Args:
+            page_html: The page (`render_case`).
+            images: Its thumbnails' boxes by image hash (`RenderedCase.images`).
+            figure_count: How many figures the case has (links beyond are ignored).
+            page_theme: The page's colours, for the boxes.
+        """
+        self._boxes = dict(images)
+        self._figure_count = figure_count
+        self._page_theme = page_theme
+        # Qt keeps every resource it was given until the document is cleared, across
+        # setHtml: without this each case read would leave its thumbnails in memory.
+        self.document().clear()
+        self.show_html(page_html)
+        self._show_thumbnails()
+
+    def clear_page(self) -> None:
+        """Empties the view, thumbnails and all."""
+        self._boxes, self._images, self._figure_count = {}, {}, 0
+        self.document().clear()
+
+    def _show_thumbnails(self) -> None:
+        """Gives each thumbnail of the page its picture (or box) at the screen's pixel
+        ratio, so loadResource is never left to answer with one for another ratio."""
+        dpr = self.devicePixelRatioF()
+        self._images = {
+            digest: thumbnail_key(digest, box, dpr) for digest, box in self._boxes.items()
+        }
+        document = self.document()
+        for digest in self._images:
+            image = self.image_resource(digest)
+            if image is not None:
+                document.addResource(
+                    QTextDocument.ResourceType.ImageResource.value,
+                    QUrl(f"{IMAGE_SCHEME}:{digest}"),
+                    image,
+                )
+
+    def thumbnail_keys(self) -> list[ThumbnailKey]:
+        """The keys of the shown page's thumbnails."""
+        return list(self._images.values())
+
+    def image_resource(self, digest: str) -> QImage | QPixmap | None:
+        key = self._images.get(digest)
+        if key is None:
+            return None  # not a thumbnail of this page: the inert placeholder
+        service = self._thumbnails
+        if service is None:
+            return self._box(key, "")
+        image = service.request(key)
+        if image is not None:
+            # A pixmap: Qt draws a QImage resource by converting it at every paint.
+            return QPixmap.fromImage(self._framed(image))
+        reason = service.failure(key)
+        return self._box(key, reason or "")
 
     def document_position_at(self, point: QPoint) -> int | None:
         """The document position of the character under a viewport point, or None where
@@ -136,9 +247,67 @@ class CaseView(InertBrowser):
         if url.scheme() == "" and url.hasFragment() and not url.path():
             self.scrollToAnchor(url.fragment())
             return
+        if url.scheme() == "lightbox":
+            figure = _FIGURE_LINK.fullmatch(url.path())
+            if figure and int(figure.group(1)) <= self._figure_count:
+                self.figure_requested.emit(int(figure.group(1)) - 1)
+            return  # in-app links never reach the system
         target = external_url(url)
         if target is not None:
             QDesktopServices.openUrl(target)
+
+    def _thumbnail_ready(self, key: ThumbnailKey, image: QImage) -> None:
+        if self._images.get(key.digest) == key:
+            self._replace_image(key.digest, QPixmap.fromImage(self._framed(image)))
+
+    def _thumbnail_failed(self, key: ThumbnailKey, reason: str) -> None:
+        if self._images.get(key.digest) == key:
+            self._replace_image(key.digest, self._box(key, reason))
+
+    def _replace_image(self, digest: str, picture: QImage | QPixmap) -> None:
+        # Same box, so the layout stands: the picture replaces the old one at the next paint.
+        self.document().addResource(
+            QTextDocument.ResourceType.ImageResource.value,
+            QUrl(f"{IMAGE_SCHEME}:{digest}"),
+            picture,
+        )
+        self.viewport().update()
+
+    def _framed(self, image: QImage) -> QImage:
+        """A thumbnail with a hairline frame in the page's rule colour: a dark image keeps
+        its edge on the dark page."""
+        framed = image.copy()
+        framed.setDevicePixelRatio(image.devicePixelRatio())
+        size = framed.deviceIndependentSize()
+        painter = QPainter(framed)
+        painter.setPen(QPen(QColor(self._page_theme.rule), 1))
+        painter.drawRect(QRectF(0.5, 0.5, size.width() - 1, size.height() - 1))
+        painter.end()
+        return framed
+
+    def _box(self, key: ThumbnailKey, reason: str) -> QImage:
+        """A plain box in a thumbnail's place: waiting for its picture, or (with a reason)
+        saying why it has none. Drawn in the page's colours at the screen's pixel ratio."""
+        colours = self._page_theme
+        image = QImage(key.pixels, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(key.dpr)
+        image.fill(QColor(colours.chip_background))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(colours.rule), 1))
+        painter.drawRect(QRectF(0.5, 0.5, key.width - 1, key.height - 1))
+        if reason:
+            font = QFont(self.font())
+            font.setPointSizeF(max(7.0, colours.base_point_size * 0.8))
+            painter.setFont(font)
+            painter.setPen(QColor(colours.muted))
+            painter.drawText(
+                QRectF(8, 8, key.width - 16, key.height - 16),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                f"Image not available\n{reason}",
+            )
+        painter.end()
+        return image
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.context_menu(event.pos())
@@ -146,6 +315,9 @@ class CaseView(InertBrowser):
         menu.deleteLater()
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange and self._boxes:
+            self._show_thumbnails()  # moved to a screen of another ratio: sharp again
+            self.viewport().update()
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and self.key_taker is not None
@@ -269,6 +441,8 @@ class DetailPane(QWidget):
             edit its tags).
         case_opened(object): the Case now shown (or None), read by `open_case`.
         highlights_drawn(): the highlights were drawn again (loaded, moved, recoloured).
+
+    The reader's requests to see a figure come from ``view.figure_requested``.
     """
 
     bookmark_toggled = Signal(object, bool)
@@ -299,6 +473,9 @@ class DetailPane(QWidget):
         self._flash_timer.setInterval(FLASH_MS)
         self._flash_timer.timeout.connect(self._blink)
         self._library: Library | None = None
+        #: Decodes the figures' thumbnails; made when a library is known (`subscribe`), or
+        #: given with `set_thumbnails`.
+        self.thumbnails: ThumbnailService | None = None
         self.view = CaseView(self)
         self.find_bar = FindBar(self.view, self)
         self.star = QToolButton(self)
@@ -424,6 +601,7 @@ class DetailPane(QWidget):
         if self._case is None:
             self.html = ""
             self.positions = None
+            self.view.clear_page()
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
             self._drawn_again()
@@ -434,11 +612,15 @@ class DetailPane(QWidget):
             for _, section, start, end, colour in self._marks
             if start is not None and end is not None
         ]
-        page = render_case(
-            self._case, theme=theme.document_theme(size), highlight=self._highlight, marks=marks
-        )
+        page_theme = theme.document_theme(size)
+        page = render_case(self._case, theme=page_theme, highlight=self._highlight, marks=marks)
         self.html = page.html
-        self.view.show_html(self.html)
+        self.view.show_page(
+            self.html,
+            images=page.images,
+            figure_count=len(self._case.figures),
+            page_theme=page_theme,
+        )
         shown = self.view.document().characterCount()
         self.positions = page.positions if shown == page.positions.character_count else None
         if self.positions is None:
@@ -634,7 +816,17 @@ class DetailPane(QWidget):
     def subscribe(self, library: Library, bus: ChangeBus) -> None:
         """Reads cases from `library`; redraws from every change announced on `bus`."""
         self._library = library
+        if self.thumbnails is None:
+            # image_path only looks at the media folder: safe on the service's workers.
+            self.set_thumbnails(ThumbnailService(library.image_path, parent=self))
         bus.changed.connect(self.on_changes)
+
+    def set_thumbnails(self, service: ThumbnailService | None) -> None:
+        """Where the page's thumbnails come from; the page is drawn again with them."""
+        self.thumbnails = service
+        self.view.set_thumbnails(service)
+        if self._case is not None:
+            self._render(keep_position=True)
 
     def open_case(self, case_id: CaseId | None) -> None:
         """Shows a case as the library holds it now (None: no case). The case on show,

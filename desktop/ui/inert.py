@@ -5,15 +5,31 @@ data: images and @imported local stylesheets on its own; returning None from loa
 does not stop that (Qt then reads the file itself), so every resource request gets an empty
 placeholder. With default link handling a click on a file:// link replaces the document
 with that file, so links are never opened here: the owner decides on `anchorClicked`.
+
+The one exception is a figure's thumbnail: an image named exactly ``lightbox-img:`` and a
+SHA-256 hex digest is offered to `InertBrowser.image_resource`, which a subclass answers
+from pictures it decoded itself (never from a path or URL the page names); anything else,
+a ``lightbox-img:`` URL with more or less in it included, gets the placeholder.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QImage, QPixmap, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
+
+#: The only image URL that may get a real picture: a figure's image by its content hash.
+THUMBNAIL_URL = re.compile(r"lightbox-img:([0-9a-f]{64})")
+
+
+def thumbnail_digest(url: QUrl | str) -> str | None:
+    """The image hash a ``lightbox-img:<sha256 hex>`` URL names, or None for any other."""
+    text = url.toString() if isinstance(url, QUrl) else str(url)
+    found = THUMBNAIL_URL.fullmatch(text)
+    return found.group(1) if found else None
 
 
 class InertBrowser(QTextBrowser):
@@ -38,10 +54,19 @@ class InertBrowser(QTextBrowser):
         self.setHtml(html)
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:
-        self.requested.append(QUrl(name))
+        url = QUrl(name)
+        self.requested.append(url)
         if kind == QTextDocument.ResourceType.ImageResource.value:
-            return _placeholder_image()
+            digest = thumbnail_digest(url)
+            image = self.image_resource(digest) if digest is not None else None
+            return image if image is not None else _placeholder_image()
         return ""
+
+    def image_resource(self, digest: str) -> QImage | QPixmap | None:
+        """The picture for a figure's thumbnail (``lightbox-img:<digest>``), or None for the
+        placeholder. Never reads a file on the GUI thread: subclasses answer from memory."""
+        del digest
+        return None
 
 
 def _placeholder_image() -> QImage:
