@@ -527,6 +527,11 @@ class DetailPane(QWidget):
         self.show_case(None, None)
 
     @property
+    def case(self) -> Case | None:
+        """The case on show, as read when it was opened."""
+        return self._case
+
+    @property
     def case_id(self) -> CaseId | None:
         return self._case_id
 

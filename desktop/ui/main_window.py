@@ -44,6 +44,8 @@ from desktop.ui.delegates import MarksDelegate, TitleDelegate
 from desktop.ui.dialogs import ShortcutsDialog
 from desktop.ui.drill import DrillSession, DrillView
 from desktop.ui.exporting import ExportWorker, NotesExport
+from desktop.ui.figure_opening import FigureOpener
+from desktop.ui.figure_viewer import keys as figure_viewer_keys
 from desktop.ui.highlight_browser import HighlightBrowser
 from desktop.ui.highlighting import HighlightController
 from desktop.ui.highlights_tab import HighlightLink
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
 #: Keys beyond the menus' own, for Help > Keyboard shortcuts.
 _LIST_KEYS = [
     ("Up / Down, J / K", "Previous / next case"),
+    ("Click or Enter on a figure", "Open it in the figure viewer"),
     ("Home / End", "First / last case"),
     ("/", "Search (when not typing)"),
     ("Esc (in search)", "Clear the search"),
@@ -215,6 +218,9 @@ class MainWindow(QMainWindow):
         self.sidebar.highlights_selected.connect(self._show_highlight_browser)
         self.browser.highlight_opened.connect(self.highlight_link.open_highlight)
         self.search.textEdited.connect(self._search_edited)
+        #: The figure viewer, opened from a thumbnail or a figure reference in the case.
+        self.figures = FigureOpener(library, self)
+        self.detail.view.figure_requested.connect(self.open_figure)
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
         self.detail.case_opened.connect(self._show_title)
         self.detail.filing_requested.connect(lambda case_id: self.organiser.edit_tags([case_id]))
@@ -346,6 +352,12 @@ class MainWindow(QMainWindow):
         """The hits on show (for tests and the status line)."""
         return self.search_bar.hits()
 
+    def open_figure(self, index: int) -> None:
+        """Opens figure `index` (0-based) of the case on show in the figure viewer."""
+        case = self.detail.case
+        if case is not None:
+            self.figures.open(case, index)
+
     def shortcut_table(self) -> list[tuple[str, str]]:
         rows = [
             (
@@ -357,7 +369,8 @@ class MainWindow(QMainWindow):
             for a in self._menu_actions
             if a.shortcuts()
         ]
-        return rows + _LIST_KEYS
+        viewer = [(keys, f"{action} (figure viewer)") for keys, action in figure_viewer_keys()]
+        return rows + _LIST_KEYS + viewer
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.shortcut_table(), self).exec()
@@ -731,6 +744,7 @@ class MainWindow(QMainWindow):
             return
         self.watcher.stop()
         self._due_timer.stop()
+        self.figures.close()
         self.notes.shutdown()
         self.imports.shutdown()
         save_state(self)
