@@ -73,6 +73,7 @@ __all__ = [
     "message_html",
     "note_html",
     "render_case",
+    "render_drill",
     "thumbnail_box",
 ]
 
@@ -453,14 +454,19 @@ def _figure_label(figure: Figure, number: int) -> str:
     return " \u00b7 ".join(part for part in parts if part)
 
 
-#: A drill's steps, in the order Space reveals them: the section kinds each shows.
+#: A drill's steps, in the order Space reveals them: the section kinds each shows. The
+#: figures come before the findings, as a reader meets them: the images first, then the
+#: report (their legends, which often describe the findings, come with the findings).
 DRILL_STEPS: tuple[str, ...] = (
     "clinical_history",
+    "figures",
     "imaging_findings",
     "discussion",
     "differential",
     "final_diagnosis",
 )
+#: The step whose reveal shows the figures' legends too.
+_LEGENDS_STEP = DRILL_STEPS.index("imaging_findings")
 
 
 def drill_anchor(step: int) -> str:
@@ -469,10 +475,18 @@ def drill_anchor(step: int) -> str:
 
 
 def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
+    """`render_drill` without the thumbnails' boxes."""
+    return render_drill(case, theme, revealed, heading).html
+
+
+def render_drill(case: Case, theme: Theme, revealed: int, heading: str) -> RenderedCase:
     """A case as a drill shows it: `heading` ("Case 3 of 20 · Chest · 45 y, F") in place
     of the title, the chips without the case's key, and the first `revealed` steps of
     `DRILL_STEPS`; the later ones are named but hidden. No authors, no references, no
     footer: each may name the diagnosis. With every step revealed, the title follows.
+
+    The figures step shows each figure's thumbnail and its label line (modality, plane);
+    their legends follow once the findings are revealed.
 
     A differential list a scrape split word by word is shown rebuilt into items
     (`desktop.differential.rebuild_items`), as the answer checker reads it.
@@ -486,7 +500,7 @@ def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
             case, differential_diagnosis=rebuild_items(case.differential_diagnosis)
         )
     )
-    page = _Page(())
+    page = _Page((), figures=case.figures)
     page.block("<h1>", "</h1>", page.fragment(heading))
     chips = [page.fragment(chip) for chip in _chips(shown)[:-1]]  # not the key
     if chips:
@@ -503,6 +517,10 @@ def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
         by_kind.setdefault(section.kind, []).append(section)
     for step, kind in enumerate(DRILL_STEPS):
         sections = by_kind.get(kind, [])
+        if kind == "figures" and step < revealed and case.figures:
+            legends = {s.key: s for s in sections} if revealed > _LEGENDS_STEP else {}
+            _figures_block(case.figures, legends, page, theme)
+            continue
         title = HEADINGS[kind]
         anchor = _ANCHORS[kind]
         page.block(
@@ -512,8 +530,15 @@ def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
             word = "Hidden — press Space to reveal" if step == revealed else "Hidden"
             page.block('<p class="meta">', "</p>", (html.escape(word), word))
             continue
+        if kind == "figures":  # revealed, and the case has none
+            page.block(
+                '<p class="meta">', "</p>", ("No figures in this case.", "No figures in this case.")
+            )
+            continue
         if not sections:
-            page.block('<p class="meta">', "</p>", ("None given in this case.", ""))
+            page.block(
+                '<p class="meta">', "</p>", ("None given in this case.", "None given in this case.")
+            )
             continue
         for section in sections:
             page.section(section)
@@ -521,7 +546,11 @@ def drill_html(case: Case, theme: Theme, revealed: int, heading: str) -> str:
     if revealed >= len(DRILL_STEPS):
         page.block("<h2>", "</h2>", ("Case title", "Case title"))
         page.block("<p>", "</p>", page.fragment(canonical_line(case.title)))
-    return _document(heading, "\n".join(page.parts), theme)
+    return RenderedCase(
+        html=_document(heading, "\n".join(page.parts), theme),
+        positions=PositionMap(page.runs, page.position),
+        images=dict(page.images),
+    )
 
 
 def message_html(heading: str, paragraphs: Sequence[str], theme: Theme) -> str:

@@ -31,16 +31,17 @@ from PySide6.QtWidgets import (
 
 from desktop import study
 from desktop.model import RATING_NAMES, Case, CaseId
-from desktop.render import DRILL_STEPS, drill_anchor, drill_html, message_html
+from desktop.render import DRILL_STEPS, drill_anchor, message_html, render_drill
 from desktop.sections import HEADINGS
 from desktop.store import Changes, Library, LibraryError
 from desktop.ui import theme
 from desktop.ui.case_list import short_age
-from desktop.ui.inert import InertBrowser
+from desktop.ui.case_view import CaseView
 from desktop.ui.operations import Operations
+from desktop.ui.thumbnails import ThumbnailService
 
 #: The step buttons' names, in `DRILL_STEPS` order.
-STEP_NAMES = ("History", "Findings", "Discussion", "Differential", "Diagnosis")
+STEP_NAMES = ("History", "Figures", "Findings", "Discussion", "Differential", "Diagnosis")
 #: The verdict's colour, (light, dark): green, amber, red, readable on either background.
 _VERDICT_COLOURS = {
     "correct": ("#2e7d32", "#81c995"),
@@ -124,9 +125,13 @@ class DrillView(QWidget):
 
     Signals:
         ended(): the reader left the drill (End Drill, or Back to the library).
+        figure_requested(Case, int, bool): the reader asked to see a figure of the case on
+            show (its 0-based index), and whether its legend may show (the findings are
+            revealed).
     """
 
     ended = Signal()
+    figure_requested = Signal(object, int, bool)
 
     def __init__(
         self,
@@ -184,9 +189,10 @@ class DrillView(QWidget):
         self.end_button.clicked.connect(self.end)
         steps.addWidget(self.end_button)
 
-        self.document = InertBrowser(self)
+        self.document = CaseView(self)
         self.document.setObjectName("drillDocument")
         self.document.setFrameShape(QFrame.Shape.NoFrame)
+        self.document.figure_requested.connect(self._figure_requested)
 
         self.answer = _AnswerField(self)
         self.answer.setObjectName("drillAnswer")
@@ -328,10 +334,17 @@ class DrillView(QWidget):
         if not rated:
             self.answer.setFocus()
 
+    def set_thumbnails(self, service: ThumbnailService | None) -> None:
+        """Where the figures' thumbnails come from (the detail pane's service: one cache)."""
+        self.document.set_thumbnails(service)
+
     def reveal(self, steps: int) -> None:
-        """Reveals the case's first `steps` steps (never hides one already shown)."""
+        """Reveals the case's first `steps` steps (never hides one already shown); a
+        figures step of a case with no figures is passed over."""
         if self.case is None or steps <= self.revealed:
             return
+        if not self.case.figures and DRILL_STEPS[min(steps, len(DRILL_STEPS)) - 1] == "figures":
+            steps += 1
         typed = self.answer.text().strip()
         if steps >= len(DRILL_STEPS) and typed and self._checked_answer is None:
             self.check_answer()  # what was typed is checked as the diagnosis shows
@@ -449,8 +462,13 @@ class DrillView(QWidget):
     def end(self) -> None:
         self.session = None
         self.case = None
-        self.document.clear()
+        self.document.clear_page()
         self.ended.emit()
+
+    def _figure_requested(self, index: int) -> None:
+        if self.case is not None:
+            legends = self.revealed > DRILL_STEPS.index("imaging_findings")
+            self.figure_requested.emit(self.case, index, legends)
 
     # --- drawing ----------------------------------------------------------------------------
 
@@ -474,8 +492,10 @@ class DrillView(QWidget):
             + self._leech_text(session.ids[session.position])
         )
         size = max(self.font().pointSizeF(), 9.0)
-        self.document.show_html(
-            drill_html(case, theme.document_theme(size), self.revealed, heading)
+        page_theme = theme.document_theme(size)
+        page = render_drill(case, page_theme, self.revealed, heading)
+        self.document.show_page(
+            page.html, images=page.images, figure_count=len(case.figures), page_theme=page_theme
         )
         for index, button in enumerate(self.step_buttons):
             button.setChecked(index < self.revealed)
@@ -543,6 +563,7 @@ class DrillView(QWidget):
         self.progress.setText(f"{session.source} · {len(session.ids)} cases · {told}")
         due = self._library.count_due(self._clock())
         size = max(self.font().pointSizeF(), 9.0)
+        self.document.clear_page()
         self.document.show_html(
             message_html(
                 "Drill finished",

@@ -221,6 +221,10 @@ class MainWindow(QMainWindow):
         #: The figure viewer, opened from a thumbnail or a figure reference in the case.
         self.figures = FigureOpener(library, self)
         self.detail.view.figure_requested.connect(self.open_figure)
+        self.drill.set_thumbnails(self.detail.thumbnails)
+        self.drill.figure_requested.connect(
+            lambda case, index, legends: self.figures.open(case, index, legends=legends)
+        )
         self.detail.bookmark_toggled.connect(self.case_actions.set_bookmark)
         self.detail.case_opened.connect(self._show_title)
         self.detail.filing_requested.connect(lambda case_id: self.organiser.edit_tags([case_id]))

@@ -26,10 +26,11 @@ MedPix data; QT_QPA_PLATFORM=offscreen is set if unset).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
-import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from desktop.importer import import_paths  # noqa: E402
+from desktop.model import Case, CaseId, DiscussionPart, Figure  # noqa: E402
 from desktop.store.library import Library  # noqa: E402
 
 MEDPIX = ROOT.parent / "shared" / "data" / "medpix2"
@@ -125,6 +127,21 @@ def test_image(path: Path, *, colour: bool) -> Path:
     return path
 
 
+def window_level_times(viewer: object, runs: int) -> tuple[list[float], list[float]]:
+    """A window/level change and its repaint, against a repaint alone."""
+    from desktop.ui.figure_viewer import FigureViewer
+
+    assert isinstance(viewer, FigureViewer)
+    viewport = viewer.view.viewport()
+    centres = iter(range(10**6))
+
+    def change() -> None:
+        viewer.set_window(60 + next(centres) % 120, 120)
+        viewport.repaint()
+
+    return timed(change, runs), timed(viewport.repaint, runs)
+
+
 def bench_window_level(runs: int) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -141,16 +158,7 @@ def bench_window_level(runs: int) -> None:
             while viewer.is_loading() and time.perf_counter() - began < 30:
                 app.processEvents()
             assert viewer.has_image() and viewer.uses_colour_table() != colour
-            viewport = viewer.view.viewport()
-            centres = iter(range(10**6))
-
-            def change() -> None:
-                centre = 60 + next(centres) % 120
-                viewer.set_window(centre, 120)
-                viewport.repaint()
-
-            values = timed(change, runs)
-            floor = timed(viewport.repaint, runs)
+            values, floor = window_level_times(viewer, runs)
             kind = "colour" if colour else "grey"
             print(line(f"window/level 2048² {kind}", values, floor, "≤ 16 ms asked"))
             viewer.close()
@@ -158,16 +166,184 @@ def bench_window_level(runs: int) -> None:
             app.processEvents()
 
 
+def figured_case(library: Library, source_id: str, count: int, offset: int = 0) -> Case:
+    """A case with `count` figures whose images are MedPix PNGs kept in the library."""
+    from PySide6.QtGui import QImageReader
+
+    descriptions = json.loads((MEDPIX / "Descriptions.json").read_text("utf-8"))
+    figures = []
+    for number in range(1, count + 1):
+        entry = descriptions[(offset + number - 1) % len(descriptions)]
+        path = MEDPIX / "images" / f"{entry['image']}.png"
+        size = QImageReader(str(path)).size()
+        about = entry["Description"]
+        figures.append(
+            Figure(
+                f"Figure {number}",
+                about.get("Caption") or "",
+                library.media.put(path.read_bytes()),
+                modality=about.get("Modality"),
+                plane=about.get("Plane"),
+                width=size.width(),
+                height=size.height(),
+            )
+        )
+    return Case(
+        "bench",
+        source_id,
+        f"A case with {count} figures ({source_id})",
+        clinical_history="Headache for three weeks (Fig. 1).",
+        imaging_findings="A mass, shown in figures 2 and 3. " * 20,
+        discussion=(DiscussionPart(None, "Discussion of the case. " * 200),),
+        final_diagnosis="Meningioma",
+        figures=tuple(figures),
+    )
+
+
+def bench_open_case(runs: int) -> None:
+    """A case with 10 figures, open to first paint: thumbnails cold, then cached."""
+    from PySide6.QtCore import QEvent, QEventLoop, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.case_view import DetailPane
+    from desktop.ui.change_bus import ChangeBus
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        library = Library.open(Path(folder) / "library.db")
+        case = figured_case(library, "ten", 10)
+        with_figures = library.store_case(case).case_id
+        without = library.store_case(dataclasses.replace(case, source_id="none", figures=()))
+        pane = DetailPane()
+        pane.resize(900, 1000)
+        pane.subscribe(library, ChangeBus())
+        pane.show()
+        app.processEvents()
+
+        class FirstPaint(QObject):
+            at: float | None = None
+
+            def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+                if event.type() == QEvent.Type.Paint and self.at is None:
+                    self.at = time.perf_counter()
+                return False
+
+        painted = FirstPaint()
+        pane.view.viewport().installEventFilter(painted)
+
+        def open_once(case_id: CaseId, cold: bool) -> float:
+            pane.open_case(None)
+            app.processEvents()
+            assert pane.thumbnails is not None
+            if cold:
+                pane.thumbnails.clear()
+            painted.at = None
+            began = time.perf_counter()
+            pane.open_case(case_id)
+            while painted.at is None:
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+            first = painted.at - began
+            while pane.thumbnails.pending():
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+            return first
+
+        floor = [open_once(without.case_id, False) for _ in range(runs)]
+        cold = [open_once(with_figures, True) for _ in range(runs)]
+        cached = [open_once(with_figures, False) for _ in range(runs)]
+        print(line("open, 10 figures, thumbnails cold", cold, floor, "≤ 50 ms asked"))
+        print(line("open, 10 figures, thumbnails cached", cached, floor, "≤ 50 ms asked"))
+        pane.close()
+        library.close()
+
+
+#: The child process of `bench_memory`: opens the window on a library, opens N cases one
+#: after another (each with its thumbnails drawn), prints its peak resident memory (kB).
+_MEMORY_CHILD = """
+import sys, time
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings
+from desktop.store.library import Library
+from desktop.ui.app import application
+from desktop.ui.main_window import MainWindow
+app = application("light")
+library = Library.open(Path(sys.argv[1]))
+window = MainWindow(library, QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window.resize(1500, 950)
+window.show()
+app.processEvents()
+ids = window.model.ids()[: int(sys.argv[3])]
+for case_id in ids:
+    window.open_case(case_id)
+    began = time.perf_counter()
+    while time.perf_counter() - began < 5:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        service = window.detail.thumbnails
+        if window.detail.case_id == case_id and (service is None or not service.pending()):
+            break
+for line in Path("/proc/self/status").read_text().splitlines():
+    if line.startswith("VmHWM:"):
+        print(line.split()[1])
+window.close()
+library.close()
+"""
+
+
+def bench_memory(cases: int, figures_each: int, opened: int) -> None:
+    """Peak memory of the window on `cases` x `figures_each` figures, against the same
+    cases without figures, each in a child process of its own."""
+    peaks = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in ("bare", "figures"):
+            path = Path(folder) / kind / "library.db"
+            path.parent.mkdir()
+            with Library.open(path) as library, library.transaction():
+                template = figured_case(library, "template", figures_each)
+                for number in range(cases):
+                    figures = template.figures if kind == "figures" else ()
+                    offset = number * figures_each
+                    if figures:  # each case its own images' order, so thumbnails differ
+                        figures = figured_case(library, "x", figures_each, offset).figures
+                    library.store_case(
+                        dataclasses.replace(
+                            template,
+                            source_id=f"{number:05d}",
+                            title=f"Case {number:05d}",
+                            figures=figures,
+                        )
+                    )
+            settings = Path(folder) / kind / "settings.ini"
+            env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_HOME": folder}
+            done = subprocess.run(
+                [sys.executable, "-c", _MEMORY_CHILD, str(path), str(settings), str(opened)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            peaks[kind] = int(done.stdout.split()[-1]) / 1024
+    extra = peaks["figures"] - peaks["bare"]
+    print(
+        f"{'memory, ' + str(cases * figures_each) + ' figures':<34} peak {peaks['figures']:7.1f} MB"
+        f"  bare {peaks['bare']:7.1f} MB  extra {extra:6.1f} MB  (≤ +200 MB asked;"
+        f" {opened} cases opened)"
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--cases", type=int, default=2500, help="cases of 4 figures (memory)")
+    parser.add_argument("--opened", type=int, default=50, help="cases opened (memory)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not MEDPIX.is_dir():
         print(f"needs the MedPix cases at {MEDPIX}")
         return 2
     bench_import(args.runs)
+    bench_open_case(max(args.runs, 7))
     bench_window_level(max(args.runs, 30))
+    bench_memory(args.cases, 4, args.opened)
     return 0
 
 
