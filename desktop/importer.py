@@ -45,6 +45,7 @@ from desktop.formats.registry import (
     ParseFailure,
     SourceRefused,
     ZipTree,
+    read_bounded,
 )
 from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, CaseId, Figure
@@ -641,27 +642,7 @@ def _read_head(path: Path) -> bytes:
 
 def _read_file(path: Path) -> bytes:
     """Reads a regular file of at most MAX_FILE_BYTES, never blocking on a FIFO or device."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _Refused("not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise _Refused(_too_large(info.st_size))
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise _Refused(_too_large(len(data)))
-    return data
+    return read_bounded(path, MAX_FILE_BYTES, too_big=_too_large)
 
 
 def _too_large(size: int) -> str:

@@ -43,6 +43,30 @@ NO_LIMIT = 2**31 - 2
 BIG_NOTE = "\n".join(f"line {n}: ground-glass opacité → {n} mm" for n in range(2500))
 
 
+def cli_import(
+    library: Path, source: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`lightbox import SOURCE` on `library`, in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--library", str(library), "import", str(source)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def refused_for_disk_full(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """Asserts the command stopped on a full disk with one plain line; its lines."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lightbox: disk full"), result.stderr
+    return lines
+
+
 def limit_pages(library: Library, extra: int = 2) -> int:
     """Lets the library grow by `extra` pages at most; returns the limit set."""
     pages = int(library._conn.execute("PRAGMA page_count").fetchone()[0])
@@ -354,21 +378,10 @@ def test_import_on_a_full_disk_says_so_in_one_line_and_loses_nothing(
     env = {**os.environ, "LIGHTBOX_HOME": str(small_disk / "home")}
 
     def run_import() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "desktop", "--library", str(path), "import", str(cases)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        return cli_import(path, cases, env)
 
     result = run_import()
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lightbox: disk full"), result.stderr
+    refused_for_disk_full(result)
     problems, after = oracle(path)  # still on the full disk
     assert problems == []
     assert after == before
@@ -474,8 +487,9 @@ def test_an_import_whose_images_do_not_fit_stops_plainly_and_loses_nothing(
             import_paths(on_disk, [folder], batch_seconds=0.0)
     print(f"\nA4 import with images, {room_kb} KB free: {raised.value}")
     stored, files = check_no_case_names_a_missing_image(path)
+    # How many got in depends on how far ahead images were being kept when the disk
+    # filled (a few cases' worth): not a promise, unlike what follows.
     assert stored < len(expected)
-    assert stored >= (1 if room_kb >= 512 else 0)
     problems, after = oracle(path)
     assert problems == [] and after == before
     dummy.unlink()
@@ -499,21 +513,10 @@ def test_cli_import_whose_images_do_not_fit_says_disk_full_in_one_line(
     env = {**os.environ, "LIGHTBOX_HOME": str(small_disk / "home")}
 
     def run_import() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "desktop", "--library", str(path), "import", str(folder)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        return cli_import(path, folder, env)
 
     result = run_import()
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lightbox: disk full"), result.stderr
+    lines = refused_for_disk_full(result)
     print(f"\nA4 `lightbox import` with images on a full disk: {lines[0]}")
     check_no_case_names_a_missing_image(path)
     assert oracle(path) == ([], before)

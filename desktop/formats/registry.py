@@ -209,14 +209,18 @@ def data_set_format(tree: FileTree) -> DataSetFormat | None:
     return None
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
+def read_bounded(path: Path, limit: int, *, too_big: Callable[[int], str] | None = None) -> bytes:
     """Reads a regular file of at most `limit` bytes, never blocking on a FIFO or device
     and never following a symbolic link.
+
+    Args:
+        too_big: Says why a file of so many bytes is refused (default: `too_large`).
 
     Raises:
         SourceRefused: not a regular file, or larger than `limit`.
         OSError: it cannot be read (FileNotFoundError when it is not there).
     """
+    refusal = too_big or (lambda size: too_large(size, limit))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     try:
@@ -224,7 +228,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise SourceRefused("not a regular file")
         if info.st_size > limit:
-            raise SourceRefused(too_large(info.st_size, limit))
+            raise SourceRefused(refusal(info.st_size))
         chunks = []
         remaining = limit + 1
         while remaining > 0:
@@ -237,7 +241,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise SourceRefused(too_large(len(data), limit))
+        raise SourceRefused(refusal(len(data)))
     return data
 
 
