@@ -518,7 +518,9 @@ def render_drill(case: Case, theme: Theme, revealed: int, heading: str) -> Rende
     for step, kind in enumerate(DRILL_STEPS):
         sections = by_kind.get(kind, [])
         if kind == "figures" and step < revealed and case.figures:
-            legends = {s.key: s for s in sections} if revealed > _LEGENDS_STEP else {}
+            legends: dict[str, Section] = {}
+            if revealed > _LEGENDS_STEP:
+                legends = {str(s.key): s for s in sections}
             _figures_block(case.figures, legends, page, theme)
             continue
         title = HEADINGS[kind]
