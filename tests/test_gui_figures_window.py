@@ -66,3 +66,23 @@ def test_closing_the_window_closes_the_viewer(qtbot: QtBot, window: MainWindow) 
     assert viewer is not None
     window.close()
     qtbot.waitUntil(lambda: window.figures.viewer is None)
+
+
+def test_import_folder_reads_a_data_set_and_names_what_it_skipped(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """File > Import Folder on a folder holding a data set and a stray picture: the data
+    set's case comes in with its figures, the report names the missing image and the file
+    in no known format."""
+    outer = tmp_path / "downloads"
+    write_data_set(outer / "set", images={"MPX9001_a": png(8, 8, 1), "MPX9001_z": None})
+    (outer / "scan.png").write_bytes(png(4, 4))
+    worker = window.start_import([outer])
+    assert worker is not None
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    report = window.imports.last_report
+    assert report is not None and report.skipped == [str(outer / "scan.png")]
+    details = window.imports.report_dialog.details.toPlainText()
+    assert "MPX9001_z.png not found" in details
+    assert f"skipped {outer / 'scan.png'}" in details and "not a format Lightbox reads" in details
+    window.imports.report_dialog.close()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.formats.registry import NOT_A_FORMAT
 from desktop.model import NoteVersion
 from desktop.store import Backup, Library, LibraryError
 
@@ -40,6 +41,7 @@ class ImportReportDialog(QDialog):
         lines = [f"FAILED  {path}\n        {reason}" for path, reason in report.failed]
         lines += [f"warning {path}\n        {message}" for path, message in report.warnings]
         lines += [f"shorter {path}\n        {message}" for path, message in report.shrunk]
+        lines += [f"skipped {path}\n        {NOT_A_FORMAT}" for path in report.skipped]
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.setPlainText("\n".join(lines))
