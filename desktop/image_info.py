@@ -54,7 +54,10 @@ def image_info(data: bytes) -> ImageInfo:
         width, height = struct.unpack_from("<HH", data, 6) if len(data) >= 10 else (0, 0)
         return _sized("gif", width, height)
     if head.startswith(b"BM") and len(data) >= 26:
-        width, height = struct.unpack_from("<ii", data, 18)
+        if struct.unpack_from("<I", data, 14)[0] == 12:  # OS/2 1.x header: 16-bit sizes
+            width, height = struct.unpack_from("<HH", data, 18)
+        else:
+            width, height = struct.unpack_from("<ii", data, 18)
         return _sized("bmp", width, abs(height))
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return _webp(data)

@@ -86,3 +86,29 @@ def test_import_folder_reads_a_data_set_and_names_what_it_skipped(
     assert "MPX9001_z.png not found" in details
     assert f"skipped {outer / 'scan.png'}" in details and "not a format Lightbox reads" in details
     window.imports.report_dialog.close()
+
+
+def test_a_drill_shows_figures_at_their_step_and_legends_with_the_findings(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from desktop.ui.drill import DrillSession
+
+    case_id = window.library.resolve("medpix:MPX9001")
+    assert window.start_drill(DrillSession([case_id], "Test"))
+    drill = window.drill
+    assert drill.revealed == 1
+    drill.document.figure_requested.emit(0)  # a "Fig. 1" in the history, say
+    assert window.figures.viewer is None  # not before the figures step
+    assert "Caption of" not in drill.document.toPlainText()
+    drill.reveal(2)
+    text = drill.document.toPlainText()
+    assert "Figure 1 · CT - contrast · Axial" in text and "Caption of" not in text
+    drill.document.figure_requested.emit(0)
+    viewer = window.figures.viewer
+    assert viewer is not None and viewer.current().legend == ""
+    drill.reveal(3)  # the findings, and with them the legends
+    assert "Caption of MPX9001_a" in drill.document.toPlainText()
+    drill.document.figure_requested.emit(1)
+    qtbot.waitUntil(lambda: window.figures.viewer is not viewer)
+    assert window.figures.viewer is not None
+    assert window.figures.viewer.current().legend.startswith("Caption of MPX9001_b")

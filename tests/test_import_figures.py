@@ -197,3 +197,86 @@ def test_the_shared_medpix_cases_import_with_their_120_images(
     assert shown["title"] == "Jefferson Fracture"
     assert [f["number"] for f in shown["figures"]] == [1, 2, 3, 4]
     assert all(f["modality"] and f["plane"] and not f["missing"] for f in shown["figures"])
+
+
+def test_a_zipped_data_set_may_hold_more_than_a_case_zip(library: Library, tmp_path: Path) -> None:
+    """A zip of loose case files is held to 1,000 entries; one holding a data set to the
+    data set's own limits (each image read with a bound of its own)."""
+    folder = write_data_set(tmp_path / "set", images={"MPX9001_a": png(6, 6)})
+    archive = tmp_path / "medpix.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                out.write(path, f"set/{path.relative_to(folder)}")
+        for number in range(1100):  # other files of the data set's folder
+            out.writestr(f"set/extra/{number}.txt", "")
+    report = import_paths(library, [archive])
+    assert (report.imported, report.failed) == (1, [])
+
+
+def test_naming_both_json_files_imports_the_data_set_once(library: Library, tmp_path: Path) -> None:
+    folder = write_data_set(tmp_path / "set", images={"MPX9001_a": png(6, 6)})
+    report = import_paths(
+        library, [folder / "Case_topic.json", folder / "Descriptions.json", folder]
+    )
+    assert (report.imported, report.unchanged, report.failed) == (1, 0, [])
+
+
+def test_a_figure_missing_its_image_on_reimport_keeps_the_one_it_had(
+    library: Library, tmp_path: Path
+) -> None:
+    """A data set imported again without its images folder (or with one file gone) leaves
+    each figure its image; the new text comes in, and the report says what was kept."""
+    folder = write_data_set(
+        tmp_path / "set", images={"MPX9001_a": png(6, 6, 1), "MPX9001_b": png(6, 6, 2)}
+    )
+    import_paths(library, [folder])
+    case_id = library.resolve("medpix:MPX9001")
+    before = library.get_case(case_id)
+    assert before is not None
+    shutil.rmtree(folder / "images")
+    topic = json.loads((folder / "Case_topic.json").read_text("utf-8"))
+    topic[0]["Case"]["Findings"] += " Edited."
+    (folder / "Case_topic.json").write_text(json.dumps(topic), encoding="utf-8")
+    report = import_paths(library, [folder])
+    assert report.updated == 1
+    after = library.get_case(case_id)
+    assert after is not None and after.imaging_findings.endswith("Edited.")
+    assert [f.image for f in after.figures] == [f.image for f in before.figures]
+    assert all(f.missing is None for f in after.figures)
+    assert any("images" in message for _path, message in report.shrunk)
+
+
+def test_the_same_data_set_from_another_folder_is_unchanged(
+    library: Library, tmp_path: Path
+) -> None:
+    """What a missing image's figure says names the file within the data set, not where it
+    was read from: the same data set imported from elsewhere changes nothing."""
+    first = write_data_set(
+        tmp_path / "a" / "set", images={"MPX9001_a": png(6, 6), "MPX9001_b": None}
+    )
+    import_paths(library, [first])
+    second = tmp_path / "b" / "set"
+    shutil.copytree(first, second)
+    report = import_paths(library, [second])
+    assert (report.unchanged, report.updated) == (1, 0)
+    case = library.get_case(library.resolve("medpix:MPX9001"))
+    assert case is not None
+    assert case.figures[1].missing == "image file images/MPX9001_b.png not found"
+
+
+def test_an_images_folder_that_links_elsewhere_is_not_followed(
+    library: Library, tmp_path: Path
+) -> None:
+    folder = write_data_set(tmp_path / "set", images={"MPX9001_a": None})
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "MPX9001_a.png").write_bytes(png(12, 9))
+    shutil.rmtree(folder / "images")
+    (folder / "images").symlink_to(private, target_is_directory=True)
+    report = import_paths(library, [folder])
+    assert report.imported == 1
+    case = library.get_case(library.resolve("medpix:MPX9001"))
+    assert case is not None and case.figures[0].image is None
+    assert "symbolic link" in (case.figures[0].missing or "")
+    assert list(library.media.files()) == []

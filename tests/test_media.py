@@ -63,6 +63,11 @@ def jpeg_header(width: int, height: int) -> bytes:
             b"BM" + b"\x00" * 16 + struct.pack("<ii", 30, -40) + b"\x00" * 8,
             ImageInfo("bmp", 30, 40),
         ),
+        # An OS/2 bitmap: a 12-byte header with 16-bit sizes.
+        (
+            b"BM" + b"\x00" * 12 + struct.pack("<IHH", 12, 40, 30) + b"\x00" * 8,
+            ImageInfo("bmp", 40, 30),
+        ),
         (b"II*\x00" + b"\x00" * 20, ImageInfo("tiff", None, None)),
         # A PNG declaring a nonsense size still is a PNG: its size is not trusted.
         (
@@ -192,7 +197,8 @@ def test_an_unreadable_library_beside_it_stops_the_sweep(tmp_path: Path) -> None
     with Library.open(path) as library:
         orphan = library.media.put(png(3, 3, 4))
         age(library.media.path(orphan), 3)
-    (tmp_path / "other.db").write_bytes(b"not a database at all, but named like one" * 100)
+    # A SQLite file (by its first bytes) that cannot be read: what does it need? Unknown.
+    (tmp_path / "other.lightbox").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     assert names_around(path) is None
     assert sweep_library(path) == []
     assert MediaStore(media_folder(path)).has(orphan)
@@ -215,3 +221,15 @@ def test_check_reports_missing_and_damaged_images_by_case(tmp_path: Path) -> Non
         assert any("missing" in p and "test:2" in p for p in problems)
         assert library.image_path(gone) is None
         assert library.image_path(good) == library.media.path(good)
+
+
+def test_keeping_an_image_again_repairs_a_damaged_copy(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path / "media")
+    data = png(6, 6, 9)
+    digest = store.put(data)
+    damaged = bytearray(data)
+    damaged[-20] ^= 0xFF  # same size, one byte flipped
+    store.path(digest).write_bytes(bytes(damaged))
+    assert "damaged" in (store.problem(digest) or "")
+    assert store.put(data) == digest
+    assert store.problem(digest) is None

@@ -362,6 +362,7 @@ class MedPix2:
 
     name = "medpix2"
     description = "MedPix 2.0 data set"
+    index_file = CASES_FILE
 
     def recognises(self, tree: FileTree) -> bool:
         """Both JSON files are there and Case_topic.json starts as a list of objects with a
@@ -441,6 +442,8 @@ def _load_list(tree: FileTree, relative: str) -> list[Any]:
         raise CaseFormatError(f"{shown} is not UTF-8 text") from None
     except RecursionError:
         raise CaseFormatError(f"{shown} is nested too deeply to read") from None
+    except ValueError as error:  # a number longer than Python converts, and the like
+        raise CaseFormatError(f"{shown} cannot be read as JSON ({error})") from None
     if not isinstance(value, list):
         raise CaseFormatError(f"{shown} is not a JSON list (it holds a {_json_type(value)})")
     return value
@@ -494,7 +497,7 @@ def _parse_case(
     raw_id = record.get("U_id")
     if raw_id is None:
         raise CaseFormatError("the case has no U_id")
-    if not isinstance(raw_id, str) or not raw_id.strip():
+    if not isinstance(raw_id, str) or not raw_id.strip() or not _encodable(raw_id):
         raise CaseFormatError("the case's U_id is not an id", field="U_id")
     case_id = _one_line(raw_id)
     reader = _Reader(case_id)
@@ -678,6 +681,7 @@ def _figures(
             sources[image.image_id] = ImageSource(
                 tree.display(relative),
                 functools.partial(tree.read, relative, MAX_IMAGE_BYTES),
+                relative=relative,
             )
         figure = Figure(
             label=f"Figure {number}",
@@ -692,6 +696,16 @@ def _figures(
     return tuple(figures), sources
 
 
+def _encodable(text: str) -> bool:
+    """Whether `text` is valid Unicode (JSON may carry lone surrogates, which no file name
+    and no database text can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _image_file(image_id: str) -> str | None:
     """``images/<id>.png``, or None for an id that is no plain file name."""
     if (
@@ -699,6 +713,7 @@ def _image_file(image_id: str) -> str | None:
         or "\\" in image_id
         or image_id.startswith(".")
         or any(ord(char) < 0x20 or char == "\x7f" for char in image_id)
+        or not _encodable(image_id)
     ):
         return None
     name = image_id if image_id.casefold().endswith(".png") else f"{image_id}.png"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -36,9 +37,11 @@ __all__ = [
     "ImageSource",
     "Parsed",
     "ParseFailure",
+    "ZIP_READ_ERRORS",
     "SourceRefused",
     "ZipTree",
     "data_set_format",
+    "data_set_index_files",
     "data_set_formats",
     "file_format",
     "file_formats",
@@ -47,6 +50,15 @@ __all__ = [
 
 #: How much of a file a file format sees to recognise it.
 HEAD_BYTES = 4096
+#: What reading a damaged zip entry may raise (a bad CRC, a cut or corrupt deflate stream).
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    RuntimeError,
+    ValueError,
+    EOFError,
+    zlib.error,
+)
 #: What the import report says of a file no format recognises.
 NOT_A_FORMAT = "not a format Lightbox reads"
 
@@ -63,10 +75,14 @@ class ImageSource:
         name: The file as the import report names it ("…/images/MPX1038_synpic20727.png").
         read: Reads its bytes (bounded); raises FileNotFoundError when it is not there,
             OSError when it cannot be read.
+        relative: The file within its data set ("images/MPX1038_synpic20727.png"): what a
+            figure whose image is missing says, the same wherever the data set was read
+            from (so importing it again from elsewhere changes nothing).
     """
 
     name: str
     read: Callable[[], bytes]
+    relative: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +169,13 @@ class DataSetFormat(Protocol):
     Attributes:
         name: Short id ("medpix2").
         description: What the import report and the docs call it.
+        index_file: A file name every data set in this format has ("Case_topic.json"): a
+            zip holding one is read with the larger limits of a data set.
     """
 
     name: str
     description: str
+    index_file: str
 
     def recognises(self, tree: FileTree) -> bool:
         """Whether the folder holds a data set in this format (reads as little as it can)."""
@@ -191,6 +210,11 @@ def file_formats() -> tuple[FileFormat, ...]:
 
 def data_set_formats() -> tuple[DataSetFormat, ...]:
     return _formats()[1]
+
+
+def data_set_index_files() -> frozenset[str]:
+    """The index files' names of the data set formats (`DataSetFormat.index_file`)."""
+    return frozenset(candidate.index_file for candidate in data_set_formats())
 
 
 def file_format(head: bytes) -> FileFormat | None:
@@ -275,7 +299,11 @@ class FolderTree:
             return False
 
     def read(self, relative: str, limit: int) -> bytes:
-        return read_bounded(self.folder.joinpath(*_safe_relative(relative).parts), limit)
+        path = self.folder.joinpath(*_safe_relative(relative).parts)
+        # O_NOFOLLOW guards the file itself; a folder on the way may be a link elsewhere.
+        if not path.parent.resolve().is_relative_to(self.folder.resolve()):
+            raise SourceRefused("it is reached through a symbolic link out of the data set")
+        return read_bounded(path, limit)
 
     def display(self, relative: str) -> str:
         return str(self.folder.joinpath(*PurePosixPath(relative).parts))
@@ -305,7 +333,7 @@ class ZipTree:
         try:
             with self._archive.open(member) as handle:
                 data = handle.read(limit + 1)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError) as error:
+        except ZIP_READ_ERRORS as error:
             raise OSError(f"damaged zip entry ({error})") from None
         if len(data) > limit:
             raise SourceRefused(too_large(len(data), limit))

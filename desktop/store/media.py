@@ -99,7 +99,7 @@ class MediaStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         try:
-            if _kept_already(target, len(data)):
+            if _kept_already(target, data):
                 return digest
             # Named for this thread: two threads may keep the same image at once.
             writer = f"{os.getpid()}-{threading.get_ident()}"
@@ -256,15 +256,18 @@ def names_in_file(path: Path) -> set[str] | None:
 
 
 def names_around(library_path: Path) -> set[str] | None:
-    """Every image hash named by the library, by the other libraries in its folder and by
-    every backup in its backups folder; None when one of them cannot be read (then
-    nothing may be swept)."""
+    """Every image hash named by the library and by every other SQLite file that may hold
+    a library or a backup of one: in its folder (whatever its name), in its backups folder
+    and in the ``damaged-*`` folders a recovery left; None when one of them cannot be read
+    (then nothing may be swept)."""
     from desktop.store.backup import backup_folder  # backup imports nothing of this module
 
+    folders = [library_path.parent, backup_folder(library_path)]
+    folders += sorted(p for p in library_path.parent.glob("damaged-*") if p.is_dir())
     files = [library_path]
-    for folder in (library_path.parent, backup_folder(library_path)):
+    for folder in folders:
         if folder.is_dir():
-            files.extend(p for p in sorted(folder.glob("*.db")) if p != library_path)
+            files += [p for p in sorted(folder.iterdir()) if p != library_path and _is_sqlite(p)]
     names: set[str] = set()
     for path in files:
         found = names_in_file(path)
@@ -272,6 +275,17 @@ def names_around(library_path: Path) -> set[str] | None:
             return None
         names |= found
     return names
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether `path` is a regular file starting as every SQLite database does."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return False
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return True  # unreadable: counted, so the sweep stops rather than guesses
 
 
 def sweep_library(library_path: Path, now: float | None = None) -> list[Path]:
@@ -286,17 +300,20 @@ def sweep_library(library_path: Path, now: float | None = None) -> list[Path]:
     return store.sweep(named, now)
 
 
-def _kept_already(target: Path, size: int) -> bool:
-    """Whether the image is kept already; if so, it is made young again, so a sweep before
+def _kept_already(target: Path, data: bytes) -> bool:
+    """Whether the image is kept already, byte for byte (a damaged copy is written again:
+    importing its case again repairs it); if so, it is made young again, so a sweep before
     the caller's transaction commits leaves it (the grace), though nothing names it yet.
 
     A sweep (another process's) may delete the file at any moment in between: then it is
     not kept, and the caller writes it again.
     """
     try:
-        if not target.is_file() or target.stat().st_size != size:
+        if not target.is_file() or target.stat().st_size != len(data):
             return False
-    except FileNotFoundError:
+        if target.read_bytes() != data:
+            return False
+    except OSError:
         return False
     try:
         os.utime(target)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.case_dict import case_from_dict, case_to_dict
-from desktop.model import Case, Patient
+from desktop.model import Case, Figure, Patient
 from desktop.sections import case_sections
 from desktop.store.records import instant
 
@@ -41,6 +41,7 @@ KEPT_NAMES: dict[str, str] = {
     "discussion": "the discussion",
     "references": "the references",
     "figures": "the figures",
+    "figure_images": "the figures' images",
     "license": "the licence",
     "issn": "the ISSN",
     "published": "the publication date",
@@ -119,7 +120,9 @@ def keep_missing(stored: Case, incoming: Case) -> tuple[Case, tuple[str, ...]]:
     stored one; and the names (`KEPT_NAMES` keys, in that order) of the fields kept.
 
     "Lacks" means empty: no text, no items, no value. A field the incoming case has, however
-    short, is taken as it is (the notice says when the text shrank).
+    short, is taken as it is (the notice says when the text shrank). A figure that comes
+    without its image (the file was missing at this import) keeps the image the stored
+    figure of the same place and label has ("figure_images").
     """
     kept: list[str] = []
     changes: dict[str, Any] = {}
@@ -130,11 +133,33 @@ def keep_missing(stored: Case, incoming: Case) -> tuple[Case, tuple[str, ...]]:
                 changes["patient"] = patient
                 kept.append(name)
             continue
+        if name == "figure_images":
+            figures = _keep_images(stored.figures, changes.get("figures", incoming.figures))
+            if figures is not None:
+                changes["figures"] = figures
+                kept.append(name)
+            continue
         old, new = getattr(stored, name), getattr(incoming, name)
         if _empty(new) and not _empty(old):
             changes[name] = old
             kept.append(name)
     return (dataclasses.replace(incoming, **changes) if changes else incoming), tuple(kept)
+
+
+def _keep_images(
+    stored: tuple[Figure, ...], incoming: tuple[Figure, ...]
+) -> tuple[Figure, ...] | None:
+    """The incoming figures, each that lost its image given back the stored one's (same
+    place, same label); None when none did."""
+    kept = False
+    figures = list(incoming)
+    for index, (old, new) in enumerate(zip(stored, incoming, strict=False)):
+        if new.image is None and new.missing and old.image and old.label == new.label:
+            figures[index] = dataclasses.replace(
+                new, image=old.image, width=old.width, height=old.height, missing=None
+            )
+            kept = True
+    return tuple(figures) if kept else None
 
 
 def _keep_patient(stored: Patient, incoming: Patient) -> Patient:

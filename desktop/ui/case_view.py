@@ -173,6 +173,8 @@ class CaseView(InertBrowser):
         self._boxes = dict(images)
         self._figure_count = figure_count
         self._page_theme = page_theme
+        if self._thumbnails is not None:
+            self._thumbnails.forget_failures()
         # Qt keeps every resource it was given until the document is cleared, across
         # setHtml: without this each case read would leave its thumbnails in memory.
         self.document().clear()

@@ -466,7 +466,8 @@ class DrillView(QWidget):
         self.ended.emit()
 
     def _figure_requested(self, index: int) -> None:
-        if self.case is not None:
+        # A reference in the history ("Fig. 2") opens nothing before the figures step.
+        if self.case is not None and self.revealed > DRILL_STEPS.index("figures"):
             legends = self.revealed > DRILL_STEPS.index("imaging_findings")
             self.figure_requested.emit(self.case, index, legends)
 

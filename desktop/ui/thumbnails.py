@@ -118,6 +118,11 @@ class ThumbnailService(QObject):
         """The bytes the cache holds now."""
         return self._bytes
 
+    def forget_failures(self) -> None:
+        """Lets thumbnails that failed be tried again (a page shown anew: the image may
+        have come back with a re-import since)."""
+        self._failures.clear()
+
     def clear(self) -> None:
         """Forgets every thumbnail and failure (decodes under way still report)."""
         self._cache.clear()
