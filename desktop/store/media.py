@@ -100,6 +100,9 @@ class MediaStore:
         target = self.path(digest)
         try:
             if _kept_already(target, data):
+                # Another import may have just renamed it into place and not yet flushed
+                # its folder entry: flush it before naming it, as for a new file.
+                self._folder_written(target.parent, sync_folder)
                 return digest
             # Named for this thread: two threads may keep the same image at once.
             writer = f"{os.getpid()}-{threading.get_ident()}"
@@ -117,11 +120,7 @@ class MediaStore:
             except BaseException:
                 temporary.unlink(missing_ok=True)
                 raise
-            if sync_folder:
-                _fsync_folder(target.parent)
-            else:
-                with self._lock:
-                    self._unsynced.add(target.parent)
+            self._folder_written(target.parent, sync_folder)
         except OSError as error:
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StorageUnavailable(
@@ -131,6 +130,13 @@ class MediaStore:
                 f"could not write a figure's image in {self.folder}: {error.strerror or error}"
             ) from error
         return digest
+
+    def _folder_written(self, folder: Path, sync_now: bool) -> None:
+        if sync_now:
+            _fsync_folder(folder)
+        else:
+            with self._lock:
+                self._unsynced.add(folder)
 
     def sync_folders(self) -> None:
         """Flushes the folder entries of images `put` kept with ``sync_folder=False``."""
