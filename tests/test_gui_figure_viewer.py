@@ -519,3 +519,30 @@ def test_a_long_label_is_cut_short_on_screen_but_kept_whole(
     assert viewer.where.geometry().right() < viewer.readout.geometry().left()
     assert viewer.readout.geometry().right() <= strip.width()
     assert viewer.readout.width() >= viewer.readout.sizeHint().width()
+
+
+def test_a_large_colour_figure_maps_only_the_pixels_shown(qtbot: QtBot, tmp_path: Path) -> None:
+    """Window/level on a colour figure shown smaller than its size maps a copy of the size
+    shown (a quarter of a 2048² photograph fitted in the window), drawn over the same
+    stretch of the scene; at 1:1 it maps the image itself."""
+    image = QImage(2000, 1600, QImage.Format.Format_RGB32)
+    image.fill(QColor(40, 120, 200))
+    path = tmp_path / "photo.png"
+    assert image.save(str(path))
+    viewer = open_viewer(qtbot, [ViewerFigure("Figure 1", "A photograph.", path)])
+    settle(qtbot, viewer)
+    assert viewer.has_image() and not viewer.uses_colour_table()
+    scene = viewer.view.sceneRect()
+    assert (scene.width(), scene.height()) == (2000, 1600)
+    viewer.set_window(120, 100)
+    viewer.toggle_invert()
+    shown = viewer.view.pixmap()
+    assert shown.width() < 1000  # fitted in 900 × 700: mapped at about the size shown
+    assert viewer.view.sceneRect() == scene
+    table = wl.lookup_table(120, 100, invert=True)
+    colour = shown.toImage().pixelColor(shown.width() // 2, shown.height() // 2)
+    assert (colour.red(), colour.green(), colour.blue()) == (table[40], table[120], table[200])
+    viewer.actual_size()  # 1:1: drawn again from the image itself
+    assert viewer.view.pixmap().width() == 2000
+    viewer.fit()
+    assert viewer.view.pixmap().width() < 1000

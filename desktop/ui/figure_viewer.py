@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QObject, QPoint, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -198,11 +198,17 @@ class _ImageView(QGraphicsView):
         self._window_drag: QPoint | None = None
         self._wheel_steps = 0
 
-    def show_pixmap(self, pixmap: QPixmap, *, keep_view: bool) -> None:
-        """Shows `pixmap`; keep_view keeps zoom and position (same image, new window)."""
+    def show_pixmap(self, pixmap: QPixmap, *, keep_view: bool, scale: float = 1.0) -> None:
+        """Shows `pixmap`; keep_view keeps zoom and position (same image, new window).
+
+        Args:
+            scale: The pixmap's size over the image's (below 1: a copy made for the zoom on
+                show); the scene stays in image pixels whatever it is.
+        """
         self._item.setPixmap(pixmap)
+        self._item.setScale(1.0 / scale)
         if not keep_view:
-            self._scene.setSceneRect(QRectF(pixmap.rect()))
+            self._scene.setSceneRect(self._item.sceneBoundingRect())
             self.fit()
 
     def zoom(self) -> float:
@@ -214,7 +220,7 @@ class _ImageView(QGraphicsView):
 
     def fit(self) -> None:
         """The whole image in the window, centred, enlarged at most MAX_FIT_ZOOM times."""
-        rect = self._item.boundingRect()
+        rect = self._item.sceneBoundingRect()
         viewport = self.viewport().size()
         if rect.isEmpty() or viewport.isEmpty():
             return
@@ -374,6 +380,10 @@ class FigureViewer(QDialog):
         self._pool.setMaxThreadCount(2)
         self._shown: _Decoded | None = None
         self._colour_out: QImage | None = None
+        #: A colour figure's copy at the size shown, and that size over its own (see
+        #: `_colour_source`); the scale of the pixmap on show.
+        self._colour_small: tuple[float, QImage] | None = None
+        self._colour_scale = 1.0
         self._build()
         self._bind_keys()
         self.resize(1000, 760)
@@ -493,6 +503,7 @@ class FigureViewer(QDialog):
         self.view.fit_requested.connect(self.fit)
         self.view.step_requested.connect(self.step)
         self.view.zoomed.connect(self._update_status)
+        self.view.zoomed.connect(self._zoom_changed)
         self.placeholder = QLabel(self)
         self.placeholder.setObjectName("figurePlaceholder")
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
@@ -564,6 +575,8 @@ class FigureViewer(QDialog):
         self._reset_window()
         self._shown = None
         self._colour_out = None
+        self._colour_small = None
+        self._colour_scale = 1.0
         title = self.position_text()
         self.setWindowTitle(f"{title} — {figure.label}" if figure.label else title)
         # "Figure 2 of 5 · Figure 2" says it twice: the label shows only when it adds to it.
@@ -656,16 +669,47 @@ class FigureViewer(QDialog):
             return QPixmap.fromImage(grey)
         image = self._shown.loaded.image
         if wl.is_default(self.window_centre, self.window_width) and not self.inverted:
+            self._colour_scale = 1.0
             return QPixmap.fromImage(image)
-        if self._colour_out is None:
-            self._colour_out = QImage(image.size(), image.format())
-        apply_table(image, table, self._colour_out)
+        source = self._colour_source(image)
+        if self._colour_out is None or self._colour_out.size() != source.size():
+            self._colour_out = QImage(source.size(), source.format())
+        apply_table(source, table, self._colour_out)
         return QPixmap.fromImage(self._colour_out)
+
+    def _colour_source(self, image: QImage) -> QImage:
+        """The colour image window/level maps: the image itself, or, while it is shown
+        smaller than its size, a copy of the size shown (a 2048² photograph fitted in the
+        window is a quarter of its pixels: every change of window maps those only)."""
+        ratio = self.view.devicePixelRatioF()
+        scale = min(1.0, self.view.zoom() * ratio * 1.1)  # a little over: never soft
+        if scale > 0.9:
+            self._colour_scale = 1.0
+            return image
+        scale = round(scale, 2)
+        cached = self._colour_small
+        if cached is None or cached[0] != scale:
+            size = image.size() * scale
+            small = image.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            ).convertToFormat(image.format())
+            self._colour_small = cached = (scale, small)
+            self._colour_out = None
+        self._colour_scale = cached[1].width() / image.width()
+        return cached[1]
 
     def _refresh_pixels(self) -> None:
         if self.has_image():
-            self.view.show_pixmap(self._pixmap(), keep_view=True)
+            pixmap = self._pixmap()
+            self.view.show_pixmap(pixmap, keep_view=True, scale=self._colour_scale)
         self._update_status()
+
+    def _zoom_changed(self) -> None:
+        # A colour figure under a window drawn at the old zoom's size: drawn again for the
+        # new one (sharp when zoomed in, small when zoomed out).
+        if self.has_image() and self._shown is not None and self._shown.grey is None:
+            if not wl.is_default(self.window_centre, self.window_width) or self.inverted:
+                self._refresh_pixels()
 
     def _on_window_dragged(self, dx: float, dy: float) -> None:
         if self.has_image():
