@@ -338,9 +338,8 @@ def test_right_drag_sets_the_window_and_shows_it(viewer: FigureViewer) -> None:
     assert viewer.uses_colour_table()
 
 
-def test_window_level_on_a_grey_figure_never_decodes_again(
-    qtbot: QtBot, figures: list[ViewerFigure], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The paths the viewer decodes from now on, in order."""
     decoded: list[Path] = []
 
     def counting(path: Path, *, max_side: int | None = None) -> LoadedImage:
@@ -348,6 +347,13 @@ def test_window_level_on_a_grey_figure_never_decodes_again(
         return load_image(path, max_side=max_side)
 
     monkeypatch.setattr(fv, "load_image", counting)
+    return decoded
+
+
+def test_window_level_on_a_grey_figure_never_decodes_again(
+    qtbot: QtBot, figures: list[ViewerFigure], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = count_decodes(monkeypatch)
     viewer = open_viewer(qtbot, figures[:1])
     for step in range(20):
         viewer.set_window(60 + step * 5, 40 + step * 3)
@@ -444,13 +450,7 @@ def test_full_screen_and_escape(qtbot: QtBot, viewer: FigureViewer) -> None:
 def test_decoded_figures_are_cached_and_the_cache_is_bounded(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    decoded: list[Path] = []
-
-    def counting(path: Path, *, max_side: int | None = None) -> LoadedImage:
-        decoded.append(path)
-        return load_image(path, max_side=max_side)
-
-    monkeypatch.setattr(fv, "load_image", counting)
+    decoded = count_decodes(monkeypatch)
     paths = [grey_ramp(tmp_path / f"{n}.png", 64, 48) for n in range(8)]
     viewer = open_viewer(
         qtbot, [ViewerFigure(f"Figure {n + 1}", "", p) for n, p in enumerate(paths)]
