@@ -47,6 +47,7 @@ from desktop.formats.registry import (
     SourceRefused,
     ZipTree,
     read_bounded,
+    read_member,
 )
 from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, CaseId, Figure
@@ -476,13 +477,16 @@ def _data_set_cases(item: _DataSet, images: _ImageKeeper) -> Iterator[_Parsed]:
 
 
 class _Pending:
-    """A parsed case whose images are being kept: `result` waits for them."""
+    """A case on its way to the storing thread: `result` gives it, once its figures'
+    images are kept (`jobs`, one a figure with an image reference, in order).
 
-    def __init__(
-        self, done: _Parsed, parsed: Parsed | None = None, jobs: list[Future[_Kept]] | None = None
-    ):
-        self._done = done
-        self._parsed = parsed
+    Attributes:
+        parsed: What the format read, or what the importer made of it already (a
+            failure, a case with no image to keep).
+    """
+
+    def __init__(self, parsed: Parsed | _Parsed, jobs: list[Future[_Kept]] | None = None):
+        self.parsed = parsed
         self._jobs = jobs or []
 
     def result(self) -> _Parsed:
@@ -491,22 +495,23 @@ class _Pending:
         Raises:
             StorageUnavailable: an image could not be written: the import stops.
         """
-        if self._parsed is None:
-            return self._done
-        case = self._parsed.case
-        warnings = list(self._parsed.warnings)
+        parsed = self.parsed
+        if isinstance(parsed, _Parsed):
+            return parsed
+        warnings = list(parsed.warnings)
         kept = iter([job.result() for job in self._jobs])
         figures: list[Figure] = []
-        for figure in case.figures:
+        for figure in parsed.case.figures:
             if figure.image is None:
                 figures.append(figure)
                 continue
             done, reason = next(kept)
             figures.append(done)
             if reason is not None:
-                warnings.append(f"{case.key}: {done.label}: {reason} (the figure keeps its legend)")
-        case = dataclasses.replace(case, figures=tuple(figures))
-        return _Parsed(self._parsed.name, case, warnings=tuple(warnings))
+                key = parsed.case.key
+                warnings.append(f"{key}: {done.label}: {reason} (the figure keeps its legend)")
+        case = dataclasses.replace(parsed.case, figures=tuple(figures))
+        return _Parsed(parsed.name, case, warnings=tuple(warnings))
 
 
 #: A figure as kept, and why it has no image (None when it has it).
@@ -532,7 +537,7 @@ class _ImageKeeper:
             for figure in parsed.case.figures
             if figure.image is not None
         ]
-        return _Pending(_Parsed(parsed.name, None), parsed, jobs)
+        return _Pending(parsed, jobs)
 
     def close(self) -> None:
         """Drops images not started yet and waits for those being written (on cancel)."""
@@ -774,14 +779,5 @@ def _checked_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    """Reads one entry with a byte counter: the header's size is not trusted."""
-    if member.file_size > MAX_FILE_BYTES:
-        raise _Refused(_too_large(member.file_size))
-    try:
-        with archive.open(member) as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except ZIP_READ_ERRORS as error:
-        raise _Refused(f"damaged zip entry ({error})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _Refused(_too_large(len(data)))
-    return data
+    """Reads one case file of a zip, of at most MAX_FILE_BYTES (counted, not trusted)."""
+    return read_member(archive, member, MAX_FILE_BYTES, too_big=_too_large)

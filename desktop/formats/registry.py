@@ -46,6 +46,7 @@ __all__ = [
     "file_format",
     "file_formats",
     "read_bounded",
+    "read_member",
 ]
 
 #: How much of a file a file format sees to recognise it.
@@ -269,6 +270,35 @@ def read_bounded(path: Path, limit: int, *, too_big: Callable[[int], str] | None
     return data
 
 
+def read_member(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    limit: int,
+    *,
+    too_big: Callable[[int], str] | None = None,
+) -> bytes:
+    """Reads one zip entry of at most `limit` bytes, counting them: the entry's declared
+    size is not trusted.
+
+    Args:
+        too_big: Says why an entry of so many bytes is refused (default: `too_large`).
+
+    Raises:
+        SourceRefused: the entry is larger than `limit`, or damaged.
+    """
+    refusal = too_big or (lambda size: too_large(size, limit))
+    if member.file_size > limit:
+        raise SourceRefused(refusal(member.file_size))
+    try:
+        with archive.open(member) as handle:
+            data = handle.read(limit + 1)
+    except ZIP_READ_ERRORS as error:
+        raise SourceRefused(f"damaged zip entry ({error})") from None
+    if len(data) > limit:
+        raise SourceRefused(refusal(len(data)))
+    return data
+
+
 def too_large(size: int, limit: int) -> str:
     return f"file too large ({_megabytes(size)}; at most {_megabytes(limit)})"
 
@@ -328,16 +358,7 @@ class ZipTree:
         member = self._members.get(self._prefix + str(_safe_relative(relative)))
         if member is None:
             raise FileNotFoundError(f"{relative} is not in the archive")
-        if member.file_size > limit:
-            raise SourceRefused(too_large(member.file_size, limit))
-        try:
-            with self._archive.open(member) as handle:
-                data = handle.read(limit + 1)
-        except ZIP_READ_ERRORS as error:
-            raise OSError(f"damaged zip entry ({error})") from None
-        if len(data) > limit:
-            raise SourceRefused(too_large(len(data), limit))
-        return data
+        return read_member(self._archive, member, limit)
 
     def display(self, relative: str) -> str:
         return f"{self.name}/{relative}"

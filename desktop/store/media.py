@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -200,30 +199,23 @@ class MediaStore:
         return removed
 
 
+#: Figures JSON that may name an image (a cheap filter before it is parsed).
+_NAMES_AN_IMAGE = 'LIKE \'%"image": "%\' OR {column} LIKE \'%"image":"%\''
+
+
 def names_in(conn: sqlite3.Connection) -> set[str]:
     """The image hashes a library names: its cases' figures and their earlier texts'."""
-    names: set[str] = set()
-    rows = conn.execute(
-        "SELECT json_extract(f.value, '$.image') FROM cases, json_each(cases.figures) AS f"
-        ' WHERE cases.figures LIKE \'%"image": "%\' OR cases.figures LIKE \'%"image":"%\''
-    )
-    names.update(row[0] for row in rows if isinstance(row[0], str))
+    names = set(names_by_case(conn))
     has_versions = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_versions'"
     ).fetchone()
     if has_versions:
-        for (text,) in conn.execute(
-            'SELECT case_json FROM case_versions WHERE case_json LIKE \'%"image": "%\''
-        ):
-            try:
-                figures = json.loads(text).get("figures") or []
-            except (ValueError, AttributeError):
-                continue
-            names.update(
-                f["image"]
-                for f in figures
-                if isinstance(f, dict) and isinstance(f.get("image"), str)
-            )
+        rows = conn.execute(
+            "SELECT json_extract(f.value, '$.image')"
+            " FROM case_versions, json_each(case_versions.case_json, '$.figures') AS f"
+            f" WHERE case_json {_NAMES_AN_IMAGE.format(column='case_json')}"
+        )
+        names.update(row[0] for row in rows if isinstance(row[0], str))
     return {name for name in names if is_digest(name)}
 
 
@@ -233,7 +225,7 @@ def names_by_case(conn: sqlite3.Connection) -> dict[str, set[str]]:
     rows = conn.execute(
         "SELECT cases.source || ':' || cases.source_id, json_extract(f.value, '$.image')"
         " FROM cases, json_each(cases.figures) AS f"
-        ' WHERE cases.figures LIKE \'%"image": "%\' OR cases.figures LIKE \'%"image":"%\''
+        f" WHERE cases.figures {_NAMES_AN_IMAGE.format(column='cases.figures')}"
     )
     for key, digest in rows:
         if isinstance(digest, str):
