@@ -54,7 +54,7 @@ from desktop.model import Case, CaseId, Figure
 from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError, StorageUnavailable
 from desktop.store.library import Library
-from desktop.store.media import MediaStore
+from desktop.store.media import ImageBatch, MediaStore
 
 #: Largest case file read, in bytes (a real case is under 100 KB).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -260,9 +260,9 @@ def _store_all(
             # SQLite indexes and commits without holding the interpreter lock: the reader
             # parses ahead meanwhile, and waits while this thread runs Python code.
             reader.resume()
-            # The images this batch's cases name are flushed whole before the commit; their
-            # folder entries are flushed here, once a folder.
-            run.library.media.sync_folders()
+            # The images this batch's cases name are written already; they are flushed to
+            # disk here, all at once, before the commit names them.
+            reader.images.flush()
             run.library.index_pending()
         reader.pause()
         batch = min(2 * batch, BATCH_CASES)
@@ -280,7 +280,9 @@ class _Reader(threading.Thread):
     def __init__(self, items: Iterator[_Item], media: MediaStore):
         super().__init__(name="lightbox-import-reader", daemon=True)
         self._items = items
-        self._images = _ImageKeeper(media)
+        #: Where the images read go, to be flushed before each commit.
+        self.images = media.batch()
+        self._images = _ImageKeeper(self.images)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=4 * BATCH_CASES)
         self._stopping = threading.Event()
         self._running = threading.Event()
@@ -519,11 +521,12 @@ _Kept = tuple[Figure, str | None]
 
 
 class _ImageKeeper:
-    """Reads, checks and keeps parsed figures' images in the media folder, on a few threads
-    of its own (reading, hashing and flushing to disk let other threads run)."""
+    """Reads, checks and keeps parsed figures' images in the media folder (not flushed yet:
+    see `ImageBatch`), on a few threads of its own (reading and hashing let other threads
+    run)."""
 
-    def __init__(self, media: MediaStore):
-        self._media = media
+    def __init__(self, images: ImageBatch):
+        self._images = images
         self._pool: ThreadPoolExecutor | None = None
 
     def start(self, parsed: Parsed) -> _Pending:
@@ -533,7 +536,7 @@ class _ImageKeeper:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(IMAGE_THREADS, thread_name_prefix="lightbox-images")
         jobs = [
-            self._pool.submit(_keep_image, figure, parsed.images.get(figure.image), self._media)
+            self._pool.submit(_keep_image, figure, parsed.images.get(figure.image), self._images)
             for figure in parsed.case.figures
             if figure.image is not None
         ]
@@ -545,7 +548,7 @@ class _ImageKeeper:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _keep_image(figure: Figure, source: ImageSource | None, media: MediaStore) -> _Kept:
+def _keep_image(figure: Figure, source: ImageSource | None, images: ImageBatch) -> _Kept:
     """The figure with its image read, checked and kept, its reference swapped for the
     image's hash; or without an image, and why (for the report, naming the file read).
 
@@ -575,7 +578,7 @@ def _keep_image(figure: Figure, source: ImageSource | None, media: MediaStore) -
     refused = _too_many_pixels(info)
     if refused is not None:
         return _without_image(figure, source, lambda name: f"{name}: {refused}")
-    digest = media.put(data, sync_folder=False)  # the storing thread syncs the folders
+    digest = images.put(data)  # the storing thread flushes them before its commit
     kept = dataclasses.replace(
         figure, image=digest, width=info.width, height=info.height, missing=None
     )

@@ -280,3 +280,62 @@ def test_an_images_folder_that_links_elsewhere_is_not_followed(
     assert case is not None and case.figures[0].image is None
     assert "symbolic link" in (case.figures[0].missing or "")
     assert list(library.media.files()) == []
+
+
+def test_every_image_a_batch_names_is_flushed_before_it_commits(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Images are written as they are read and flushed together before the commit: at the
+    moment the batch is about to commit, each image file its cases name, and the folders
+    holding them, have been flushed to disk."""
+    import os
+
+    from desktop.store import media
+
+    folder = write_data_set(
+        tmp_path / "medpix", images={"MPX9001_a": png(30, 10, 1), "MPX9001_b": png(9, 9, 2)}
+    )
+    flushed: set[tuple[int, int]] = set()
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        flushed.add((info.st_dev, info.st_ino))
+        real_fsync(fd)
+
+    monkeypatch.setattr(media.os, "fsync", recording_fsync)
+    seen_at_commit: list[bool] = []
+    real_index = Library.index_pending
+
+    def checking_index(self: Library) -> int:
+        names = media.names_in(self._conn)
+        paths = [self.media.path(name) for name in names]
+        paths += [self.media.folder, *(path.parent for path in paths)]
+        seen_at_commit.append(
+            bool(names) and all((p.stat().st_dev, p.stat().st_ino) in flushed for p in paths)
+        )
+        return real_index(self)
+
+    monkeypatch.setattr(Library, "index_pending", checking_index)
+    report = import_paths(library, [folder])
+    assert report.imported == 1
+    assert seen_at_commit == [True]
+
+
+def test_an_image_that_cannot_be_flushed_stops_the_import_with_nothing_committed(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from desktop.store import media
+    from desktop.store.errors import StorageUnavailable
+
+    folder = write_data_set(tmp_path / "medpix", images={"MPX9001_a": png(30, 10, 3)})
+
+    def failing_fsync(path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(media, "_fsync_file", failing_fsync)
+    with pytest.raises(StorageUnavailable, match="disk full"):
+        import_paths(library, [folder])
+    assert library.count_cases() == 0

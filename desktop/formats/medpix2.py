@@ -108,6 +108,8 @@ _U_ID_KEY = re.compile(r'"U_id"\s*:')
 _PLACEHOLDERS = frozenset(
     {"n/a", "na", "n/c", "in progress", "unavailable", "not available", "tbd", "-1.-1"}
 )
+#: Longer than any placeholder, however spaced.
+_PLACEHOLDER_CHARS = 200
 #: A planes value that says no plane.
 _NO_PLANE = "nos - not specified"
 #: A case discussion that only points at the topic's ("factoid") discussion.
@@ -320,8 +322,11 @@ def _has_content(text: str) -> bool:
 
 
 def _is_placeholder(text: str) -> bool:
-    folded = _one_line(text).casefold()
-    return not _has_content(folded) or folded.rstrip(".").strip() in _PLACEHOLDERS
+    if not _has_content(text):
+        return True
+    if len(text) > _PLACEHOLDER_CHARS:  # most fields: not worth folding
+        return False
+    return _one_line(text).casefold().rstrip(".").strip() in _PLACEHOLDERS
 
 
 def _paragraphs(text: str) -> str:

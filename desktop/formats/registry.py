@@ -256,12 +256,19 @@ def read_bounded(path: Path, limit: int, *, too_big: Callable[[int], str] | None
             raise SourceRefused(refusal(info.st_size))
         chunks = []
         remaining = limit + 1
+        # One read of the size the file declares plus one byte: all of it, and its end
+        # seen, in one call. A file that grows meanwhile, or a short read (a network file
+        # system), is read on to its end, within the limit.
+        wanted = min(remaining, info.st_size + 1)
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, wanted)
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+            if len(chunk) < wanted and limit + 1 - remaining == info.st_size:
+                break
+            wanted = min(remaining, 1 << 20)
         data = b"".join(chunks)
     finally:
         os.close(fd)
@@ -320,6 +327,9 @@ class FolderTree:
     def __init__(self, folder: Path):
         self.folder = folder
         self.name = str(folder)
+        #: Whether each folder read from so far lies inside this one once links are
+        #: followed (thousands of images share one folder: resolving it once will do).
+        self._inside: dict[Path, bool] = {}
 
     def has(self, relative: str) -> bool:
         try:
@@ -331,7 +341,11 @@ class FolderTree:
     def read(self, relative: str, limit: int) -> bytes:
         path = self.folder.joinpath(*_safe_relative(relative).parts)
         # O_NOFOLLOW guards the file itself; a folder on the way may be a link elsewhere.
-        if not path.parent.resolve().is_relative_to(self.folder.resolve()):
+        inside = self._inside.get(path.parent)
+        if inside is None:
+            inside = path.parent.resolve().is_relative_to(self.folder.resolve())
+            self._inside[path.parent] = inside
+        if not inside:
             raise SourceRefused("it is reached through a symbolic link out of the data set")
         return read_bounded(path, limit)
 

@@ -5,9 +5,10 @@ Where images live, and why:
 * ``media/`` beside the library (as ``backups/`` is), one file per distinct image, at
   ``media/<first two hex digits>/<SHA-256 of its bytes>``. The same image imported twice,
   or by two cases, is one file. A case's ``figures`` JSON names its images by hash.
-* Files are immutable and written before the transaction that names them commits (a
-  temporary file, flushed, renamed into place): a kill at any moment leaves no case
-  naming a missing image, at worst a file nothing names yet.
+* Files are immutable, written whole (a temporary file renamed into place) and flushed
+  to disk before the transaction that names them commits: a kill or a power cut at any
+  moment leaves no case naming a missing or partial image, at worst a file nothing names
+  yet.
 * Backups hold the database only, so a daily backup stays a few megabytes whatever the
   images weigh. A file is deleted only by `sweep`, and only when neither the library, nor
   an earlier text of one of its cases, nor any backup beside it, nor another library in
@@ -27,6 +28,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop.store.errors import StorageUnavailable
@@ -34,7 +36,9 @@ from desktop.store.errors import StorageUnavailable
 __all__ = [
     "MEDIA_FOLDER",
     "SWEEP_GRACE",
+    "ImageBatch",
     "MediaStore",
+    "image_name",
     "is_digest",
     "media_folder",
     "names_around",
@@ -47,11 +51,18 @@ MEDIA_FOLDER = "media"
 #: A file younger than this is never swept: an import may be about to commit it.
 SWEEP_GRACE = dt.timedelta(days=1)
 _TEMPORARY = "tmp"
+#: Files an `ImageBatch` flushes at once.
+FLUSH_THREADS = 8
 _HEX = frozenset("0123456789abcdef")
 
 
 def media_folder(library_path: Path) -> Path:
     return library_path.parent / MEDIA_FOLDER
+
+
+def image_name(data: bytes) -> str:
+    """The name an image is kept under: the SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def is_digest(text: str) -> bool:
@@ -68,9 +79,6 @@ class MediaStore:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        #: Folders whose new entries `sync_folders` must still flush (see `put`).
-        self._unsynced: set[Path] = set()
-        self._lock = threading.Lock()
 
     def path(self, digest: str) -> Path:
         """Where the image with this hash is (or would be) kept."""
@@ -81,68 +89,69 @@ class MediaStore:
     def has(self, digest: str) -> bool:
         return is_digest(digest) and self.path(digest).is_file()
 
-    def put(self, data: bytes, *, sync_folder: bool = True) -> str:
+    def put(self, data: bytes) -> str:
         """Keeps `data` (once: an image already kept is not written again); its hash.
 
         The file is complete and flushed to disk when this returns. Safe to call from
         several threads at once.
 
-        Args:
-            sync_folder: False leaves flushing the file's folder entry to `sync_folders`,
-                which the caller runs once before it commits what names the images (an
-                import flushes each folder once a batch rather than once an image).
-
         Raises:
             StorageUnavailable: the file could not be written (disk full, read-only).
         """
-        digest = hashlib.sha256(data).hexdigest()
+        batch = self.batch()
+        digest = batch.put(data)
+        batch.flush()
+        return digest
+
+    def batch(self) -> ImageBatch:
+        """A batch of images to write now and flush together (see `ImageBatch`)."""
+        return ImageBatch(self)
+
+    def _write(self, data: bytes, digest: str) -> Path:
+        """Keeps `data` under `digest`, not flushed; the file's path.
+
+        A temporary file renamed into place, so the file under an image's name is always
+        whole while the system runs; the caller flushes it (`ImageBatch.flush`) before
+        anything naming it commits, so it is whole after a crash too.
+        """
         target = self.path(digest)
         try:
             if _kept_already(target, data):
-                # Another import may have just renamed it into place and not yet flushed
-                # its folder entry: flush it before naming it, as for a new file.
-                self._folder_written(target.parent, sync_folder)
-                return digest
+                return target
             # Named for this thread: two threads may keep the same image at once.
             writer = f"{os.getpid()}-{threading.get_ident()}"
             temporary = self.folder / _TEMPORARY / f"{digest}.{writer}.tmp"
-            temporary.parent.mkdir(parents=True, exist_ok=True)
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with temporary.open("wb", buffering=0) as handle:
+                handle = temporary.open("wb", buffering=0)
+            except FileNotFoundError:  # the first image (or the folder was deleted)
+                temporary.parent.mkdir(parents=True, exist_ok=True)
+                handle = temporary.open("wb", buffering=0)
+            try:
+                with handle:
                     view = memoryview(data)
                     while view:
                         written = handle.write(view)
                         view = view[written or 0 :]
-                    os.fsync(handle.fileno())
-                os.replace(temporary, target)
+                try:
+                    os.replace(temporary, target)
+                except FileNotFoundError:  # the first image of its folder
+                    target.parent.mkdir(exist_ok=True)
+                    os.replace(temporary, target)
             except BaseException:
                 temporary.unlink(missing_ok=True)
                 raise
-            self._folder_written(target.parent, sync_folder)
         except OSError as error:
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageUnavailable(
-                    f"disk full: a figure's image could not be written in {self.folder}"
-                ) from error
-            raise StorageUnavailable(
-                f"could not write a figure's image in {self.folder}: {error.strerror or error}"
-            ) from error
-        return digest
+            raise self._unavailable(error) from error
+        return target
 
-    def _folder_written(self, folder: Path, sync_now: bool) -> None:
-        if sync_now:
-            _fsync_folder(folder)
-        else:
-            with self._lock:
-                self._unsynced.add(folder)
-
-    def sync_folders(self) -> None:
-        """Flushes the folder entries of images `put` kept with ``sync_folder=False``."""
-        with self._lock:
-            folders, self._unsynced = self._unsynced, set()
-        for folder in sorted(folders):
-            _fsync_folder(folder)
+    def _unavailable(self, error: OSError) -> StorageUnavailable:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StorageUnavailable(
+                f"disk full: a figure's image could not be written in {self.folder}"
+            )
+        return StorageUnavailable(
+            f"could not write a figure's image in {self.folder}: {error.strerror or error}"
+        )
 
     def problem(self, digest: str) -> str | None:
         """What is wrong with a named image's file: missing, unreadable, or changed."""
@@ -197,6 +206,57 @@ class MediaStore:
             except OSError:
                 continue  # gone already, or not ours to delete: left for the next sweep
         return removed
+
+
+class ImageBatch:
+    """Images kept for one transaction: each is written when `put`, and all are flushed to
+    disk together by `flush`, which the caller runs before it commits anything naming them.
+
+    Flushing many files at once, on several threads, lets the file system write them in
+    one journal commit; flushing each as it is written costs a disk round trip an image.
+    Every image the batch names is flushed, those found kept already too: another import
+    may have written one and not yet flushed it.
+
+    Safe to use from several threads at once.
+    """
+
+    def __init__(self, store: MediaStore):
+        self._store = store
+        self._unflushed: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Keeps `data`, not yet flushed; its hash (`digest`, when the caller has it).
+
+        Raises:
+            StorageUnavailable: the file could not be written (disk full, read-only).
+        """
+        digest = digest or image_name(data)
+        path = self._store._write(data, digest)
+        with self._lock:
+            self._unflushed.add(path)
+        return digest
+
+    def flush(self) -> None:
+        """Flushes the images put since the last flush, and their folders' entries.
+
+        Raises:
+            StorageUnavailable: one could not be flushed: nothing may name them yet.
+        """
+        with self._lock:
+            paths, self._unflushed = sorted(self._unflushed), set()
+        if not paths:
+            return
+        media = self._store.folder
+        # The images' folders hold their entries; the media folder and the one above it,
+        # those of new folders.
+        folders = sorted({path.parent for path in paths} | {media, media.parent})
+        try:
+            with ThreadPoolExecutor(FLUSH_THREADS, "lightbox-image-flush") as pool:
+                list(pool.map(_fsync_file, paths))
+                list(pool.map(_fsync_folder, folders))
+        except OSError as error:
+            raise self._store._unavailable(error) from error
 
 
 #: Figures JSON that may name an image (a cheap filter before it is parsed).
@@ -320,6 +380,21 @@ def _kept_already(target: Path, data: bytes) -> bool:
     except OSError:
         return True  # cannot be touched (read-only): nor swept
     return True
+
+
+def _fsync_file(path: Path) -> None:
+    try:
+        # Windows flushes only a handle open for writing.
+        fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+    except FileNotFoundError:
+        # Found kept already, then deleted by a sweep whose look at its age came before
+        # `put` made it young again: a case may name it missing (`lightbox check` says
+        # so; importing the case again writes it), as when the sweep comes a moment later.
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -3,10 +3,14 @@ with ten figures, a window/level change on a 2048 × 2048 image, and the memory 
 on a library of 10,000 figures. Each figure comes with a floor measured in the same run:
 
 * import: `import_paths` of the shared MedPix folder (40 cases, 120 PNGs) into a new
-  library, against copying its image files into a new folder, each flushed to disk as the
-  media store does (`os.fsync`), plus loading its two JSON files. The issue asks the import
-  to run at ≥ 0.5× the floor's speed (its time ≤ 2× the floor's). For reference, the same
-  copy without flushing is printed too.
+  library, against loading its two JSON files and copying its image files into a new
+  folder, flushed to disk: the floor is the faster of two copies, each file flushed as it
+  is written, and all written then flushed together on several threads (what the import
+  does). The issue asks the import to run at ≥ 0.5× the floor's speed (its time ≤ 2× the
+  floor's). This machine's disk flushes at two speeds, changing every few seconds, which
+  moves the floor by up to 2×; so the speed is also given as the median of each run's
+  import against the floor measured just before it. The copy without flushing is printed
+  for reference.
 * open: the time from `CaseView.show_case` of a case with 10 figures to the first paint of
   the page (thumbnails drawn once decoded, not waited for), and with its thumbnails cached
   (the case opened before), against opening the same case with its figures taken out
@@ -36,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +50,7 @@ if str(ROOT) not in sys.path:
 from desktop.importer import import_paths  # noqa: E402
 from desktop.model import Case, CaseId, DiscussionPart, Figure  # noqa: E402
 from desktop.store.library import Library  # noqa: E402
+from desktop.store.media import FLUSH_THREADS  # noqa: E402
 
 MEDPIX = ROOT.parent / "shared" / "data" / "medpix2"
 
@@ -61,32 +67,47 @@ def line(name: str, values: list[float], floor: list[float], bound: str) -> str:
     )
 
 
-def copy_floor(source: Path, target: Path, *, flush: bool) -> None:
-    """What any import must at least do: read the index, write every image to disk."""
+def copy_floor(source: Path, target: Path, *, flush: str | None) -> None:
+    """What any import must at least do: read the index, write every image to disk
+    (flushed "each" as written, or all "together" at the end, or not at all)."""
     for name in ("Case_topic.json", "Descriptions.json"):
         json.loads((source / name).read_bytes())
     target.mkdir()
+    written = []
     for image in sorted((source / "images").iterdir()):
         data = image.read_bytes()
         with (target / image.name).open("wb") as handle:
             handle.write(data)
-            if flush:
+            if flush == "each":
                 handle.flush()
                 os.fsync(handle.fileno())
+        written.append(target / image.name)
+    if flush == "together":
+        with ThreadPoolExecutor(FLUSH_THREADS) as pool:
+            list(pool.map(fsync_path, [*written, target]))
+    elif flush == "each":
+        fsync_path(target)
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def bench_import(runs: int) -> None:
     imports: list[float] = []
+    copies: dict[str | None, list[float]] = {"each": [], "together": [], None: []}
     floors: list[float] = []
-    loose: list[float] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
-            began = time.perf_counter()
-            copy_floor(MEDPIX, Path(folder) / "durable", flush=True)
-            floors.append(time.perf_counter() - began)
-            began = time.perf_counter()
-            copy_floor(MEDPIX, Path(folder) / "loose", flush=False)
-            loose.append(time.perf_counter() - began)
+            for flush, times in copies.items():
+                began = time.perf_counter()
+                copy_floor(MEDPIX, Path(folder) / f"copy-{flush}", flush=flush)
+                times.append(time.perf_counter() - began)
+            floors.append(min(copies["each"][-1], copies["together"][-1]))
             (Path(folder) / "lib").mkdir()
             with Library.open(Path(folder) / "lib" / "library.db") as library:
                 began = time.perf_counter()
@@ -94,9 +115,13 @@ def bench_import(runs: int) -> None:
                 imports.append(time.perf_counter() - began)
                 assert (report.imported, report.failed) == (40, []), report.summary()
     print(line("import 40 MedPix cases, 120 images", imports, floors, "≤ 2× floor asked"))
-    print(f"{'  (copy without flushing)':<34} median {median_ms(loose):8.2f} ms")
+    labels = {"each": "each flushed", "together": "flushed together", None: "not flushed"}
+    for flush, label in labels.items():
+        print(f"{'  (copy, ' + label + ')':<34} median {median_ms(copies[flush]):8.2f} ms")
     speed = median_ms(floors) / median_ms(imports)
+    paired = statistics.median(f / i for f, i in zip(floors, imports, strict=True))
     print(f"{'  import speed / floor speed':<34} {speed:.2f} (≥ 0.5 asked)")
+    print(f"{'  the same, run by run (median)':<34} {paired:.2f}")
 
 
 def timed(work: Callable[[], object], runs: int) -> list[float]:
