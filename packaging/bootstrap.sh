@@ -1,11 +1,17 @@
-#!/bin/sh
+#!/bin/bash
 # Sets Lightbox up in .venv from a fresh clone: Qt's system libraries first (Debian and
 # Ubuntu, only those missing), then the package itself, editable.
 #   bash packaging/bootstrap.sh          # what the app needs
 #   bash packaging/bootstrap.sh --test   # plus what the test suite needs (with the
 #                                        # validators for the desktop entry and metainfo)
-set -eu
+set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+# One line a step, so a first run (a minute or two: Qt is about 230 MB) never looks stuck.
+step() {
+    echo "==> $*"
+}
 
 extras=""
 if [ "${1:-}" = "--test" ]; then
@@ -29,7 +35,7 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
         fi
     done
     if [ -n "$missing" ]; then
-        echo "Installing system packages:$missing"
+        step "Installing Qt's system libraries:$missing"
         if [ "$(id -u)" = 0 ]; then
             sudo=""
         elif command -v sudo >/dev/null 2>&1; then
@@ -46,7 +52,19 @@ else
 fi
 
 if [ ! -x .venv/bin/python ]; then
+    step "Creating the virtual environment .venv"
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet --editable ".$extras"
+step "Updating pip"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+if [ -n "$extras" ]; then
+    step "Installing Lightbox and what its tests need into .venv (pip's progress follows)"
+else
+    step "Installing Lightbox into .venv (pip's progress follows)"
+fi
+# pip says what it downloads and installs, one line each; the lines about packages already
+# there are left out, so a second run stays short.
+.venv/bin/python -m pip install --disable-pip-version-check --editable ".$extras" |
+    { grep -v "^Requirement already satisfied" || true; }
+.venv/bin/lightbox --version >/dev/null
+step "Lightbox is ready in .venv ($(($(date +%s) - started)) s): run .venv/bin/lightbox"
