@@ -226,3 +226,56 @@ def test_one_folder_app_starts_and_seeds_its_library(tmp_path: Path) -> None:
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == f"lightbox {version('lightbox')}"
+
+
+def _stub(path: Path, script: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def _bootstrap_in(folder: Path, *, pip_fails: bool) -> subprocess.CompletedProcess[str]:
+    """Runs packaging/bootstrap.sh in a copy of the project layout with python3, pip and
+    dpkg stubbed: what it prints, and whether it fails, without installing anything."""
+    (folder / "packaging").mkdir()
+    shutil.copy(PACKAGING / "bootstrap.sh", folder / "packaging" / "bootstrap.sh")
+    bin_ = folder / "stubs"
+    venv_python = (
+        'if [ "$3" = "install" ] && [ "$*" != "${*%--editable*}" ]; then\n'
+        '  echo "Collecting PySide6-Essentials"; echo "Successfully installed lightbox"\n'
+        f"  exit {1 if pip_fails else 0}\nfi\n"
+    )
+    _stub(
+        bin_ / "python3",
+        "mkdir -p .venv/bin\n"
+        f"cat > .venv/bin/python <<'EOS'\n#!/bin/sh\n{venv_python}EOS\n"
+        "chmod +x .venv/bin/python\n"
+        "printf '#!/bin/sh\\necho lightbox 0\\n' > .venv/bin/lightbox\n"
+        "chmod +x .venv/bin/lightbox\n",
+    )
+    _stub(bin_ / "dpkg-query", 'echo "install ok installed"\n')
+    _stub(bin_ / "apt-get", "exit 0\n")
+    env = {**os.environ, "PATH": f"{bin_}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", str(folder / "packaging" / "bootstrap.sh")],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def test_bootstrap_says_each_step_while_it_installs(tmp_path: Path) -> None:
+    """The README's first command prints a line a step (not a silent minute) and says
+    when Lightbox is ready."""
+    result = _bootstrap_in(tmp_path, pip_fails=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = [line for line in result.stdout.splitlines() if line.startswith("==> ")]
+    assert steps[0] == "==> Creating the virtual environment .venv"
+    assert any(line.startswith("==> Installing Lightbox into .venv") for line in steps)
+    assert "Collecting PySide6-Essentials" in result.stdout  # pip's own progress shows
+    assert steps[-1].startswith("==> Lightbox is ready in .venv (")
+
+
+def test_bootstrap_fails_when_pip_fails(tmp_path: Path) -> None:
+    """pip's output is filtered through a pipe: its failure must still fail the script."""
+    result = _bootstrap_in(tmp_path, pip_fails=True)
+    assert result.returncode != 0
+    assert "Lightbox is ready" not in result.stdout
