@@ -332,7 +332,7 @@ def test_an_image_that_cannot_be_flushed_stops_the_import_with_nothing_committed
 
     folder = write_data_set(tmp_path / "medpix", images={"MPX9001_a": png(30, 10, 3)})
 
-    def failing_fsync(path: Path) -> None:
+    def failing_fsync(_path: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(media, "_fsync_file", failing_fsync)
