@@ -179,7 +179,17 @@ class CaseView(InertBrowser):
         # setHtml: without this each case read would leave its thumbnails in memory.
         self.document().clear()
         self.show_html(page_html)
+        self._size_headings()  # after: setHtml gives the document the widget's font
         self._show_thumbnails()
+
+    def _size_headings(self) -> None:
+        """Qt sizes h1-h6 from the document's default font (2, 1.5, 1.2... times it) and
+        ignores the CSS font-size given them: that font is the page's text size, so the
+        headings grow and shrink with the text (zoom)."""
+        font = self.document().defaultFont()
+        if font.pointSizeF() != self._page_theme.base_point_size:
+            font.setPointSizeF(self._page_theme.base_point_size)
+            self.document().setDefaultFont(font)
 
     def clear_page(self) -> None:
         """Empties the view, thumbnails and all."""
@@ -310,6 +320,11 @@ class CaseView(InertBrowser):
             )
         painter.end()
         return image
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_headings()  # Qt gave the document the widget's font again
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.context_menu(event.pos())
