@@ -949,13 +949,14 @@ def _stylesheet(theme: Theme) -> str:
         "body": f"color: {t.text}; background-color: {t.background}; font-size: {_pt(t, 1.0)};",
         "p": "line-height: 145%; margin-top: 0px; margin-bottom: 9px;",
         "li": "line-height: 140%; margin-bottom: 3px;",
-        "h1": f"color: {t.accent}; font-size: {_pt(t, 1.65)}; font-weight: 600; "
-        "margin-top: 4px; margin-bottom: 8px;",
-        "h2": f"color: {t.accent}; font-size: {_pt(t, 0.95)}; font-weight: 700; "
+        # No font-size on headings: Qt ignores it there and sizes h1-h6 from the document's
+        # default font (h1 twice it, h2 1.5, h3 1.2 times), which the view sets to the
+        # body's size (`CaseView`), so they grow with the text as it is zoomed.
+        "h1": f"color: {t.accent}; font-weight: 600; margin-top: 4px; margin-bottom: 8px;",
+        "h2": f"color: {t.accent}; font-weight: 700; "
         "text-transform: uppercase; letter-spacing: 1px; margin-top: 20px; margin-bottom: 6px;",
-        "h3": f"color: {t.text}; font-size: {_pt(t, 1.05)}; font-weight: 600; "
-        "margin-top: 12px; margin-bottom: 4px;",
-        "h4, h5, h6": f"color: {t.text}; font-size: {_pt(t, 1.0)}; font-weight: 600;",
+        "h3": f"color: {t.text}; font-weight: 600; margin-top: 12px; margin-bottom: 4px;",
+        "h4, h5, h6": f"color: {t.text}; font-weight: 600;",
         "a": f"color: {t.link}; text-decoration: none;",
         "hr": f"color: {t.rule}; background-color: {t.rule}; height: 1px; border: none;",
         "blockquote": f"color: {t.muted}; margin-left: 16px;",

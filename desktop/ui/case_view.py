@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -179,7 +180,17 @@ class CaseView(InertBrowser):
         # setHtml: without this each case read would leave its thumbnails in memory.
         self.document().clear()
         self.show_html(page_html)
+        self._size_headings()  # after: setHtml gives the document the widget's font
         self._show_thumbnails()
+
+    def _size_headings(self) -> None:
+        """Qt sizes h1-h6 from the document's default font (2, 1.5, 1.2... times it) and
+        ignores the CSS font-size given them: that font is the page's text size, so the
+        headings grow and shrink with the text (zoom)."""
+        font = self.document().defaultFont()
+        if font.pointSizeF() != self._page_theme.base_point_size:
+            font.setPointSizeF(self._page_theme.base_point_size)
+            self.document().setDefaultFont(font)
 
     def clear_page(self) -> None:
         """Empties the view, thumbnails and all."""
@@ -311,6 +322,11 @@ class CaseView(InertBrowser):
         painter.end()
         return image
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_headings()  # Qt gave the document the widget's font again
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.context_menu(event.pos())
         menu.exec(event.globalPos())
@@ -358,7 +374,16 @@ class CaseView(InertBrowser):
 
 
 class FindBar(QFrame):
-    """Find in the case (Ctrl+F): Enter finds the next match, Shift+Enter the previous."""
+    """Find in the case (Ctrl+F): every match is counted ("2 of 5"); Enter or F3 goes to
+    the next, Shift+Enter or Shift+F3 to the previous, wrapping at either end. The match
+    gone to is selected and brought to the middle of the view.
+
+    Esc is the window's (`MainWindow`): it closes the bar while it is open, so one key never
+    has two meanings in one window.
+
+    Signals:
+        closed(): the bar was closed.
+    """
 
     closed = Signal()
 
@@ -366,17 +391,26 @@ class FindBar(QFrame):
         super().__init__(parent)
         self.setObjectName("findBar")
         self._view = view
+        #: Where each match of the term lies in the document, (start, end), in order.
+        self._matches: list[tuple[int, int]] = []
+        #: The index in `_matches` of the match gone to; None before the first.
+        self._current: int | None = None
         self.field = QLineEdit(self)
         self.field.setPlaceholderText("Find in case")
         self.field.setClearButtonEnabled(True)
         self.status = QLabel(self)
         self.status.setObjectName("findStatus")
+        # Wide enough for the usual counts: the field does not jump as they change.
+        metrics = self.status.fontMetrics()
+        self.status.setMinimumWidth(
+            max(metrics.horizontalAdvance(text) for text in ("No matches", "888 of 888"))
+        )
         previous = QToolButton(self)
         previous.setIcon(theme.icon("chevron-up"))
-        previous.setToolTip("Previous match (Shift+Enter)")
+        previous.setToolTip("Previous match (Shift+Enter, Shift+F3)")
         following = QToolButton(self)
         following.setIcon(theme.icon("chevron-down"))
-        following.setToolTip("Next match (Enter)")
+        following.setToolTip("Next match (Enter, F3)")
         close = QToolButton(self)
         close.setIcon(theme.icon("close"))
         close.setToolTip("Close (Esc)")
@@ -387,45 +421,135 @@ class FindBar(QFrame):
         layout.addWidget(previous)
         layout.addWidget(following)
         layout.addWidget(close)
-        self.field.returnPressed.connect(lambda: self.find_text(backward=False))
-        self.field.textChanged.connect(lambda: self.find_text(backward=False, restart=True))
-        previous.clicked.connect(lambda: self.find_text(backward=True))
-        following.clicked.connect(lambda: self.find_text(backward=False))
+        self.field.returnPressed.connect(self.find_next)
+        self.field.textChanged.connect(lambda _text: self.search(go=True))
+        previous.clicked.connect(self.find_previous)
+        following.clicked.connect(self.find_next)
         close.clicked.connect(self.close_bar)
-        QShortcut(QKeySequence("Shift+Return"), self.field, lambda: self.find_text(backward=True))
-        QShortcut(QKeySequence("Escape"), self, self.close_bar)
+        for keys in ("Shift+Return", "Shift+Enter"):
+            # Only in the field: elsewhere Shift+Enter is the notes editor's, or the list's.
+            shortcut = QShortcut(QKeySequence(keys), self.field, self.find_previous)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.hide()
+
+    @property
+    def match_count(self) -> int:
+        return len(self._matches)
+
+    @property
+    def current(self) -> int | None:
+        """The index (from 0) of the match gone to, or None."""
+        return self._current
 
     def open_bar(self) -> None:
+        """Shows the bar with its term selected, counted again in the case on show."""
         self.show()
-        self.field.setFocus()
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.field.selectAll()
+        cursor = self._view.textCursor()
+        self.refresh(selected=(cursor.selectionStart(), cursor.selectionEnd()))
 
     def close_bar(self) -> None:
+        """Hides the bar; the focus goes back to the case if it was in the bar."""
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
         self.hide()
+        if had_focus:
+            self._view.setFocus(Qt.FocusReason.OtherFocusReason)
         self.closed.emit()
 
-    def find_text(self, *, backward: bool, restart: bool = False) -> bool:
-        text = self.field.text()
+    def find_next(self) -> bool:
+        return self._step(1)
+
+    def find_previous(self) -> bool:
+        return self._step(-1)
+
+    def search(self, *, go: bool) -> None:
+        """Counts the term's matches in the document. With `go`, goes to the first at or after
+        the selection's start (as typing narrows the term, the match stays put); without,
+        goes nowhere until Enter (a newly opened case keeps its place)."""
+        start = self._view.textCursor().selectionStart()
+        self._matches = self._find_all(self.field.text())
+        self._current = None
+        if go and self._matches:
+            later = (i for i, (first, _) in enumerate(self._matches) if first >= start)
+            self._go(next(later, 0))
+        self._show_status()
+
+    def refresh(self, *, selected: tuple[int, int] | None = None) -> None:
+        """Counts the term again (in a document drawn anew, or after the bar was hidden).
+        The match gone to stays the current one, selected where it was without scrolling,
+        if it was still `selected` (the same case drawn again: zoom, highlights)."""
+        kept = self._matches[self._current] if self._current is not None else None
+        self.search(go=False)
+        if kept is not None and kept == selected and kept in self._matches:
+            self._current = self._matches.index(kept)
+            self._select(*kept)
+            self._show_status()
+
+    def _find_all(self, text: str) -> list[tuple[int, int]]:
         if not text:
-            self.status.setText("")
+            return []
+        document = self._view.document()
+        matches: list[tuple[int, int]] = []
+        cursor = document.find(text, 0)
+        while not cursor.isNull():
+            matches.append((cursor.selectionStart(), cursor.selectionEnd()))
+            cursor = document.find(text, cursor)
+        return matches
+
+    def _step(self, step: int) -> bool:
+        if not self._matches:
+            self._show_status()
             return False
-        if restart:
-            cursor = self._view.textCursor()
-            cursor.setPosition(cursor.selectionStart())
-            self._view.setTextCursor(cursor)
-        flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
-        found = self._view.find(text, flags)
-        if not found:
-            # Wrap around once, like every reader's find.
-            cursor = self._view.textCursor()
-            cursor.movePosition(
-                cursor.MoveOperation.End if backward else cursor.MoveOperation.Start
-            )
-            self._view.setTextCursor(cursor)
-            found = self._view.find(text, flags)
-        self.status.setText("" if found else "Not found")
-        return found
+        if self._current is None:
+            self._go(0 if step > 0 else len(self._matches) - 1)
+        else:
+            self._go((self._current + step) % len(self._matches))  # wraps, like every find
+        self._show_status()
+        return True
+
+    def _go(self, index: int) -> None:
+        self._current = index
+        first, last = self._matches[index]
+        self._select(first, last)
+        self._centre(first, last)
+
+    def _select(self, first: int, last: int) -> None:
+        cursor = QTextCursor(self._view.document())
+        cursor.setPosition(first)
+        cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
+        bar = self._view.verticalScrollBar()
+        scroll = bar.value()
+        self._view.setTextCursor(cursor)
+        bar.setValue(scroll)  # the caller decides where the match is shown
+
+    def _centre(self, first: int, last: int) -> None:
+        """Brings a match to the middle of the view, unless it is already well inside it
+        (then the page does not jump between matches on one screen)."""
+        cursor = QTextCursor(self._view.document())
+        cursor.setPosition(first)
+        top = self._view.cursorRect(cursor).top()
+        cursor.setPosition(last)
+        bottom = self._view.cursorRect(cursor).bottom()
+        height = self._view.viewport().height()
+        margin = min(height // 4, 3 * self._view.fontMetrics().height())
+        if top >= margin and bottom <= height - margin:
+            return
+        bar = self._view.verticalScrollBar()
+        bar.setValue(bar.value() + (top + bottom) // 2 - height // 2)
+
+    def _show_status(self) -> None:
+        count = len(self._matches)
+        if not self.field.text():
+            text = ""
+        elif not count:
+            text = "No matches"
+        elif self._current is None:
+            text = f"{count:,} match" + ("" if count == 1 else "es")
+        else:
+            text = f"{self._current + 1:,} of {count:,}"
+        self.status.setText(text)
 
 
 class DetailPane(QWidget):
@@ -522,7 +646,6 @@ class DetailPane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.find_bar)
-        self.find_bar.closed.connect(self.view.setFocus)
         self._case_id: CaseId | None = None
         self._case: Case | None = None
         self._highlight: tuple[str, ...] = ()
@@ -605,6 +728,8 @@ class DetailPane(QWidget):
 
     def _render(self, *, keep_position: bool) -> None:
         scroll = self.view.verticalScrollBar().value()
+        cursor = self.view.textCursor()
+        selected = (cursor.selectionStart(), cursor.selectionEnd()) if keep_position else None
         if self._case is None:
             self.html = ""
             self.positions = None
@@ -612,6 +737,7 @@ class DetailPane(QWidget):
             self.view.setPlainText("")
             self.view.setPlaceholderText("Select a case to read it here.")
             self._drawn_again()
+            self._find_again(selected)
             return
         size = max(self.font().pointSizeF(), 9.0) + self._zoom
         marks = [
@@ -638,8 +764,15 @@ class DetailPane(QWidget):
                 page.positions.character_count,
             )
         self._drawn_again()
+        self._find_again(selected)
         if keep_position:
             self.view.verticalScrollBar().setValue(scroll)
+
+    def _find_again(self, selected: tuple[int, int] | None) -> None:
+        """An open find bar counts its term in the page just drawn: another case's count
+        (nothing gone to yet), or the same case's with its match still selected."""
+        if not self.find_bar.isHidden():  # open, even while the pane is not on screen
+            self.find_bar.refresh(selected=selected)
 
     def selected_passages(self) -> list[tuple[SectionKey, int, int]]:
         """The selection as (section, start, end) per section it covers (offsets in the

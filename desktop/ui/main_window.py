@@ -73,7 +73,7 @@ _LIST_KEYS = [
     ("Click or Enter on a figure", "Open it in the figure viewer"),
     ("Home / End", "First / last case"),
     ("/", "Search (when not typing)"),
-    ("Esc (in search)", "Clear the search"),
+    ("Esc", "Close the find bar, else clear the search"),
     ("Enter / Shift+Enter (find)", "Next / previous match"),
     ("1 – 8 (text selected in the case)", "Highlight in that colour"),
     ("Space (drilling)", "Reveal the next step"),
@@ -460,7 +460,12 @@ class MainWindow(QMainWindow):
         )
         self.list.export_requested.connect(lambda case_id: self.export_notes([case_id]))
         quit_action = self._action("&Quit", "Ctrl+Q", self.close)
-        self.find_action = self._action("&Find in Case…", "Ctrl+F", self.detail.find_bar.open_bar)
+        find_bar = self.detail.find_bar
+        self.find_action = self._action("&Find in Case…", "Ctrl+F", find_bar.open_bar)
+        self.find_next_action = self._action("Find &Next", "F3", lambda: self._find(1))
+        self.find_previous_action = self._action(
+            "Find Pre&vious", "Shift+F3", lambda: self._find(-1)
+        )
         self.search_action = self._action("&Search Library", "Ctrl+L", self.focus_search)
         self.bookmark_action = self._action("Toggle &Bookmark", "Ctrl+D", cases.toggle_bookmark)
         self.unread_action = self._action("Mark as &Unread", "Ctrl+U", cases.mark_current_unread)
@@ -532,7 +537,9 @@ class MainWindow(QMainWindow):
         about = self._action("&About Lightbox", None, self.show_about)
         #: "/" searches (off while drilling: the search lists cases by their titles).
         self.search_shortcut = QShortcut(QKeySequence("/"), self, self.focus_search)
-        QShortcut(QKeySequence("Escape"), self.search, self.search.clear)
+        #: One Esc for the whole window (two would cancel each other out): it closes the
+        #: find bar while that is open, else clears the search.
+        self.escape_shortcut = QShortcut(QKeySequence("Escape"), self.search, self._escape)
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -547,7 +554,8 @@ class MainWindow(QMainWindow):
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addSeparator()
-        edit_menu.addActions([self.find_action, self.search_action])
+        edit_menu.addActions([self.find_action, self.find_next_action])
+        edit_menu.addActions([self.find_previous_action, self.search_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.bookmark_action, self.unread_action])
         edit_menu.addSeparator()
@@ -583,6 +591,8 @@ class MainWindow(QMainWindow):
             self.import_folder_action,
             quit_action,
             self.find_action,
+            self.find_next_action,
+            self.find_previous_action,
             self.search_action,
             self.bookmark_action,
             self.unread_action,
@@ -603,6 +613,23 @@ class MainWindow(QMainWindow):
             self.preferences_action,
             shortcuts,
         ]
+
+    def _find(self, step: int) -> None:
+        """F3 / Shift+F3: the next or previous match of the find bar's term, opening the bar
+        first if it was closed (the term is kept)."""
+        find_bar = self.detail.find_bar
+        if find_bar.isHidden():
+            find_bar.open_bar()
+        if step > 0:
+            find_bar.find_next()
+        else:
+            find_bar.find_previous()
+
+    def _escape(self) -> None:
+        if self.detail.find_bar.isVisible():
+            self.detail.find_bar.close_bar()
+        else:
+            self.search.clear()
 
     def _build_toolbar(self) -> None:
         toolbar = self.toolbar = QToolBar("Main", self)
