@@ -260,6 +260,54 @@ def test_the_list_says_how_many_cases_match_a_search_or_an_entry(
     assert count.text() == "0 in the Trash"
 
 
+def test_a_search_that_lists_only_its_best_hits_says_more_may_match(
+    samples_window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.ui.search
+
+    searched = Library.search_cases_interruptible
+
+    def best_three(self: Library, query: str, case_filter: CaseFilter | None = None) -> object:
+        return searched(self, query, case_filter, limit=3)
+
+    monkeypatch.setattr(Library, "search_cases_interruptible", best_three)
+    monkeypatch.setattr(desktop.ui.search, "HIT_LIMIT", 3)
+    window = samples_window
+    search(window, qtbot, "chest")
+    qtbot.waitUntil(lambda: window.model.searching)
+    assert window.model.rowCount() == 3
+    assert window.search_bar.count.text() == "3+ of 26"
+    assert "more may match" in window.search_bar.count.toolTip()
+
+
+def test_the_count_is_blank_rather_than_wrong_before_the_list_is_whole(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from tests.gui_helpers import close_window, make_window
+
+    window = make_window(tmp_path / "l.db", tmp_path / "s.ini", SAMPLE_CASES, staged=True)
+    qtbot.addWidget(window)
+    window.keep_settings = False
+    try:
+        window.model.load_head_only(5)
+        window.model.reload()
+        assert window.model.rowCount() == 5
+        assert window.search_bar.count.text() in ("", "26 cases")  # never "5 cases"
+        window.show()
+        qtbot.waitUntil(lambda: window.is_ready)
+        assert window.search_bar.count.text() == "26 cases"
+    finally:
+        close_window(window)
+
+
+def test_the_count_steps_aside_for_the_highlight_browser(samples_window: MainWindow) -> None:
+    window = samples_window
+    window.sidebar.select_highlights()
+    assert window.search_bar.count.text() == ""
+    window.sidebar.select_filter(CaseFilter("bookmarked"))
+    assert window.search_bar.count.text() == "0 of 26"
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_count_is_muted_and_fits_beside_the_box(
     samples_window: MainWindow, qtbot: QtBot, scheme: str
@@ -356,3 +404,19 @@ def test_a_search_typed_then_cleared_keeps_a_collections_own_order(
     window.search.clear()
     window.search_bar.run_search()
     assert window.model.in_collection_order and window.model.ids() == ids
+
+
+def test_picking_another_entry_during_a_search_keeps_the_sort(
+    samples_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = samples_window
+    column = next(i for i, (_, key) in enumerate(COLUMNS) if key == "section")
+    window.list.horizontalHeader().setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+    search(window, qtbot, "chest")
+    window.sidebar.select_filter(CaseFilter("unread"))
+    qtbot.waitUntil(lambda: window.model.searching)
+    window.search.clear()
+    window.search_bar.run_search()
+    assert window.model.case_filter == CaseFilter("unread")
+    assert window.model.sort_state == ("section", True)
+    assert window.list.horizontalHeader().sortIndicatorSection() == column

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBox
 from desktop.model import CaseFilter
 from desktop.store import Hit, Library, LibraryError, QueryInvalid, query_cut_notice
 from desktop.ui import theme
-from desktop.ui.case_list import CaseListView
+from desktop.ui.case_list import CaseListView, short_query
 from desktop.ui.case_view import DetailPane
 from desktop.ui.operations import describe
 from desktop.ui.sidebar import Sidebar
@@ -124,6 +124,7 @@ class SearchBar(QWidget):
             self._model.rowsInserted,
             self._model.rowsRemoved,
             sidebar.counts_changed,
+            sidebar.highlights_selected,
         ):
             signal.connect(self.update_count)
         self.update_count()
@@ -178,34 +179,36 @@ class SearchBar(QWidget):
 
     def update_count(self) -> None:
         """Says beside the box how many cases the list holds, against what it narrows:
-        the library's cases (the sidebar's "All cases"), or the entry a search looks in."""
+        the library's cases (the sidebar's "All cases"), or the entry a search looks in.
+        Blank while the highlight browser stands in the list's place (it counts its own)."""
         model, sidebar = self._model, self._sidebar
         case_filter = model.case_filter
         name = sidebar.current_name() or "All cases"
-        whole = sidebar.count_number(CaseFilter())
+        library_total = sidebar.count_number(CaseFilter())
+        # While only the head of the list is loaded, the entry's count stands for it.
+        shown = model.rowCount() if model.whole else sidebar.count_number(case_filter)
+        if sidebar.showing_highlights() or shown is None:
+            self.count.clear()
+            self.count.setToolTip("")
+            return
         if model.searching:
-            shown = model.rowCount()
-            scope = whole if case_filter.kind == "all" else sidebar.count_number(case_filter)
+            in_all = case_filter.kind == "all"
+            scope = library_total if in_all else sidebar.count_number(case_filter)
             capped = shown >= HIT_LIMIT and (scope is None or shown < scope)
-            query = " ".join(self._view.query.split())
-            query = query if len(query) <= 40 else query[:39] + "…"
-            best = f"the best {shown:,} listed; more may match" if capped else f"{shown:,}"
-            tip = f"The search “{query}” in {name}: {best}"
+            best = f"the best {shown:,} are listed, more may match" if capped else f"{shown:,}"
+            tip = f"Matching “{short_query(self._view.query, 40)}” in {name}: {best}"
             if scope is not None:
-                tip += f", of {scope:,} case{'' if scope == 1 else 's'}"
+                tip += f" of {scope:,} case{'' if scope == 1 else 's'}"
             text = list_count_text(shown, scope, capped=capped)
+        elif case_filter.kind == "trash":
+            text = list_count_text(shown, None, where="in the Trash")
+            tip = "Cases in the Trash (not counted among the library's cases)"
+        elif case_filter.kind == "all":
+            text = list_count_text(shown, None)
+            tip = "Cases in the library (out of the Trash)"
         else:
-            # While only the head of the list is loaded, the entry's count stands for it.
-            shown = model.rowCount() if model.whole else sidebar.count_number(case_filter) or 0
-            if case_filter.kind == "trash":
-                text = list_count_text(shown, None, where="in the Trash")
-                tip = "Cases in the Trash (not counted among the library's cases)"
-            elif case_filter.kind == "all":
-                text = list_count_text(shown, None)
-                tip = "Cases in the library (out of the Trash)"
-            else:
-                text = list_count_text(shown, whole)
-                tip = f"{name}: {shown:,} of the library's cases"
+            text = list_count_text(shown, library_total)
+            tip = f"{name}: {shown:,} of the library's cases"
         self.count.setText(text)
         self.count.setToolTip(f"<p>{html.escape(tip)}</p>")
 
