@@ -114,6 +114,17 @@ def test_every_sidebar_count_equals_its_list_after_each_kind_of_change(
         window.imports.report_dialog.close()
     assert window.sidebar.item_for(CaseFilter("section", "Extra imaging")) is not None
     assert_counts_match(window, qtbot, "an import")
+    # Imported again, changed: it moves to another section.
+    extra.write_text(
+        extra.read_text(encoding="utf-8").replace("\nExtra imaging\n", "\nChest imaging\n", 1),
+        encoding="utf-8",
+    )
+    assert window.start_import([extra]) is not None
+    qtbot.waitUntil(lambda: not window.imports.running, timeout=15000)
+    if window.imports.report_dialog is not None:
+        window.imports.report_dialog.close()
+    assert window.sidebar.item_for(CaseFilter("section", "Extra imaging")) is None
+    assert_counts_match(window, qtbot, "an import that changed a case")
 
     cases = window.case_actions
     cases.set_bookmark(chest_1, True)
@@ -160,10 +171,10 @@ def test_every_sidebar_count_equals_its_list_after_each_kind_of_change(
     add_highlight(neuro_1)
     add_highlight(chest_2)
     assert_counts_match(window, qtbot, "highlighting")
-    assert window.highlighting.delete_highlight(uids[0])
+    assert window.highlighting.delete_highlight(uids[1])
     assert_counts_match(window, qtbot, "deleting a highlight")
 
-    # Trash: a case with a bookmark, a note, a highlight, a tag and collections.
+    # Trash: a case with a bookmark, a note, a highlight, a tag and a collection.
     assert window.list.select_case(neuro_1)
     run(window, lambda: library.tag_cases([neuro_1], ["classic"]))
     run(window, lambda: library.save_note(neuro_1, "Trashed with its note."))
