@@ -88,6 +88,8 @@ class CaseTableModel(QAbstractTableModel):
         self._sort: tuple[str, bool] | None = ("title", False)
         #: The sort of the other entries, while a collection is listed in its own order.
         self._sort_elsewhere: tuple[str, bool] = ("title", False)
+        #: The list's sort before a search put the hits in rank order: back to it after.
+        self._sort_before_search: tuple[str, bool] = ("title", False)
         #: While set, a filter lists only its first this many cases (see load_head_only).
         self._head: int | None = None
         self._bold = QFont()
@@ -116,6 +118,8 @@ class CaseTableModel(QAbstractTableModel):
     def show_filter(self, case_filter: CaseFilter, sort: tuple[str, bool] | None = None) -> None:
         """Lists the cases of a sidebar entry (leaving any search). A collection starts in
         its own order; another entry keeps the sort on show (or by title)."""
+        if self._hits is not None and self._sort is None:
+            self._sort = self._sort_before_search  # hits were in rank order: not a sort
         self._filter = case_filter
         self._hits = None
         if sort is None and case_filter.kind == "collection":
@@ -227,8 +231,19 @@ class CaseTableModel(QAbstractTableModel):
             self._snippets = {hit.case_id: _note_snippet(hit) for hit in hits}
             self.apply_ids([hit.case_id for hit in hits])
             return
+        if self._hits is None:
+            self._sort_before_search = self._sort or ("title", False)
         self._hits = hits
         self._sort = None
+        self._reload()
+
+    def leave_search(self) -> None:
+        """Lists the entry again after a search, in the order it had before (or in the
+        one the reader chose among the hits)."""
+        if self._hits is None:
+            return
+        self._sort = self._sort or self._sort_before_search
+        self._hits = None
         self._reload()
 
     def reload(self) -> None:
@@ -528,6 +543,9 @@ class CaseListView(QTableView):
         self.empty.setWordWrap(True)
         #: The search whose hits are listed (for the word shown when there are none).
         self.query = ""
+        #: Whether rows are two lines tall (search hits), and how tall one-line rows are.
+        self._two_line_rows = False
+        self._one_line_height = self.verticalHeader().defaultSectionSize()
         model.modelAboutToBeReset.connect(self._remember_current)
         model.modelReset.connect(self._restore_current)
         model.modelReset.connect(self.update_empty_label)
@@ -554,8 +572,7 @@ class CaseListView(QTableView):
             return
         query = self.query.strip()
         if query and self._model.searching:
-            shown = query if len(query) <= 60 else query[:59] + "…"
-            self.empty.setText(f"No case matches “{shown}”.")
+            self.empty.setText(f"No case matches “{short_query(query)}”.")
         elif self._model.library_is_empty():
             self.empty.setText(
                 "No cases yet.\nImport case files with File > Import, or drop them here."
@@ -595,9 +612,17 @@ class CaseListView(QTableView):
             self._select_row(row)
 
     def set_two_line_rows(self, two_lines: bool) -> None:
-        """Search hits show a snippet under the title: rows twice as tall."""
-        line = self.fontMetrics().height()
-        self.verticalHeader().setDefaultSectionSize(line * 2 + 12 if two_lines else line + 10)
+        """Search hits show a snippet under the title: rows twice as tall; after the
+        search, rows as tall as they were before it."""
+        header = self.verticalHeader()
+        if two_lines == self._two_line_rows:
+            return
+        self._two_line_rows = two_lines
+        if two_lines:
+            self._one_line_height = header.defaultSectionSize()
+            header.setDefaultSectionSize(self.fontMetrics().height() * 2 + 12)
+        else:
+            header.setDefaultSectionSize(self._one_line_height)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -779,6 +804,19 @@ class CaseListView(QTableView):
         if row != self._drop_row:
             self._drop_row = row
             self.viewport().update()
+
+
+def short_query(query: str, limit: int = 60) -> str:
+    """A query as a message quotes it: its spaces collapsed and, when longer than `limit`,
+    cut after a whole word (mid-word only for a very long one) with an ellipsis."""
+    text = " ".join(query.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def may_move_rows(case_filter: CaseFilter, changes: Changes) -> bool:

@@ -1,5 +1,6 @@
-"""Search as you type: the search box (with a line under it saying why a search failed), the
-worker that runs it, and what the list shows: the sidebar entry, or the hits within it."""
+"""Search as you type: the search box (with a line under it saying why a search failed, and
+beside it how many cases the list holds), the worker that runs it, and what the list shows:
+the sidebar entry, or the hits within it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import sys
 import traceback
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.model import CaseFilter
 from desktop.store import Hit, Library, LibraryError, QueryInvalid, query_cut_notice
 from desktop.ui import theme
-from desktop.ui.case_list import CaseListView
+from desktop.ui.case_list import CaseListView, short_query
 from desktop.ui.case_view import DetailPane
 from desktop.ui.operations import describe
 from desktop.ui.sidebar import Sidebar
@@ -23,6 +24,20 @@ from desktop.ui.workers import SearchWorker
 
 #: Search waits for a pause in typing this long.
 SEARCH_AFTER_MS = 150
+#: At most this many hits are listed (the library's search keeps the best this many).
+HIT_LIMIT = 200
+
+
+def list_count_text(shown: int, of: int | None, *, capped: bool = False, where: str = "") -> str:
+    """How many cases the list holds, as it reads beside the search box: "2,431 cases"
+    (`of` None: the list is not narrowed), "7 of 2,431", "200+ of 2,431" (`capped`: the
+    search listed its best `HIT_LIMIT` and more may match), "3 in the Trash" (`where`)."""
+    number = f"{shown:,}{'+' if capped else ''}"
+    if of is not None:
+        return f"{number} of {of:,}"
+    if where:
+        return f"{number} {where}"
+    return f"{number} case{'' if shown == 1 and not capped else 's'}"
 
 
 class SearchBar(QWidget):
@@ -42,6 +57,8 @@ class SearchBar(QWidget):
         timer: Starts the search when typing pauses.
         worker: Runs searches off the GUI thread.
         generation: The number of the newest search; results of older ones are dropped.
+        count: Beside the box: how many cases the list holds ("7 of 2,431" while a search
+            or a sidebar entry narrows it); the tooltip says it in words.
     """
 
     def __init__(
@@ -72,10 +89,21 @@ class SearchBar(QWidget):
         self.error.hide()
         self.error_text = ""
         self.notice_text = ""
+        self.count = QLabel(self)
+        self.count.setObjectName("caseCount")
+        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        # Muted, as a caption is, in either palette.
+        self.count.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.count.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.field)
+        row.addWidget(self.count)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.field)
+        layout.addLayout(row)
         layout.addWidget(self.error)
 
         self.timer = QTimer(self)
@@ -90,6 +118,16 @@ class SearchBar(QWidget):
         self.worker.finished.connect(self._finished)
         self.field.textChanged.connect(lambda _text: self.timer.start())
         sidebar.filter_selected.connect(self.filter_selected)
+        # The count follows the rows (a search, an entry, a change) and the sidebar's counts.
+        for signal in (
+            self._model.modelReset,
+            self._model.rowsInserted,
+            self._model.rowsRemoved,
+            sidebar.counts_changed,
+            sidebar.highlights_selected,
+        ):
+            signal.connect(self.update_count)
+        self.update_count()
 
     def terms(self) -> tuple[str, ...]:
         """The words of the query, for highlighting in the case (not its filters)."""
@@ -112,7 +150,8 @@ class SearchBar(QWidget):
         self._view.query = query
         if not query.strip() or not re.search(r"\w", query):
             self._show_error(None)
-            self._model.show_filter(self._sidebar.current_filter())
+            # Back to the entry's list in the order it had (the sort chosen stays).
+            self._model.leave_search()
             self._view.set_two_line_rows(False)
             self._detail.set_highlight(())
             self._view.update_empty_label()
@@ -137,6 +176,41 @@ class SearchBar(QWidget):
     def shutdown(self) -> None:
         self.timer.stop()
         self.worker.shutdown()
+
+    def update_count(self) -> None:
+        """Says beside the box how many cases the list holds, against what it narrows:
+        the library's cases (the sidebar's "All cases"), or the entry a search looks in.
+        Blank while the highlight browser stands in the list's place (it counts its own)."""
+        model, sidebar = self._model, self._sidebar
+        case_filter = model.case_filter
+        name = sidebar.current_name() or "All cases"
+        library_total = sidebar.count_number(CaseFilter())
+        # While only the head of the list is loaded, the entry's count stands for it.
+        shown = model.rowCount() if model.whole else sidebar.count_number(case_filter)
+        if sidebar.showing_highlights() or shown is None:
+            self.count.clear()
+            self.count.setToolTip("")
+            return
+        if model.searching:
+            in_all = case_filter.kind == "all"
+            scope = library_total if in_all else sidebar.count_number(case_filter)
+            capped = shown >= HIT_LIMIT and (scope is None or shown < scope)
+            best = f"the best {shown:,} are listed, more may match" if capped else f"{shown:,}"
+            tip = f"Matching “{short_query(self._view.query, 40)}” in {name}: {best}"
+            if scope is not None:
+                tip += f" of {scope:,} case{'' if scope == 1 else 's'}"
+            text = list_count_text(shown, scope, capped=capped)
+        elif case_filter.kind == "trash":
+            text = list_count_text(shown, None, where="in the Trash")
+            tip = "Cases in the Trash (not counted among the library's cases)"
+        elif case_filter.kind == "all":
+            text = list_count_text(shown, None)
+            tip = "Cases in the library (out of the Trash)"
+        else:
+            text = list_count_text(shown, library_total)
+            tip = f"{name}: {shown:,} of the library's cases"
+        self.count.setText(text)
+        self.count.setToolTip(f"<p>{html.escape(tip)}</p>")
 
     def _finished(self, generation: int, result: object) -> None:
         if generation != self.generation:

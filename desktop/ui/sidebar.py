@@ -69,6 +69,7 @@ class Sidebar(QTreeWidget):
     collection_dropped(str, object): a collection (its uid) dropped on another (its uid) or
         on the Collections header (None: to the top).
     new_collection_requested(): the reader picked "New collection…" under an empty header.
+    counts_changed(): the counts on show were counted again (they may not have moved).
     """
 
     filter_selected = Signal(object)
@@ -77,6 +78,7 @@ class Sidebar(QTreeWidget):
     cases_dropped = Signal(object, list)
     collection_dropped = Signal(str, object)
     new_collection_requested = Signal()
+    counts_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -152,7 +154,7 @@ class Sidebar(QTreeWidget):
     def set_counts(self, counts: SidebarCounts) -> None:
         """Shows the counts, adding or removing section entries to match the library."""
         self._counts = counts
-        _set_count(self._highlights, str(counts.highlights))
+        _set_count(self._highlights, counts.highlights)
         for kind, value in (
             ("all", counts.all),
             ("unread", counts.unread),
@@ -162,7 +164,7 @@ class Sidebar(QTreeWidget):
             ("due", counts.due),
             ("trash", counts.trash),
         ):
-            _set_count(self._items[CaseFilter(kind)], str(value))  # type: ignore[arg-type]
+            _set_count(self._items[CaseFilter(kind)], value)  # type: ignore[arg-type]
         wanted = dict(counts.sections)
         with self._keeping_current():
             for case_filter in [f for f in self._items if f.kind == "section"]:
@@ -176,7 +178,7 @@ class Sidebar(QTreeWidget):
                     item.setIcon(0, theme.icon("section"))
                     self._insert_section(item)
                     self._add(item, case_filter)
-                _set_count(item, str(value))
+                _set_count(item, value)
 
     def set_collections(self, collections: Sequence[Collection]) -> None:
         """Shows the collection tree: counts change in place; a changed tree is rebuilt
@@ -207,7 +209,7 @@ class Sidebar(QTreeWidget):
                 [CaseFilter("tag", value=t.tag) for t in wanted],
             )
         for tag in wanted:
-            _set_count(self._items[CaseFilter("tag", value=tag.tag)], str(tag.count))
+            _set_count(self._items[CaseFilter("tag", value=tag.tag)], tag.count)
         self._tags = wanted
 
     def set_saved_searches(self, searches: Sequence[SavedSearch]) -> None:
@@ -247,6 +249,7 @@ class Sidebar(QTreeWidget):
             self.set_saved_searches(library.saved_searches())
         elif self._saved:
             self._saved_count_timer.start()  # any change may move a saved search's count
+        self.counts_changed.emit()
 
     def refresh_due(self) -> bool:
         """Counts the cases due now again (time moves them into Due, no change does);
@@ -257,6 +260,7 @@ class Sidebar(QTreeWidget):
         if due == self._counts.due:
             return False
         self.set_counts(dataclasses.replace(self._counts, due=due))
+        self.counts_changed.emit()
         return True
 
     def recount_timed_searches(self) -> None:
@@ -301,6 +305,17 @@ class Sidebar(QTreeWidget):
         """The count an entry shows ("" before the first count; "(none)": no such entry)."""
         item = self._items.get(case_filter)
         return count_text(item) if item is not None else "(none)"
+
+    def count_number(self, item: QTreeWidgetItem | CaseFilter) -> int | None:
+        """The count an entry shows, as a number (None before the first count, or for no
+        such entry)."""
+        if isinstance(item, CaseFilter):
+            found = self._items.get(item)
+            if found is None:
+                return None
+            item = found
+        text = count_text(item).replace(",", "")
+        return int(text) if text.isdigit() else None
 
     def highlights_count(self) -> str:
         return count_text(self._highlights)
@@ -390,7 +405,7 @@ class Sidebar(QTreeWidget):
             header.addChild(self._new_collection)
 
     def _show_collection_count(self, item: QTreeWidgetItem, collection: Collection) -> None:
-        _set_count(item, str(collection.total))
+        _set_count(item, collection.total)
         inside = collection.total - collection.count
         within = f"; {collection.total} with the collections inside" if inside else ""
         cases = f"{collection.count} case{'s' if collection.count != 1 else ''}"
@@ -403,7 +418,8 @@ class Sidebar(QTreeWidget):
         for search in self._saved or []:
             item = self._items.get(saved_filter(search))
             if item is not None:
-                _set_count(item, str(library.count_saved_search(search.query)))
+                _set_count(item, library.count_saved_search(search.query))
+        self.counts_changed.emit()
 
     def _keeping_current(self) -> _KeptCurrent:
         return _KeptCurrent(self)
@@ -561,8 +577,9 @@ def saved_filter(search: SavedSearch) -> CaseFilter:
     return CaseFilter("saved", value=search.query, uid=search.uid)
 
 
-def _set_count(item: QTreeWidgetItem, count: object) -> None:
-    item.setData(0, Roles.CountRole, str(count))
+def _set_count(item: QTreeWidgetItem, count: int) -> None:
+    # Thousands separated, as the list's own count ("7 of 2,431") reads.
+    item.setData(0, Roles.CountRole, f"{count:,}")
 
 
 def count_text(item: QTreeWidgetItem) -> str:
