@@ -1082,7 +1082,10 @@ def _note_stylesheet(theme: Theme) -> str:
         "th, td": f"border-width: 1px; border-style: solid; border-color: {t.muted}; "
         "padding: 3px 7px;",
         "th": f"background-color: {t.chip_background}; color: {t.chip_text}; font-weight: 600;",
-        ".image": f"background-color: {t.chip_background}; color: {t.muted}; font-style: italic;",
+        # Italic in the body font (code is upright, monospace); muted on a chip would be too
+        # faint on the dark page.
+        ".image": f"background-color: {t.chip_background}; color: {t.chip_text}; "
+        "font-style: italic;",
     }
     return "\n" + "\n".join(f"{selector} {{ {body} }}" for selector, body in rules.items())
 
