@@ -283,3 +283,28 @@ def test_with_no_case_the_editor_and_history_are_disabled_and_say_why(
     qtbot.waitUntil(lambda: notes.case_id is not None, timeout=10000)
     assert notes.editor.isEnabled() and notes.history_button.isEnabled()
     assert notes.editor.placeholderText() == EDITOR_HINT
+
+
+def test_table_cells_break_between_words_never_inside_one(
+    qtbot: QtBot, samples_window: MainWindow
+) -> None:
+    window = samples_window
+    window.list.select_row(0)
+    qtbot.waitUntil(lambda: window.notes.case_id is not None)
+    words = ["Sequence", "hyperintense", "Enhancement", "restricted", "necrotic", "abscess"]
+    wait_for_preview(
+        qtbot,
+        window,
+        "| Sequence | Signal | Enhancement | Diffusion | Comment |\n|---|---|---|---|---|\n"
+        "| T1 post-contrast | hyperintense | ring | restricted | abscess, not necrotic |\n",
+    )
+    document = window.notes.preview.document()
+    assert window.notes.preview.viewport().width() < 500  # narrow enough to squeeze
+    for word in words:
+        found = document.find(word)
+        assert not found.isNull(), word
+        layout = found.block().layout()
+        start = found.selectionStart() - found.block().position()
+        first = layout.lineForTextPosition(start)
+        last = layout.lineForTextPosition(start + len(word) - 1)
+        assert first.lineNumber() == last.lineNumber(), word

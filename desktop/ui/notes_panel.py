@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtGui import QFont, QFontDatabase, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -154,6 +154,10 @@ class NotesPanel(QWidget):
         self.preview = InertBrowser(self)
         self.preview.setObjectName("notePreview")
         self.preview.setPlaceholderText("The preview of your note appears here.")
+        # Break lines between words only: breaking anywhere let Qt squeeze a table's columns
+        # until "hyperintense" became "hyperinten/se". Long tokens still break (render.py
+        # puts a zero-width space in every 80 characters).
+        self.preview.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.preview_status = QLabel(self)
         self.preview_status.setObjectName("noteStatus")
         self.preview_status.hide()
