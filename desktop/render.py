@@ -10,10 +10,12 @@ the HTML never asks for one in the first place:
   figure thumbnails, ``<img src="lightbox-img:<sha256 hex>">``, which the UI answers from its
   own decoded thumbnails; no ``url()``, no imports; the one ``<style>`` element is generated
   from a `Theme` whose colours are validated hex.
-* Notes are Markdown: rendered with two harmless extensions, then cleaned by nh3 with an
-  explicit allow-list (`NOTE_TAGS`, `NOTE_ATTRIBUTES`, `NOTE_URL_SCHEMES`) so only
-  ``lightbox:`` links keep their target. Notes too large or nested too deeply fall back to
-  escaped plain text with a message.
+* Notes are Markdown: rendered with three harmless extensions (lists, fenced code, tables),
+  then cleaned by nh3 with an explicit allow-list (`NOTE_TAGS`, `NOTE_ATTRIBUTES`,
+  `NOTE_ATTRIBUTE_VALUES`, `NOTE_URL_SCHEMES`) so only ``lightbox:`` links keep their
+  target. An image is never loaded: it becomes a placeholder with its alt text. Notes too
+  large, nested too deeply or with too big tables fall back to escaped plain text with a
+  message.
 
 Long unbroken tokens get zero-width spaces (Qt's line breaker is superlinear in token length:
 a 1 MB token takes close to a minute), and element depth is bounded for the same reason. In a
@@ -60,7 +62,10 @@ __all__ = [
     "LIGHT",
     "MAX_DEPTH",
     "MAX_PREVIEW_CHARS",
+    "MAX_TABLE_CELLS",
+    "MAX_TABLE_DEPTH",
     "NOTE_ATTRIBUTES",
+    "NOTE_ATTRIBUTE_VALUES",
     "NOTE_TAGS",
     "NOTE_URL_SCHEMES",
     "SOFT_BREAK_EVERY",
@@ -92,20 +97,38 @@ IMAGE_SCHEME = "lightbox-img"
 #: A figure link's URL, from the figure's position (from 1).
 FIGURE_LINK = "lightbox:figure/{}"
 
-#: Tags a rendered note may contain. Deliberately no img, table, span, div or style.
+#: Tags a rendered note may contain: Markdown's own and its tables. Deliberately no img, div
+#: or style; a span only as the placeholder of an image (see `NOTE_ATTRIBUTE_VALUES`).
 NOTE_TAGS: frozenset[str] = frozenset(
     {
         "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "a", "del", "s", "sup", "sub",
+        "table", "thead", "tbody", "tr", "th", "td", "span",
     }
 )  # fmt: skip
-#: Attributes a rendered note may carry: href on links, nothing else. The empty "*" entry
-#: matters: without it nh3 keeps its default generic attributes (title, lang) on every tag.
+#: Attributes a rendered note may carry with any value: href on links, nothing else. The
+#: empty "*" entry matters: without it nh3 keeps its default generic attributes (title,
+#: lang) on every tag.
 NOTE_ATTRIBUTES: Mapping[str, frozenset[str]] = types.MappingProxyType(
     {"a": frozenset({"href"}), "*": frozenset()}
 )
+#: Attributes a rendered note may carry with one of a few fixed values only: a table
+#: column's alignment, and the class that styles an image's placeholder.
+NOTE_ATTRIBUTE_VALUES: Mapping[str, Mapping[str, frozenset[str]]] = types.MappingProxyType(
+    {
+        "th": types.MappingProxyType({"align": frozenset({"left", "center", "right"})}),
+        "td": types.MappingProxyType({"align": frozenset({"left", "center", "right"})}),
+        "span": types.MappingProxyType({"class": frozenset({"image"})}),
+    }
+)
 #: The only URL scheme a note link may use; http, file, javascript... lose their href.
 NOTE_URL_SCHEMES: frozenset[str] = frozenset({"lightbox"})
+#: Most table cells a previewed note may have: Qt lays tables out on the GUI thread, and
+#: 1,000 cells take about 0.1 s there (30,000, which a 64 KB note can hold, take seconds).
+MAX_TABLE_CELLS = 1000
+#: Tables inside tables (raw HTML only: Markdown cannot nest them) are not previewed: Qt's
+#: layout cost grows with each level of nesting.
+MAX_TABLE_DEPTH = 1
 
 _ZWSP = "\u200b"
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -1004,13 +1027,24 @@ def note_html(markdown_text: str, *, theme: Theme) -> NoteRendering:
     import nh3
 
     try:
-        rendered = markdown.markdown(text, extensions=["sane_lists", "fenced_code"])
+        rendered = markdown.markdown(
+            text,
+            extensions=["sane_lists", "fenced_code", "tables"],
+            # align="left" rather than a style attribute: notes carry no style at all.
+            extension_configs={"tables": {"use_align_attribute": True}},
+        )
     except RecursionError:
         return plain_note(text, theme, too_deep)
     cleaned = nh3.clean(
         rendered,
-        tags=NOTE_TAGS,
-        attributes=dict(NOTE_ATTRIBUTES),  # nh3 wants a real dict, not the read-only view
+        # An img is kept only to be turned into its placeholder below: with its alt text
+        # and nothing else (no src, so nothing could ever be fetched).
+        tags=NOTE_TAGS | {"img"},
+        attributes={**NOTE_ATTRIBUTES, "img": {"alt"}},  # nh3 wants real dicts and sets
+        tag_attribute_values={
+            tag: {name: set(values) for name, values in allowed.items()}
+            for tag, allowed in NOTE_ATTRIBUTE_VALUES.items()
+        },
         url_schemes=NOTE_URL_SCHEMES,
         # Relative links would resolve against the document base (maybe a local folder).
         url_relative="deny",
@@ -1022,9 +1056,39 @@ def note_html(markdown_text: str, *, theme: Theme) -> NoteRendering:
     rewriter.close()
     if rewriter.max_depth > MAX_DEPTH:
         return plain_note(text, theme, too_deep)
+    if rewriter.max_table_depth > MAX_TABLE_DEPTH:
+        return plain_note(text, theme, "Note has a table inside a table; shown as plain text")
+    if rewriter.cells > MAX_TABLE_CELLS:
+        return plain_note(
+            text,
+            theme,
+            f"Note has too many table cells to preview ({rewriter.cells:,} > "
+            f"{MAX_TABLE_CELLS:,}); shown as plain text",
+        )
     return NoteRendering(
-        html=_document("Note", rewriter.html(), theme), plain_fallback=False, message=None
+        html=_document("Note", rewriter.html(), theme, extra_css=_note_stylesheet(theme)),
+        plain_fallback=False,
+        message=None,
     )
+
+
+def _note_stylesheet(theme: Theme) -> str:
+    """What a note has and a case page has not: tables, inline code, image placeholders."""
+    t = theme
+    rules = {
+        # Code, inline or in a block, on the chip colours: readable on either page.
+        "code": f"background-color: {t.chip_background}; color: {t.chip_text};",
+        "table": f"border-collapse: collapse; border-width: 1px; border-style: solid; "
+        f"border-color: {t.muted}; margin-top: 2px; margin-bottom: 9px;",
+        "th, td": f"border-width: 1px; border-style: solid; border-color: {t.muted}; "
+        "padding: 3px 7px;",
+        "th": f"background-color: {t.chip_background}; color: {t.chip_text}; font-weight: 600;",
+        # Italic in the body font (code is upright, monospace); muted on a chip would be too
+        # faint on the dark page.
+        ".image": f"background-color: {t.chip_background}; color: {t.chip_text}; "
+        "font-style: italic;",
+    }
+    return "\n" + "\n".join(f"{selector} {{ {body} }}" for selector, body in rules.items())
 
 
 def note_theme(*, dark: bool, point_size: float) -> Theme:
@@ -1045,7 +1109,8 @@ def plain_note(text: str, theme: Theme, message: str) -> NoteRendering:
 
 
 class _NoteRewriter(HTMLParser):
-    """Re-serialises nh3's output: measures nesting depth and soft-breaks long text runs.
+    """Re-serialises nh3's output: measures nesting depth and tables, soft-breaks long text
+    runs, and turns each image into a placeholder that shows its alt text.
 
     It also re-applies the allow-list, so a future nh3 default change cannot widen it.
     """
@@ -1054,21 +1119,37 @@ class _NoteRewriter(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._out: list[str] = []
         self._depth = 0
+        self._table_depth = 0
+        self._in_pre = 0
         self.max_depth = 0
+        self.max_table_depth = 0
+        #: Table cells (th and td) in the note.
+        self.cells = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self._image(dict(attrs).get("alt"))
+            return
         if tag not in NOTE_TAGS:
             return
         allowed = NOTE_ATTRIBUTES.get(tag, frozenset())
+        values = NOTE_ATTRIBUTE_VALUES.get(tag, {})
         rendered = "".join(
             f' {name}="{html.escape(value, quote=True)}"'
             for name, value in attrs
-            if name in allowed and value is not None
+            if value is not None and (name in allowed or value in values.get(name, ()))
         )
         self._out.append(f"<{tag}{rendered}>")
         if tag not in _VOID_TAGS:
             self._depth += 1
             self.max_depth = max(self.max_depth, self._depth)
+        if tag == "table":
+            self._table_depth += 1
+            self.max_table_depth = max(self.max_table_depth, self._table_depth)
+        elif tag == "pre":
+            self._in_pre += 1
+        elif tag in ("th", "td"):
+            self.cells += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -1077,11 +1158,25 @@ class _NoteRewriter(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in NOTE_TAGS and tag not in _VOID_TAGS:
+            if tag == "code" and self._in_pre and self._out and self._out[-1].endswith("\n"):
+                # A code block's last newline would show as an empty shaded line.
+                self._out[-1] = self._out[-1][:-1]
             self._out.append(f"</{tag}>")
             self._depth = max(0, self._depth - 1)
+            if tag == "table":
+                self._table_depth = max(0, self._table_depth - 1)
+            elif tag == "pre":
+                self._in_pre = max(0, self._in_pre - 1)
 
     def handle_data(self, data: str) -> None:
         self._out.append(html.escape(_soft_break(data)))
+
+    def _image(self, alt: str | None) -> None:
+        """An image is never loaded, but it does not vanish: "[image: its alt text]"."""
+        words = " ".join((alt or "").split())
+        label = f"[image: {words}]" if words else "[image]"
+        self._out.append(f'<span class="image">{html.escape(_soft_break(label))}</span>')
+        self.max_depth = max(self.max_depth, self._depth + 1)
 
     def html(self) -> str:
         return "".join(self._out)

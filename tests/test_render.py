@@ -22,6 +22,9 @@ from desktop.render import (
     LIGHT,
     MAX_DEPTH,
     MAX_PREVIEW_CHARS,
+    MAX_TABLE_CELLS,
+    MAX_TABLE_DEPTH,
+    NOTE_ATTRIBUTE_VALUES,
     NOTE_ATTRIBUTES,
     NOTE_TAGS,
     NOTE_URL_SCHEMES,
@@ -435,9 +438,13 @@ def note_page(markdown_text: str) -> Page:
 def assert_note_is_inert(document: str) -> None:
     page = parse(document)
     assert set(page.tags) <= NOTE_TAGS | DOCUMENT_TAGS
-    # No src, no on* handler, no style: the only attribute is a lightbox: href. (Its path may
-    # say anything, e.g. "lightbox:javascript:"; the UI's lightbox: handler parses it strictly.)
+    # No src, no on* handler, no style: the only free attribute is a lightbox: href (its path
+    # may say anything, e.g. "lightbox:javascript:"; the UI's lightbox: handler parses it
+    # strictly); the others are a cell's align and the image placeholder's class, fixed values.
     for tag, name, value in page.attrs:
+        if name in NOTE_ATTRIBUTE_VALUES.get(tag, {}):
+            assert value in NOTE_ATTRIBUTE_VALUES[tag][name], (tag, name, value)
+            continue
         assert (tag, name) == ("a", "href"), (tag, name, value)
         assert value is not None and value.lower().startswith("lightbox:"), value
     assert not page.comments
@@ -520,10 +527,17 @@ def test_d6_allow_list_is_pinned() -> None:
     assert NOTE_TAGS == {
         "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "a", "del", "s", "sup", "sub",
+        "table", "thead", "tbody", "tr", "th", "td", "span",
     }  # fmt: skip
     assert dict(NOTE_ATTRIBUTES) == {"a": {"href"}, "*": set()}
+    assert {tag: dict(values) for tag, values in NOTE_ATTRIBUTE_VALUES.items()} == {
+        "th": {"align": {"left", "center", "right"}},
+        "td": {"align": {"left", "center", "right"}},
+        "span": {"class": {"image"}},
+    }
     assert NOTE_URL_SCHEMES == {"lightbox"}
     assert MAX_PREVIEW_CHARS == 65536 and MAX_DEPTH == 32
+    assert MAX_TABLE_CELLS == 1000 and MAX_TABLE_DEPTH == 1
 
 
 def test_markdown_renders_the_usual_things() -> None:

@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtGui import QFont, QFontDatabase, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -43,6 +43,9 @@ SAVE_AFTER_MS = 700
 PREVIEW_AFTER_MS = 250
 #: After a failed save (disk full, locked), try again this often; the text stays in the editor.
 RETRY_MS = 3000
+#: The editor's hint with a case shown, and with none (then the editor is disabled).
+EDITOR_HINT = "Your notes on this case, in Markdown. Saved as you type."
+NO_CASE_HINT = "Select a case to write a note."
 #: The failures of a save that are the library's or the world's, not bugs: storage errors,
 #: and the case gone (another program emptied the Trash or restored a backup).
 SAVE_FAILURES: tuple[type[Exception], ...] = (LibraryError, LookupError, ValueError)
@@ -144,13 +147,17 @@ class NotesPanel(QWidget):
         self.save_file_button.clicked.connect(self.save_text_to_file)
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
-        self.editor.setPlaceholderText("Your notes on this case, in Markdown. Saved as you type.")
+        self.editor.setPlaceholderText(EDITOR_HINT)
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.editor.setFont(QFont(fixed.family(), self.font().pointSize()))
         self.editor.setTabChangesFocus(True)
         self.preview = InertBrowser(self)
         self.preview.setObjectName("notePreview")
         self.preview.setPlaceholderText("The preview of your note appears here.")
+        # Break lines between words only: breaking anywhere let Qt squeeze a table's columns
+        # until "hyperintense" became "hyperinten/se". Long tokens still break (render.py
+        # puts a zero-width space in every 80 characters).
+        self.preview.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.preview_status = QLabel(self)
         self.preview_status.setObjectName("noteStatus")
         self.preview_status.hide()
@@ -416,7 +423,15 @@ class NotesPanel(QWidget):
             cursor = self.editor.textCursor()
             cursor.setPosition(min(position, len(self._saved_text)))
             self.editor.setTextCursor(cursor)
-        self.editor.setReadOnly(case_id is None)
+        # No case, no note: the editor and History say so rather than ignore the reader.
+        shown = case_id is not None
+        self.editor.setReadOnly(not shown)
+        self.editor.setEnabled(shown)
+        self.editor.setPlaceholderText(EDITOR_HINT if shown else NO_CASE_HINT)
+        self.history_button.setEnabled(shown)
+        self.history_button.setToolTip(
+            "Earlier versions of this note" if shown else "Select a case to see its note's history"
+        )
         self._error = None
         self._gone = False
         self._update_status()
@@ -466,7 +481,7 @@ class NotesPanel(QWidget):
             self.status.style().unpolish(self.status)
             self.status.style().polish(self.status)
         if self._case_id is None:
-            self.status.setText("")
+            self.status.setText("")  # the disabled editor says why
         elif self._error is not None:
             if self._gone:
                 self.status.setText(
