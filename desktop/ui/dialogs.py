@@ -107,20 +107,29 @@ class RestoreDialog(QDialog):
                 continue  # an unreadable file is not offered
             row = self.table.rowCount()
             self.table.insertRow(row)
-            taken = item.taken_at.astimezone().strftime("%d %b %Y, %H:%M")
+            # To the second: backups made the same minute must not look alike.
             for column, text in enumerate(
                 (
-                    taken,
-                    item.reason.replace("-", " "),
+                    item.taken_text(),
+                    item.description,
                     str(contents.cases),
                     str(contents.notes),
                     str(contents.bookmarks),
                 )
             ):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                cell = QTableWidgetItem(text)
+                if column == 1:
+                    cell.setToolTip(item.path.name)  # the file, for `lightbox restore FILE`
+                elif column > 1:
+                    cell.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(row, column, cell)
             self.backups.append(item)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The reason (an import's file name can be long) takes what the counts leave.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         if self.backups:
             self.table.selectRow(0)
         buttons = QDialogButtonBox(self)
