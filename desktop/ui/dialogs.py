@@ -99,7 +99,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(buttons)
         screen = available or self._available()
         margins = layout.contentsMargins()
-        # Besides the groups: the margins, the Close button, and the window's frame.
+        # Besides the groups: the margins and the Close button.
         extra = QSize(
             margins.left() + margins.right(),
             margins.top() + margins.bottom() + layout.spacing() + buttons.sizeHint().height(),
@@ -110,14 +110,17 @@ class ShortcutsDialog(QDialog):
         while self.columns < self.MOST_COLUMNS:
             self.columns += 1
             content = self._laid_out(self.columns)
-            hint = content.sizeHint()
-            if hint.height() <= room.height():
+            if content.sizeHint().height() <= room.height():
                 break
             wider = self._laid_out(self.columns + 1).sizeHint()
             if wider.width() > room.width():
                 break  # no room for another column: these scroll
         self.scroll.setWidget(content)
         wanted = content.sizeHint() + extra
+        if wanted.height() > most.height():  # a small screen: the groups scroll
+            wanted += QSize(self.scroll.verticalScrollBar().sizeHint().width(), 0)
+        else:  # no scroll bar, nor the room one takes
+            self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.resize(min(wanted.width(), most.width()), min(wanted.height(), most.height()))
 
     def rows(self) -> list[tuple[str, str]]:
