@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.model import CaseId
+from desktop.model import CaseFilter, CaseId
 from desktop.ui.dialogs import ShortcutsDialog
 from desktop.ui.main_window import MainWindow
 
@@ -289,3 +289,24 @@ def test_the_table_is_read_from_the_menus(samples_window: MainWindow) -> None:
     titles = [title for title, _ in window.shortcut_groups()]
     assert titles[:6] == ["File", "Edit", "Organise", "Drill", "View", "Help"]
     assert titles[-1] == "Figure Viewer"
+
+
+def test_keys_that_move_the_list_leave_one_case_selected(
+    qtbot: QtBot, samples_window: MainWindow
+) -> None:
+    """Run from Ctrl+Z or Ctrl+Shift+R, the list's new current case is the one selection
+    (the held modifiers once added it to the old one, so Ctrl+D marked both)."""
+    window = samples_window
+    first = select(window, "lightbox:gyn-01")
+    second = select(window, "lightbox:chest-01")
+    for case_id in (first, second):
+        select(window, "lightbox:gyn-01" if case_id == first else "lightbox:chest-01")
+        press(focus(qtbot, window, "list"), QKeySequence("Delete"))
+    press(focus(qtbot, window, "list"), QKeySequence(QKeySequence.StandardKey.Undo))
+    assert window.library.trashed_at(second) is None
+    assert window.list.selected_cases() == [second]
+    window.sidebar.select_filter(CaseFilter("trash"))
+    assert window.list.select_case(first)
+    press(focus(qtbot, window, "list"), QKeySequence("Ctrl+Shift+R"))
+    assert window.library.trashed_at(first) is None
+    assert len(window.list.selected_cases()) <= 1
