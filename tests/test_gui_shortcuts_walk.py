@@ -20,6 +20,7 @@ PANES: dict[str, Callable[[MainWindow], QWidget]] = {
     "list": lambda w: w.list,
     "case": lambda w: w.detail.view,
     "sidebar": lambda w: w.sidebar,
+    "note preview": lambda w: w.notes.preview,
     "notes editor": lambda w: w.notes.editor,
     "search box": lambda w: w.search,
 }
@@ -112,10 +113,10 @@ def test_the_menu_keys_do_what_they_say_from_each_pane(
     qtbot: QtBot, samples_window: MainWindow
 ) -> None:
     """The keys whose effect can be seen without a dialog, pressed for real from the list,
-    the case and the sidebar (and, with Ctrl, the notes editor)."""
+    the case, the sidebar and the note preview (and, with Ctrl, the notes editor)."""
     window = samples_window
     library = window.library
-    for pane in ("list", "case", "sidebar", "notes editor"):
+    for pane in ("list", "case", "sidebar", "note preview", "notes editor"):
         case_id = select(window, "lightbox:gyn-01")
         widget = focus(qtbot, window, pane)
         press(widget, QKeySequence("Ctrl+D"))
@@ -173,7 +174,7 @@ def test_the_case_list_keys_from_the_table(qtbot: QtBot, samples_window: MainWin
         assert current() == 0
 
     def slash() -> None:
-        for pane in ("list", "case", "sidebar"):
+        for pane in ("list", "case", "sidebar", "note preview"):
             QTest.keyClick(focus(qtbot, window, pane), Qt.Key.Key_Slash)
             assert window.search.hasFocus(), pane
             assert window.search.text() == ""
