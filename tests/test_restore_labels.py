@@ -43,6 +43,10 @@ def test_a_pre_import_backup_names_the_import(library: Library, tmp_path: Path) 
     assert made.reason == "pre-import"
     assert made.label == "Chest cases: 2026 #1 (Résumé)"
     assert made.description == "before importing Chest cases: 2026 #1 (Résumé)"
+    # A name with escapes opens and restores like any other.
+    assert library.backup_contents(made.path).cases == 1
+    library.restore(made.path)
+    assert library.check() == []
 
 
 def test_several_paths_are_named_by_the_first(library: Library, tmp_path: Path) -> None:
