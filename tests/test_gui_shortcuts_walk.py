@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
@@ -234,11 +235,12 @@ def test_the_reading_keys_from_the_table(qtbot: QtBot, samples_window: MainWindo
     }
 
 
-def test_f1_shows_every_shortcut_without_scrolling_at_1280_by_720(
-    qtbot: QtBot, samples_window: MainWindow
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768), (1440, 900)])
+def test_f1_shows_every_shortcut_without_scrolling(
+    qtbot: QtBot, samples_window: MainWindow, size: tuple[int, int]
 ) -> None:
     window = samples_window
-    screen = QRect(0, 0, 1280, 720)
+    screen = QRect(0, 0, *size)
     dialog = ShortcutsDialog(window.shortcut_groups(), window, available=screen)
     qtbot.addWidget(dialog)
     dialog.show()

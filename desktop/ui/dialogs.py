@@ -171,6 +171,16 @@ class ShortcutsDialog(QDialog):
         elif name == "shortcutKeys":
             font.setWeight(QFont.Weight.DemiBold)
         label.setFont(font)
+        if name == "shortcutAction":
+            # A long description wraps rather than widen its whole column.
+            widest = label.fontMetrics().averageCharWidth() * 36
+            if label.sizeHint().width() > widest:
+                label.setWordWrap(True)
+                label.setFixedWidth(widest)
+                wrapped = label.fontMetrics().boundingRect(
+                    QRect(0, 0, widest, 10_000), Qt.TextFlag.TextWordWrap, text
+                )
+                label.setFixedHeight(wrapped.height())
         return label
 
 
