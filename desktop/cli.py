@@ -170,8 +170,10 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
         help="export this case only (repeat for more)",
     )
     commands.add_parser("backup", parents=[common], help="back up the library now")
-    restoring = commands.add_parser("restore", parents=[common], help="restore a backup")
-    restoring.add_argument("file", type=Path, metavar="FILE")
+    restoring = commands.add_parser(
+        "restore", parents=[common], help="restore a backup (without FILE: list the backups)"
+    )
+    restoring.add_argument("file", type=Path, metavar="FILE", nargs="?")
     commands.add_parser("check", parents=[common], help="check the library for damage")
     return parser
 
@@ -320,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return run(explicit, screenshot=args.screenshot, case_key=args.case, scheme=args.theme)
     if args.command == "restore":
-        return _restore(explicit, args.file)
+        return _restore(explicit, args.file) if args.file else _list_backups(explicit)
     try:
         if args.command == "import":
             with _open(explicit, create=True) as library:
@@ -442,6 +444,23 @@ def _restore(explicit: Path | None, source: Path) -> int:
             print(f"The library as it was is backed up in {restored.safety_backup}")
         else:
             print("The library held nothing before: no safety backup was needed.")
+    return 0
+
+
+def _list_backups(explicit: Path | None) -> int:
+    """`lightbox restore` alone: the backups, newest first, as the restore dialog words them."""
+    from desktop import paths
+    from desktop.store.backup import backup_folder, list_backups
+
+    target = explicit or paths.default_library_path()
+    backups = list_backups(target)
+    if not backups:
+        print(f"There are no backups of {target} yet.")
+        return 0
+    print(f"Backups of {target}, newest first (in {backup_folder(target)}):")
+    for item in backups:
+        print(f"  {item.taken_text()}  {item.description}\n      {item.path}")
+    print("Restore one with 'lightbox restore FILE'.")
     return 0
 
 

@@ -51,6 +51,7 @@ from desktop.formats.registry import (
 )
 from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, CaseId, Figure
+from desktop.store.backup import source_label
 from desktop.store.changes import Changes
 from desktop.store.errors import LibraryError, StorageUnavailable
 from desktop.store.library import Library
@@ -212,7 +213,7 @@ def import_paths(
         StorageUnavailable: the library cannot be written (disk full, read-only); work
             committed before stays.
     """
-    run = _Run(library, now or dt.datetime.now(dt.UTC))
+    run = _Run(library, now or dt.datetime.now(dt.UTC), source_label(paths))
     reader = _Reader(_sources(paths), library.media)
     reader.start()
     try:
@@ -345,9 +346,11 @@ class _Reader(threading.Thread):
 class _Run:
     """The state of one import: its report, and which cases it stored from which file."""
 
-    def __init__(self, library: Library, stamp: dt.datetime):
+    def __init__(self, library: Library, stamp: dt.datetime, source: str = ""):
         self.library = library
         self.stamp = stamp
+        #: What the import reads, named in its backup ("cases.zip").
+        self.source = source
         self.report = ImportReport()
         self.changed: set[CaseId] = set()
         self.backup: Path | None = None
@@ -356,7 +359,7 @@ class _Run:
     def _backup_once(self) -> None:
         """Backs up the library before this import first changes a case already in it."""
         if self.backup is None:
-            self.backup = self.library.backup("pre-import")
+            self.backup = self.library.backup("pre-import", label=self.source)
 
     def note(self, note: _Note) -> None:
         if note.skipped:

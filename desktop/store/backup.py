@@ -10,6 +10,12 @@ Each backup's name starts with a sequence number, one more than the highest in t
 the latest date alone, so a backup made while the clock was years ahead cannot pass for the
 newest for years, and two backups made within one second keep the order they were made in.
 Names without a sequence (made before it existed) count as older than every numbered one.
+
+A backup may carry a label after an underscore, saying what it was taken before: a
+pre-import backup names the import's file or folder,
+``lightbox-000043-20260302-091500-pre-import-v5_Chest%20cases.zip.db``. The label is kept in
+the name (not beside it) so it travels with the file and vanishes with it; characters a file
+name cannot hold are escaped, and it is cut to a length every file system takes.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +45,22 @@ BACKUP_FOLDER = "backups"
 PINNED_REASONS = frozenset({"pre-migration"})
 _NAME = re.compile(
     r"lightbox-(?:(?P<sequence>\d{6,9})-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<counter>\d+))?"
-    r"-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?\.db"
+    r"-(?P<reason>[a-z-]+?)(?:-v(?P<version>\d+))?(?:_(?P<label>[^/\\]+))?\.db"
 )
+#: The most bytes a label takes in a file name (names are capped at 255 bytes nearly
+#: everywhere; the rest of the name takes under 50).
+LABEL_BYTES = 120
+#: Characters kept as they are in a label; every other one is %-escaped (UTF-8). Letters
+#: and digits of any script stay readable; the set excludes what Windows forbids.
+_LABEL_KEPT = frozenset(" -._()+,&'[]!~")
+#: What each reason means, for the restore dialog and `lightbox restore`.
+REASON_WORDS = {
+    "manual": "manual",
+    "daily": "daily",
+    "pre-import": "before an import",
+    "pre-restore": "before a restore",
+    "pre-migration": "before an upgrade",
+}
 
 T = TypeVar("T")
 
@@ -62,10 +83,24 @@ class Backup:
     reason: str
     #: Its place in the order backups were made (0: made before backups were numbered).
     sequence: int = 0
+    #: What it was taken before, e.g. the file or folder an import read ("" if unsaid).
+    label: str = ""
 
     @property
     def pinned(self) -> bool:
         return self.reason in PINNED_REASONS
+
+    @property
+    def description(self) -> str:
+        """Why it was taken, in words: "before importing Chest cases.zip", "daily"."""
+        if self.reason == "pre-import" and self.label:
+            return f"before importing {self.label}"
+        words = REASON_WORDS.get(self.reason, self.reason.replace("-", " "))
+        return f"{words} ({self.label})" if self.label else words
+
+    def taken_text(self) -> str:
+        """When it was taken, in local time to the second: "02 Mar 2026, 09:15:07"."""
+        return self.taken_at.astimezone().strftime("%d %b %Y, %H:%M:%S")
 
     @property
     def order(self) -> tuple[int, dt.datetime, str]:
@@ -93,11 +128,13 @@ def take_backup(
     now: dt.datetime | None = None,
     *,
     schema_version: int | None = None,
+    label: str = "",
 ) -> Path:
     """Backs up the library's last committed state into a new, checked file.
 
     Reads through a connection of its own, so it can run while another connection writes
-    (WAL), and sees only committed data.
+    (WAL), and sees only committed data. `label` (what the backup was taken before, e.g.
+    the name of the file an import reads) goes into the file's name, escaped and cut short.
 
     Raises:
         StorageUnavailable: the backup could not be written or did not check out; nothing
@@ -106,6 +143,8 @@ def take_backup(
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     folder = backup_folder(library_path)
     suffix = f"-v{schema_version}" if schema_version is not None else ""
+    if label.strip():
+        suffix += f"_{encode_label(label.strip())}"
     stamp = moment.strftime("%Y%m%d-%H%M%S")
     sequence = next_sequence(library_path)
     target = folder / f"lightbox-{sequence:06d}-{stamp}-{reason}{suffix}.db"
@@ -166,9 +205,37 @@ def list_backups(library_path: Path) -> list[Backup]:
             continue  # not a date: not one of ours
         sequence = int(match["sequence"] or 0)
         # Unnumbered backups of one second were counted in the order they were taken.
-        found.append((int(match["counter"] or 1), Backup(path, taken, match["reason"], sequence)))
+        label = urllib.parse.unquote(match["label"] or "", errors="replace")
+        backup = Backup(path, taken, match["reason"], sequence, label)
+        found.append((int(match["counter"] or 1), backup))
     ordered = sorted(found, key=lambda item: (item[1].sequence, item[1].taken_at, item[0]))
     return [item[1] for item in reversed(ordered)]
+
+
+def encode_label(label: str) -> str:
+    """`label` as it goes into a file name: escaped, and cut (marked "…") to LABEL_BYTES."""
+
+    def encoded(text: str) -> str:
+        return "".join(
+            char if char.isalnum() or char in _LABEL_KEPT else urllib.parse.quote(char, safe="")
+            for char in text
+        )
+
+    whole = encoded(label)
+    if len(whole.encode()) <= LABEL_BYTES:
+        return whole
+    cut = label
+    while cut and len(encoded(cut + "…").encode()) > LABEL_BYTES:
+        cut = cut[:-1]
+    return encoded(cut + "…")
+
+
+def source_label(paths: list[Path]) -> str:
+    """Names what an import reads, for its backup: "cases.zip", "cases.zip and 2 more"."""
+    if not paths:
+        return ""
+    first = paths[0].name or str(paths[0])
+    return first if len(paths) == 1 else f"{first} and {len(paths) - 1} more"
 
 
 def next_sequence(library_path: Path) -> int:

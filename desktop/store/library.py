@@ -168,10 +168,13 @@ class Library:
             if verify.recorded_stamp(self.path) != now:
                 verify.record_stamp(self.path, now)
 
-    def backup(self, reason: str = "manual", now: dt.datetime | None = None) -> Path:
-        """Writes a checked backup of the committed library; returns its path."""
+    def backup(
+        self, reason: str = "manual", now: dt.datetime | None = None, *, label: str = ""
+    ) -> Path:
+        """Writes a checked backup of the committed library; returns its path. `label` says
+        what it comes before (an import's file name), in the backup's name."""
         version = user_version(self._conn)
-        return backup.take_backup(self.path, reason, now, schema_version=version)
+        return backup.take_backup(self.path, reason, now, schema_version=version, label=label)
 
     def restore_from(self, source: Path) -> Changes:
         """Replaces the library's content with a backup's, after backing up the current one

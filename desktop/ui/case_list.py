@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -628,7 +629,10 @@ class CaseListView(QTableView):
 
     def _select_row(self, row: int) -> None:
         index = self._model.index(row, 0)
-        self.setCurrentIndex(index)
+        # This row alone, whatever modifier is held: run from Ctrl+Z or Ctrl+Shift+R, the
+        # view's own choice would add the row to the selection or extend it.
+        flags = QItemSelectionModel.SelectionFlag
+        self.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
         self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _remember_current(self) -> None:

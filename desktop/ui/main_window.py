@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -67,20 +68,29 @@ from desktop.ui.workers import ImportWorker
 if TYPE_CHECKING:
     from desktop.ui.stats import StatsDialog  # loaded when the statistics first open
 
-#: Keys beyond the menus' own, for Help > Keyboard shortcuts.
-_LIST_KEYS = [
-    ("Up / Down, J / K", "Previous / next case"),
-    ("Click or Enter on a figure", "Open it in the figure viewer"),
-    ("Home / End", "First / last case"),
-    ("/", "Search (when not typing)"),
-    ("Esc", "Close the find bar, else clear the search"),
-    ("Enter / Shift+Enter (find)", "Next / previous match"),
-    ("1 – 8 (text selected in the case)", "Highlight in that colour"),
-    ("Space (drilling)", "Reveal the next step"),
-    ("Enter (drilling, in the answer)", "Check the typed diagnosis"),
-    ("1 – 4 (drilling)", "Rate: Missed, Partly, Got it, Easy"),
-    ("Ctrl+Z (drilling)", "Take back the last rating"),
-]
+#: Keys beyond the menus' own, for Help > Keyboard shortcuts, by where they work (a group
+#: named like a menu joins that menu's group).
+_PANE_KEYS: dict[str, list[tuple[str, str]]] = {
+    "Case List": [
+        ("Up / Down, J / K", "Previous / next case"),
+        ("Home / End", "First / last case"),
+        ("/", "Search (when not typing)"),
+        ("Esc", "Close the find bar, else clear the search"),
+    ],
+    "Reading a Case": [
+        ("Click or Enter on a figure", "Open it in the figure viewer"),
+        ("Enter / Shift+Enter (find)", "Next / previous match"),
+        ("1 – 8 (text selected in the case)", "Highlight in that colour"),
+    ],
+    "Drill": [
+        ("Space (drilling)", "Reveal the next step"),
+        ("Enter (drilling, in the answer)", "Check the typed diagnosis"),
+        ("1 – 4 (drilling)", "Rate: Missed, Partly, Got it, Easy"),
+        ("Ctrl+Z (drilling)", "Take back the last rating"),
+    ],
+}
+#: The figure viewer's own keys, a group of their own in the table.
+_VIEWER_GROUP = "Figure Viewer"
 
 
 #: How often the Due entry's count and the list's Due column catch up with the clock.
@@ -362,22 +372,51 @@ class MainWindow(QMainWindow):
         if case is not None:
             self.figures.open(case, index)
 
-    def shortcut_table(self) -> list[tuple[str, str]]:
-        rows = [
-            (
-                ", ".join(
-                    s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts()
-                ),
-                a.text().replace("&", "").rstrip("…"),
+    def shortcut_actions(self) -> list[tuple[str, QAction]]:
+        """Every action with a shortcut, with the menu it is in ("Window": in none), in
+        menu order: what Help > Keyboard Shortcuts lists, and what its keys trigger."""
+        found: list[tuple[str, QAction]] = []
+        seen: set[int] = set()
+
+        def walk(title: str, menu: QMenu) -> None:
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(title, action.menu())
+                elif action.shortcuts() and id(action) not in seen:
+                    seen.add(id(action))
+                    found.append((title, action))
+
+        for top in self.menuBar().actions():
+            if top.menu() is not None:
+                walk(top.text().replace("&", ""), top.menu())
+        found += [("Window", a) for a in self.actions() if a.shortcuts() and id(a) not in seen]
+        return found
+
+    def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Help > Keyboard Shortcuts' groups: (heading, [(keys, what they do)]), from the
+        menus' actions, then the panes' own keys and the figure viewer's."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for title, action in self.shortcut_actions():
+            keys = ", ".join(
+                s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
             )
-            for a in self._menu_actions
-            if a.shortcuts()
+            what = action.text().replace("&", "").rstrip("…")
+            groups.setdefault(title, []).append((keys, what))
+        for title, rows in _PANE_KEYS.items():
+            groups.setdefault(title, []).extend(rows)
+        groups[_VIEWER_GROUP] = list(figure_viewer_keys())
+        return list(groups.items())
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """Every (keys, what they do) of Help > Keyboard Shortcuts, in one list."""
+        return [
+            (keys, f"{what} (figure viewer)" if title == _VIEWER_GROUP else what)
+            for title, rows in self.shortcut_groups()
+            for keys, what in rows
         ]
-        viewer = [(keys, f"{action} (figure viewer)") for keys, action in figure_viewer_keys()]
-        return rows + _LIST_KEYS + viewer
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.shortcut_table(), self).exec()
+        ShortcutsDialog(self.shortcut_groups(), self).exec()
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -585,34 +624,6 @@ class MainWindow(QMainWindow):
         self._drill_actions = [self.stats_action, shortcuts, about, quit_action]
         #: The other commands' states when a drill began (they are off meanwhile).
         self._enabled_before_drill = {}
-        self._menu_actions = [
-            self.undo_action,
-            self.import_files_action,
-            self.import_folder_action,
-            quit_action,
-            self.find_action,
-            self.find_next_action,
-            self.find_previous_action,
-            self.search_action,
-            self.bookmark_action,
-            self.unread_action,
-            self.trash_action,
-            self.untrash_action,
-            self.add_to_collection_action,
-            self.new_collection_action,
-            self.tags_action,
-            self.save_search_action,
-            self.start_drill_action,
-            self.drill_due_action,
-            self.stats_action,
-            zoom_in,
-            zoom_out,
-            zoom_reset,
-            focus_list,
-            focus_notes,
-            self.preferences_action,
-            shortcuts,
-        ]
 
     def _find(self, step: int) -> None:
         """F3 / Shift+F3: the next or previous match of the find bar's term, opening the bar
