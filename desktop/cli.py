@@ -81,25 +81,31 @@ class _Help(argparse.RawDescriptionHelpFormatter):
 _USAGE = """lightbox [--library FILE] [--theme THEME] [FILE ...]
        lightbox COMMAND [--library FILE] [--quiet] [ARGUMENTS]"""
 
-_DESCRIPTION = """Lightbox: an offline reader for radiology teaching cases.
+#: The help's paragraphs (filled to the width of a terminal of 80 columns).
+_DESCRIPTION = (
+    "Lightbox: an offline reader for radiology teaching cases.",
+    "With no command, the reading window opens (and imports the FILEs named, if any). A"
+    " command does one thing headless, on the same library; 'lightbox COMMAND --help' says"
+    " more about it.",
+)
+_SPEAKING = (
+    "Commands that change the library print one line saying what they did (restore adds"
+    " where the library as it was went); -q (--quiet) silences it, for scripts. What a command makes is printed even so (backup: the file's"
+    " path; highlight add: the new id), and so are failures. Errors go to standard error,"
+    " one line each.",
+)
 
-With no command, the reading window opens (and imports the FILEs named, if any).
-A command does one thing headless, on the same library: 'lightbox COMMAND --help'
-says more about it."""
+
+def _paragraphs(paragraphs: tuple[str, ...]) -> str:
+    return "\n\n".join(textwrap.fill(paragraph, 78) for paragraph in paragraphs)
 
 
 def _epilog() -> str:
     statuses = "\n".join(
-        textwrap.fill(meaning, 79, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
         for code, meaning in EXIT_STATUSES
     )
-    return (
-        "Commands that change the library print one line saying what they did; --quiet\n"
-        "(-q) silences it, for scripts. A command that makes something prints what it made\n"
-        "(backup: the file's path; highlight add: the new id) even with --quiet. Failures\n"
-        "are still printed; errors go to standard error, one line each.\n\n"
-        f"Exit status:\n{statuses}"
-    )
+    return f"{_paragraphs(_SPEAKING)}\n\nExit status:\n{statuses}"
 
 
 def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
@@ -125,7 +131,7 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lightbox",
         usage=_USAGE,
-        description=_DESCRIPTION,
+        description=_paragraphs(_DESCRIPTION),
         epilog=_epilog(),
         formatter_class=_Help,
         parents=[common],
