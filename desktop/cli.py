@@ -90,9 +90,9 @@ _DESCRIPTION = (
 )
 _SPEAKING = (
     "Commands that change the library print one line saying what they did (restore adds"
-    " where the library as it was went); -q (--quiet) silences it, for scripts. What a command makes is printed even so (backup: the file's"
-    " path; highlight add: the new id), and so are failures. Errors go to standard error,"
-    " one line each.",
+    " where the library as it was went); -q (--quiet) silences it, for scripts. What a"
+    " command makes is printed even so (backup: the file's path; highlight add: the new"
+    " id), and so are failures. Errors go to standard error, one line each.",
 )
 
 
