@@ -37,6 +37,8 @@ EXIT_STATUSES = (
      " cannot be read or written"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl+C)"),
 )  # fmt: skip
+#: The most characters of a query a search that found nothing repeats.
+SHOWN_QUERY_CHARS = 60
 #: The largest --limit `search` takes (a library of 100,000 cases fits).
 MAX_SEARCH_LIMIT = 100_000
 #: The largest version number `versions --restore` takes (SQLite integers are 64-bit).
@@ -670,6 +672,10 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         )
         return 0
     if not hits:
+        # A pasted paragraph is not echoed whole: its beginning says which search it was.
+        shown = " ".join(shown.split())
+        if len(shown) > SHOWN_QUERY_CHARS:
+            shown = shown[: SHOWN_QUERY_CHARS - 1].rstrip() + "…"
         print(f"No case matches {shown!r}.")
     for hit in hits:
         print(_summary_line(hit.summary))

@@ -343,3 +343,14 @@ def test_the_exit_statuses_are_the_ones_help_lists(
     assert run(capsys, "bookmark", "lightbox:nope", "--library", lib)[0] == cli.EXIT_ERROR
     assert run(capsys, "list", "--sort", "colour", "--library", lib)[0] == cli.EXIT_ERROR
     assert run(capsys, "frobnicate", "--library", lib)[0] == cli.EXIT_ERROR
+
+
+def test_a_long_query_that_finds_nothing_is_not_repeated_whole(
+    lib: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = " ".join(f"zzq{n}" for n in range(300))  # about 1,700 characters
+    status, out, _ = run(capsys, "search", query, "--library", lib)
+    assert status == cli.EXIT_OK
+    assert out.startswith("No case matches 'zzq0 zzq1 ")
+    assert out.strip().endswith("…'.")
+    assert len(out.strip()) < 100
