@@ -1,8 +1,9 @@
 """The `lightbox` command: with no command, the reading window; `import`, `list`, `search`,
 `show`, `highlight`, `export` and the rest do the same work headless, over the same store.
 
-Exit status: 0 success; 1 an import had failures or `check` found damage; 2 a usage error, an
-unknown case, or a library that cannot be used — always one line on stderr, never a traceback.
+Commands that change the library say what they did in one line (`--quiet` silences it);
+the exit status is one of `EXIT_STATUSES`, and an error is always one line on stderr, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,12 +20,25 @@ from typing import Any, NoReturn
 
 import desktop
 from desktop import cli_study
-from desktop.model import Case, CaseFilter, CaseId, CaseSummary, Highlight
+from desktop.model import Case, CaseFilter, CaseId, CaseSummary, Highlight, ListRow
 from desktop.store.errors import LibraryCorrupt, LibraryError, NotALibrary
 from desktop.store.library import Library, Restored
 
+EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+#: What each exit status means, as `--help` lists it.
+EXIT_STATUSES = (
+    (EXIT_OK, "done (a list or search that finds nothing is done too)"),
+    (EXIT_FAILURES, "done in part: an import or export had failures or found no case,"
+     " or check found damage"),
+    (EXIT_ERROR, "not done: a usage error, an unknown case or name, or a library that"
+     " cannot be read or written"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl+C)"),
+)  # fmt: skip
+#: The most characters of a query a search that found nothing repeats.
+SHOWN_QUERY_CHARS = 60
 #: The largest --limit `search` takes (a library of 100,000 cases fits).
 MAX_SEARCH_LIMIT = 100_000
 #: The largest version number `versions --restore` takes (SQLite integers are 64-bit).
@@ -52,6 +67,49 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help with the commands one a line: room for the longest name before the text."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=24)
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._SubParsersAction):
+            # The commands, one a line, without a line for the COMMAND placeholder.
+            return "".join(self._format_action(sub) for sub in action._get_subactions())
+        return super()._format_action(action)
+
+
+_USAGE = """lightbox [--library FILE] [--theme THEME] [FILE ...]
+       lightbox COMMAND [--library FILE] [--quiet] [ARGUMENTS]"""
+
+#: The help's paragraphs (filled to the width of a terminal of 80 columns).
+_DESCRIPTION = (
+    "Lightbox: an offline reader for radiology teaching cases.",
+    "With no command, the reading window opens (and imports the FILEs named, if any). A"
+    " command does one thing headless, on the same library; 'lightbox COMMAND --help' says"
+    " more about it.",
+)
+_SPEAKING = (
+    "Commands that change the library print one line saying what they did (restore adds"
+    " where the library as it was went); -q (--quiet) silences it, for scripts. What a"
+    " command makes is printed even so (backup: the file's path; highlight add: the new"
+    " id), and so are failures. Errors go to standard error, one line each.",
+)
+
+
+def _paragraphs(paragraphs: tuple[str, ...]) -> str:
+    return "\n\n".join(textwrap.fill(paragraph, 78) for paragraph in paragraphs)
+
+
+def _epilog() -> str:
+    statuses = "\n".join(
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+        for code, meaning in EXIT_STATUSES
+    )
+    return f"{_paragraphs(_SPEAKING)}\n\nExit status:\n{statuses}"
+
+
 def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     """The command line. With `files`, the window's form: `lightbox [options] FILE...`
     (how a desktop entry's %F hands over files to import), with no subcommands."""
@@ -63,29 +121,46 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="library file to use (default: library.db in the data folder)",
     )
+    if not files:
+        common.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="do not say what was done (failures and errors are still printed)",
+        )
+    # The window's form answers no --help: the full parser does, listing the commands.
     parser = _Parser(
         prog="lightbox",
-        description="Lightbox: an offline reader for radiology teaching cases.",
+        usage=_USAGE,
+        description=_paragraphs(_DESCRIPTION),
+        epilog=_epilog(),
+        formatter_class=_Help,
         parents=[common],
+        add_help=not files,
     )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
-    parser.add_argument(
+    window = parser.add_argument_group("the window (no command)")
+    window.add_argument(
         "--screenshot",
         metavar="FILE",
         type=Path,
         help="open the window, save a PNG of it to FILE and quit",
     )
-    parser.add_argument("--case", metavar="ID", help="open the window on this case")
-    parser.add_argument(
+    window.add_argument("--case", metavar="ID", help="open the window on this case")
+    window.add_argument(
         "--theme",
         choices=["system", "light", "dark"],
         default="system",
-        help="light or dark look (default: follow the system)",
+        metavar="THEME",
+        help="system, light or dark (default: system: follow it)",
     )
     if files:
         parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
         return parser
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        title="commands", dest="command", metavar="COMMAND", parser_class=_Parser, prog="lightbox"
+    )
 
     importing = commands.add_parser(
         "import", parents=[common], help="import case files, folders or zip archives"
@@ -93,11 +168,24 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
     listing = commands.add_parser("list", parents=[common], help="list the cases")
-    listing.add_argument("--json", action="store_true", help="print a JSON array")
-    listing.add_argument("--sort", default="title", help="title, section, age, published, ...")
-    listing.add_argument("--reverse", action="store_true", help="sort in descending order")
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON array; each case has the reader's marks too (bookmarked,"
+        " has_note, read, highlights: how many, due: the next drill or null)",
+    )
+    listing.add_argument(
+        "--sort",
+        default="title",
+        metavar="KEY",
+        help="title (default), section, age, sex, diagnosis, published, imported, read, due,"
+        " or marks (bookmarked, then with a note, then highlighted: marked cases first)",
+    )
+    listing.add_argument("--reverse", action="store_true", help="sort the other way")
 
-    searching = commands.add_parser("search", parents=[common], help="full-text search")
+    searching = commands.add_parser(
+        "search", parents=[common], help="search the cases and your notes, best first"
+    )
     searching.add_argument("query")
     searching.add_argument(
         "--limit",
@@ -131,7 +219,9 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     commands.add_parser("bookmarks", parents=[common], help="list bookmarked cases")
     trashing = commands.add_parser("trash", parents=[common], help="move a case to the trash")
     trashing.add_argument("id", metavar="ID")
-    untrashing = commands.add_parser("untrash", parents=[common], help="restore from the trash")
+    untrashing = commands.add_parser(
+        "untrash", parents=[common], help="take a case out of the trash"
+    )
     untrashing.add_argument("id", metavar="ID")
     emptying = commands.add_parser(
         "empty-trash", parents=[common], help="delete trashed cases and their notes for good"
@@ -140,7 +230,7 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     purging = commands.add_parser(
         "purge-deleted",
         parents=[common],
-        help="remove deleted notes, bookmarks and readings (tombstones) for good",
+        help="forget deleted notes, bookmarks, readings for good",
     )
     purging.add_argument(
         "--older-than",
@@ -175,12 +265,30 @@ def build_parser(*, files: bool = False) -> argparse.ArgumentParser:
     )
     restoring.add_argument("file", type=Path, metavar="FILE", nargs="?")
     commands.add_parser("check", parents=[common], help="check the library for damage")
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Gives every command and action its one-line help as the description of its own
+    --help, and the same layout."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            sub.formatter_class = _Help
+            if sub.description is None and helps.get(name):
+                text = str(helps[name])
+                sub.description = text[:1].upper() + text[1:] + "."
+            _describe(sub)
 
 
 def _add_highlight_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """`lightbox highlight add|list|delete|undelete`."""
-    highlight = commands.add_parser("highlight", parents=[common], help="a case's highlights")
+    highlight = commands.add_parser(
+        "highlight", parents=[common], help="add, list, delete or bring back highlights"
+    )
     actions = highlight.add_subparsers(
         dest="highlight_command", metavar="ACTION", parser_class=_Parser, required=True
     )
@@ -225,7 +333,7 @@ def _add_organise_commands(commands: Any, common: argparse.ArgumentParser) -> No
     """`lightbox collection add|remove|list`, `tag`, `untag`, `tags` and
     `saved add|remove|rename|list`."""
     collection = commands.add_parser(
-        "collection", parents=[common], help="put cases into collections, or list them"
+        "collection", parents=[common], help="put cases in or out of collections; list them"
     )
     actions = collection.add_subparsers(
         dest="collection_command", metavar="ACTION", parser_class=_Parser, required=True
@@ -250,7 +358,7 @@ def _add_organise_commands(commands: Any, common: argparse.ArgumentParser) -> No
     tags = commands.add_parser("tags", parents=[common], help="the tags in use, with counts")
     tags.add_argument("--json", action="store_true", help="print a JSON array")
     saved = commands.add_parser(
-        "saved", parents=[common], help="searches saved under a name, or list them"
+        "saved", parents=[common], help="save, rename or remove searches; list them"
     )
     actions = saved.add_subparsers(
         dest="saved_command", metavar="ACTION", parser_class=_Parser, required=True
@@ -288,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         args = build_parser().parse_args(arguments)
         return _run(args)
+    except SystemExit as stop:  # --help and --version print, then stop here
+        return stop.code if isinstance(stop.code, int) else EXIT_OK
     except UsageError as error:
         return _fail(f"error: {error}")
     except LibraryError as error:
@@ -297,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _files_to_open(arguments: list[str]) -> argparse.Namespace | None:
@@ -322,11 +432,13 @@ def _run(args: argparse.Namespace) -> int:
 
         return run(explicit, screenshot=args.screenshot, case_key=args.case, scheme=args.theme)
     if args.command == "restore":
-        return _restore(explicit, args.file) if args.file else _list_backups(explicit)
+        if args.file is None:
+            return _list_backups(explicit)
+        return _restore(explicit, args.file, quiet=_quiet(args))
     try:
         if args.command == "import":
             with _open(explicit, create=True) as library:
-                return _import(library, args.paths)
+                return _import(library, args.paths, quiet=_quiet(args))
         if args.command in _DATA_COMMANDS:
             with _open(explicit, create=False) as library:
                 return _DATA_COMMANDS[args.command](library, args)
@@ -340,17 +452,53 @@ def _run(args: argparse.Namespace) -> int:
             return _show(library, args.id, as_json=args.json)
         if args.command == "search":
             return _search(library, args.query, args.limit, as_json=args.json)
-        try:
-            ids = library.case_ids(CaseFilter(), args.sort, args.reverse)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        summaries = [row.summary for row in library.rows(ids)]
-        if args.json:
-            _print_json([_summary_json(s) for s in summaries])
-        else:
-            for summary in summaries:
-                print(_summary_line(summary))
-        return 0
+        return _list(library, args)
+
+
+#: Sorts whose natural order is the largest first: --reverse turns them the other way.
+LARGEST_FIRST = frozenset({"marks"})
+
+
+def _list(library: Library, args: argparse.Namespace) -> int:
+    descending = args.reverse != (args.sort in LARGEST_FIRST)
+    try:
+        ids = library.case_ids(CaseFilter(), args.sort, descending)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    rows = library.rows(ids)
+    if args.json:
+        counts = library.highlight_counts(ids)
+        _print_json([_row_json(row, counts.get(row.summary.id, 0)) for row in rows])
+    else:
+        for row in rows:
+            print(_summary_line(row.summary))
+    return 0
+
+
+def _row_json(row: ListRow, highlights: int) -> dict[str, Any]:
+    """A case of `list --json`: its summary and the reader's marks on it."""
+    return {
+        **_summary_json(row.summary),
+        "bookmarked": row.bookmarked,
+        "has_note": row.has_note,
+        "read": row.read,
+        "highlights": highlights,
+        "due": row.due.isoformat() if row.due is not None else None,
+    }
+
+
+def _quiet(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "quiet", False))
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """The one line a command that changed something prints, unless --quiet."""
+    if not _quiet(args):
+        print(message)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
 def _open(explicit: Path | None, *, create: bool) -> Library:
@@ -389,7 +537,7 @@ def _recovery_advice(explicit: Path | None) -> str:
     )
 
 
-def _restore(explicit: Path | None, source: Path) -> int:
+def _restore(explicit: Path | None, source: Path, *, quiet: bool = False) -> int:
     """Restores a backup over the library, after checking the backup in full.
 
     The backup is checked before the library is touched. A damaged library (or a missing
@@ -428,6 +576,8 @@ def _restore(explicit: Path | None, source: Path) -> int:
         raise LibraryError(f"cannot create a library in {target.parent}: no such folder")
     library, restored = outcome or recover_checked(target, source, checked=moved is not None)
     with library:
+        if quiet:
+            return EXIT_OK
         contents = restored.contents
         upgraded = (
             f", upgraded from schema {contents.schema_version}"
@@ -474,7 +624,7 @@ def _has_backups(target: Path) -> bool:
 SKIPPED_SHOWN = 20
 
 
-def _import(library: Library, paths: list[Path]) -> int:
+def _import(library: Library, paths: list[Path], *, quiet: bool = False) -> int:
     from desktop.formats.registry import NOT_A_FORMAT
     from desktop.importer import import_paths
 
@@ -485,11 +635,12 @@ def _import(library: Library, paths: list[Path]) -> int:
         print(f"warning: {path}: {message}")
     for _path, message in report.shrunk:
         print(message)  # it names the case; the earlier text is a version of it
-    for path in report.skipped[:SKIPPED_SHOWN]:
-        print(f"skipped {path}: {NOT_A_FORMAT}")
-    if len(report.skipped) > SKIPPED_SHOWN:
-        print(f"... and {len(report.skipped) - SKIPPED_SHOWN} more files skipped")
-    print(report.summary())
+    if not quiet:
+        for path in report.skipped[:SKIPPED_SHOWN]:
+            print(f"skipped {path}: {NOT_A_FORMAT}")
+        if len(report.skipped) > SKIPPED_SHOWN:
+            print(f"... and {len(report.skipped) - SKIPPED_SHOWN} more files skipped")
+        print(report.summary())
     if report.total == 0 and not report.cancelled:
         # Nothing was a case: say so, and fail, rather than report an empty success.
         where = ", ".join(str(path) for path in paths)
@@ -542,6 +693,10 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         )
         return 0
     if not hits:
+        # A pasted paragraph is not echoed whole: its beginning says which search it was.
+        shown = " ".join(shown.split())
+        if len(shown) > SHOWN_QUERY_CHARS:
+            shown = shown[: SHOWN_QUERY_CHARS - 1].rstrip() + "…"
         print(f"No case matches {shown!r}.")
     for hit in hits:
         print(_summary_line(hit.summary))
@@ -559,7 +714,13 @@ def _note(library: Library, args: argparse.Namespace) -> int:
         return 0
     text = _note_text(args.set)
     # Only once this returns has the note been committed (and synced to disk).
-    library.save_note(case_id, text, keep_version=True)
+    changed = library.save_note(case_id, text, keep_version=True)
+    if not changed:
+        _say(args, f"The note on {args.id} is unchanged.")
+    elif text.strip():
+        _say(args, f"Saved the note on {args.id} ({_count(len(text), 'character')}).")
+    else:
+        _say(args, f"Cleared the note on {args.id} (its text is kept as a version).")
     return 0
 
 
@@ -590,12 +751,13 @@ def _versions(library: Library, args: argparse.Namespace) -> int:
         except LookupError as error:
             raise UsageError(str(error).strip("'\"")) from None
         if not changes:
-            print(f"Version {args.restore} is already the current text of {args.id}.")
+            _say(args, f"Version {args.restore} is already the current text of {args.id}.")
             return 0
         newest = library.case_versions(case_id)[-1].number
-        print(
+        _say(
+            args,
             f"Restored version {args.restore} of {args.id}; the text it replaced is"
-            f" version {newest}. Your notes and marks are unchanged."
+            f" version {newest}. Your notes and marks are unchanged.",
         )
         return 0
     current = library.get_case(case_id)
@@ -621,7 +783,14 @@ def _versions(library: Library, args: argparse.Namespace) -> int:
 
 
 def _bookmark(library: Library, args: argparse.Namespace) -> int:
-    library.set_bookmark(_resolve(library, args.id), not args.off)
+    changed = library.set_bookmark(_resolve(library, args.id), not args.off)
+    if args.off:
+        _say(
+            args,
+            f"Removed the bookmark from {args.id}." if changed else f"{args.id} had no bookmark.",
+        )
+    else:
+        _say(args, f"Bookmarked {args.id}." if changed else f"{args.id} was bookmarked already.")
     return 0
 
 
@@ -632,12 +801,18 @@ def _bookmarks(library: Library, _args: argparse.Namespace) -> int:
 
 
 def _trash(library: Library, args: argparse.Namespace) -> int:
-    library.trash(_resolve(library, args.id))
+    if library.trash(_resolve(library, args.id)):
+        _say(args, f"Moved {args.id} to the Trash ('lightbox untrash {args.id}' puts it back).")
+    else:
+        _say(args, f"{args.id} was in the Trash already.")
     return 0
 
 
 def _untrash(library: Library, args: argparse.Namespace) -> int:
-    library.untrash(_resolve(library, args.id))
+    if library.untrash(_resolve(library, args.id)):
+        _say(args, f"Took {args.id} out of the Trash.")
+    else:
+        _say(args, f"{args.id} was not in the Trash.")
     return 0
 
 
@@ -648,8 +823,13 @@ def _empty_trash(library: Library, args: argparse.Namespace) -> int:
             raise UsageError("empty-trash deletes cases for good: confirm with --yes")
         answer = input(f"Delete {count} trashed case(s) and your notes on them for good? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
+            _say(args, "Nothing was deleted.")
             return 0
     library.empty_trash()
+    if count:
+        _say(args, f"Deleted {_count(count, 'trashed case')} and your notes on them for good.")
+    else:
+        _say(args, "The Trash was empty: nothing was deleted.")
     return 0
 
 
@@ -664,13 +844,15 @@ def _purge_deleted(library: Library, args: argparse.Namespace) -> int:
             raise UsageError("purge-deleted removes records for good: confirm with --yes")
         answer = input(f"Remove {count} deleted record(s) for good? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
+            _say(args, "Nothing was removed.")
             return 0
     purged = library.purge_tombstones(older_than, now)
-    print(f"Purged {purged} deleted record(s).")
+    _say(args, f"Purged {purged} deleted record(s).")
     return 0
 
 
 def _backup(library: Library, _args: argparse.Namespace) -> int:
+    # What it made, alone on its line, even with --quiet: a script reads the path.
     print(library.backup("manual"))
     return 0
 
@@ -710,6 +892,14 @@ def _highlight(library: Library, args: argparse.Namespace) -> int:
             library.undelete_highlight(uid)
     except LookupError as error:
         raise UsageError(str(error).strip("'\"")) from None
+    if command == "delete":
+        _say(
+            args,
+            f"Deleted highlight {uid[:8]} ('lightbox highlight undelete {uid[:8]}' brings it"
+            " back).",
+        )
+    else:
+        _say(args, f"Brought back highlight {uid[:8]}.")
     return 0
 
 
@@ -836,7 +1026,7 @@ def _export(library: Library, args: argparse.Namespace) -> int:
         raise UsageError(f"cannot export into {args.out_dir}: {error.strerror or error}") from None
     for path, reason in report.failed:
         print(f"FAILED {path}: {reason}")
-    print(f"{report.summary()} in {report.folder}")
+    _say(args, f"{report.summary()} in {report.folder}")
     return EXIT_FAILURES if report.failed else 0
 
 
@@ -845,18 +1035,26 @@ def _collection(library: Library, args: argparse.Namespace) -> int:
     if command == "list":
         return _collection_list(library, as_json=args.json)
     path = _text_argument(args.name, "NAME")
-    ids = [_resolve(library, key) for key in args.ids]
+    ids = list(dict.fromkeys(_resolve(library, key) for key in args.ids))
     try:
         if command == "add":
-            uid, _made = library.make_collection_path(path)
-            library.add_to_collection(uid, ids)
-            return 0
-        found = library.find_collection(path)
-        if found is None:
-            raise UsageError(f"no collection {path!r} in {library.path}")
-        library.remove_from_collection(found, ids)
+            uid, made = library.make_collection_path(path)
+            moved = len(library.add_to_collection(uid, ids).collections)
+        else:
+            found = library.find_collection(path)
+            if found is None:
+                raise UsageError(f"no collection {path!r} in {library.path}")
+            moved = len(library.remove_from_collection(found, ids).collections)
     except (LookupError, ValueError) as error:
         raise UsageError(str(error).strip("'\"")) from None
+    others = len(ids) - moved
+    if command == "add":
+        new = " (a new collection)" if made.collection_tree else ""
+        also = f"; {_count(others, 'case')} in it already" if others else ""
+        _say(args, f"Added {_count(moved, 'case')} to {path}{new}{also}.")
+    else:
+        also = f"; {_count(others, 'case')} not in it" if others else ""
+        _say(args, f"Took {_count(moved, 'case')} out of {path}{also}.")
     return 0
 
 
@@ -891,11 +1089,17 @@ def _tag(library: Library, args: argparse.Namespace) -> int:
     tags = [_text_argument(tag, "TAG") for tag in args.tags]
     try:
         if args.command == "tag":
-            library.tag_cases([case_id], tags)
+            changed = library.tag_cases([case_id], tags)
         else:
-            library.untag_cases([case_id], tags)
+            changed = library.untag_cases([case_id], tags)
     except (LookupError, ValueError) as error:
         raise UsageError(str(error).strip("'\"")) from None
+    named = ", ".join(tag.strip() for tag in tags)
+    if args.command == "tag":
+        done = f"Tagged {args.id}: {named}." if changed else f"{args.id} had those tags already."
+    else:
+        done = f"Took {named} off {args.id}." if changed else f"{args.id} had none of those tags."
+    _say(args, done)
     return 0
 
 
@@ -919,15 +1123,21 @@ def _saved(library: Library, args: argparse.Namespace) -> int:
     try:
         if command == "add":
             query = _text_argument(args.query, "QUERY")
+            replaced = args.replace and library.find_saved_search(name) is not None
             library.save_search(name, query, replace=args.replace)
+            done = "Gave the saved search" if replaced else "Saved the search"
+            _say(args, f"{done} “{name.strip()}” the query {query.strip()!r}.")
             return 0
         found = library.find_saved_search(name)
         if found is None:
             raise UsageError(f"no saved search {name.strip()!r} in {library.path}")
         if command == "rename":
-            library.rename_saved_search(found.uid, _text_argument(args.new, "NEW"))
+            new = _text_argument(args.new, "NEW")
+            library.rename_saved_search(found.uid, new)
+            _say(args, f"Renamed the saved search “{found.name}” to “{new.strip()}”.")
         else:
             library.delete_saved_search(found.uid)
+            _say(args, f"Deleted the saved search “{found.name}”.")
     except (LookupError, ValueError) as error:
         raise UsageError(str(error).strip("'\"")) from None
     return 0

@@ -70,10 +70,11 @@ def drill(library: Library, args: argparse.Namespace) -> int:
             raise UsageError("say --due, or an action: check, rate, log, undo, retention")
         return _due(library, as_json=args.json)
     if command == "retention":
-        return _retention(library, args.value)
+        return _retention(library, args)
     if command == "undo":
         if not library.undo_rating(_text(args.uid, "REVIEW").strip()):
             raise UsageError(f"no review {args.uid!r} to take back in {library.path}")
+        _say(args, f"Took back review {args.uid.strip()}.")
         return 0
     case_id = _resolve(library, args.id)
     if command == "check":
@@ -250,9 +251,10 @@ def _log(library: Library, case_id: Any, *, as_json: bool) -> int:
     return 0
 
 
-def _retention(library: Library, value: float | None) -> int:
+def _retention(library: Library, args: argparse.Namespace) -> int:
     from desktop.cli import UsageError
 
+    value = args.value
     if value is None:
         print(f"{library.desired_retention():.2f}")
         return 0
@@ -260,6 +262,7 @@ def _retention(library: Library, value: float | None) -> int:
         library.set_desired_retention(value)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    _say(args, f"Desired retention set to {library.desired_retention():.2f}.")
     return 0
 
 
@@ -278,6 +281,12 @@ def _resolve(library: Library, key: str) -> Any:
     from desktop.cli import _resolve as resolve
 
     return resolve(library, key)
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    from desktop.cli import _say as say
+
+    say(args, message)
 
 
 def _text(value: str, option: str) -> str:

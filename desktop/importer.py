@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import os
 import queue
+import re
 import stat
 import threading
 import time
@@ -32,6 +33,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from desktop.formats import registry
+from desktop.formats.decoding import decode_case_bytes
 from desktop.formats.errors import CaseFormatError
 from desktop.formats.eurorad_text import EURORAD_TEXT
 from desktop.formats.registry import (
@@ -67,10 +69,17 @@ MAX_ZIP_RATIO = 100
 #: bound of its own): the whole MedPix 2.0 set is 671 cases and 2,050 images, 323 MB.
 MAX_DATA_SET_ZIP_ENTRIES = 100_000
 MAX_DATA_SET_ZIP_BYTES = 8 * 1024 * 1024 * 1024
-#: Suffixes of text case files: inside folders and archives these are always parsed (a
-#: damaged one is reported with the parser's reason); other files are offered to the formats
-#: by their first bytes, and skipped when none recognises them.
+#: Suffixes of text case files: one no format recognises is parsed anyway (a damaged case
+#: is reported with the parser's reason) when it was named, or when it reads like a case
+#: (`_reads_like_a_case`). Other files in folders and archives are offered to the formats
+#: by their first bytes, and skipped when none recognises them: a README.txt as a .tsv.
 CASE_SUFFIXES = frozenset({".txt"})
+#: What a damaged text case still has: a CASE line, or a heading its body starts with.
+_CASE_MARKS = re.compile(
+    r"^[ \t]*(?:CASE[ \t]+(?:\d|[a-z][a-z0-9_-]*:\w)|(?i:clinical history|imaging findings)"
+    r"[ \t]*:?[ \t]*$)",
+    re.MULTILINE,
+)
 #: Most pixels a figure's image may declare: what Qt decodes within its default 256 MB
 #: allocation limit at 4 bytes a pixel (8192 × 8192). A larger one (a "PNG bomb": a small
 #: file claiming 30000 × 30000) would never be shown, so it is not kept (SAFETY C10).
@@ -438,7 +447,7 @@ def _parse(source: _Source, images: _ImageKeeper) -> _Parsed | _Note:
         data = source.read()
         found = registry.file_format(data[:HEAD_BYTES])
         if found is None:
-            if not source.text:
+            if not source.text or not (source.named or _reads_like_a_case(data)):
                 return _unknown(source)
             found = EURORAD_TEXT  # the text case format: its parser says what is wrong
         parsed = found.parse(data, source.name)
@@ -447,6 +456,17 @@ def _parse(source: _Source, images: _ImageKeeper) -> _Parsed | _Note:
     except OSError as error:
         return _Parsed(source.name, None, failure=f"cannot read: {error.strerror or error}")
     return images.start(parsed).result()
+
+
+def _reads_like_a_case(data: bytes) -> bool:
+    """Whether a text file no format recognised still reads like a case, damaged: it has a
+    CASE line or a case's first heading. Undecodable bytes are replaced for this look (a
+    case with one bad byte is still a case: its failure says where the byte is)."""
+    try:
+        text = decode_case_bytes(data).text
+    except CaseFormatError:
+        text = data.decode("utf-8", errors="replace")
+    return _CASE_MARKS.search(text) is not None
 
 
 def _unknown(source: _Source) -> _Parsed | _Note:

@@ -103,14 +103,14 @@ def test_delete_and_undelete_by_a_unique_beginning_of_the_id(lib: Path) -> None:
     uid = cli_ok(
         lib, "highlight", "add", CASE, "--section", "imaging_findings", "--quote", "trachea"
     ).strip()
-    assert cli_ok(lib, "highlight", "delete", uid[:6]) == ""
+    assert cli_ok(lib, "highlight", "delete", uid[:6]).startswith(f"Deleted highlight {uid[:8]}")
     assert _listed(lib) == []
     # The deleted ones are listed on request, so a script (or a reader after a restart)
     # finds the id to bring back.
     deleted = json.loads(cli_ok(lib, "highlight", "list", CASE, "--deleted", "--json"))
     assert [(h["id"], h["quote"]) for h in deleted] == [(uid, "trachea")]
     assert "trachea" in cli_ok(lib, "highlight", "list", CASE, "--deleted")
-    assert cli_ok(lib, "highlight", "undelete", uid.upper()) == ""
+    assert cli_ok(lib, "highlight", "undelete", uid.upper(), "--quiet") == ""
     assert [h["id"] for h in _listed(lib)] == [uid]
     assert json.loads(cli_ok(lib, "highlight", "list", CASE, "--deleted", "--json")) == []
 

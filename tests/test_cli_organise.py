@@ -20,7 +20,8 @@ def lib(samples_file: Path) -> Path:
 
 
 def test_collection_add_nests_keeps_order_and_lists(lib: Path) -> None:
-    assert cli_ok(lib, "collection", "add", "Boards/Chest", TWO, ONE) == ""
+    said = cli_ok(lib, "collection", "add", "Boards/Chest", TWO, ONE)
+    assert said == "Added 2 cases to Boards/Chest (a new collection).\n"
     cli_ok(lib, "collection", "add", "boards/chest", ONE, THREE)  # ONE is in already
     cli_ok(lib, "collection", "add", "Boards", THREE)
     listed = json.loads(cli_ok(lib, "collection", "list", "--json"))
@@ -73,7 +74,8 @@ def test_tag_errors_are_one_line(lib: Path) -> None:
 
 
 def test_saved_add_list_rename_remove(lib: Path) -> None:
-    assert cli_ok(lib, "saved", "add", " Chest to revise ", "section:chest is:unread") == ""
+    said = cli_ok(lib, "saved", "add", " Chest to revise ", "section:chest is:unread")
+    assert said.startswith("Saved the search “Chest to revise”")
     cli_ok(lib, "saved", "add", "Pneumo/thorax", "pneumothorax")
     cli_ok(lib, "saved", "add", "marked", "is:bookmarked")
     cli_ok(lib, "bookmark", ONE)

@@ -116,6 +116,6 @@ def test_a_rating_from_the_future_is_refused_and_undo_takes_one_back(lib: Path) 
     assert "future" in cli_fails(lib, "drill", "rate", PNEUMOTHORAX, "easy", "--at", "2099-01-01")
     cli_ok(lib, "drill", "rate", PNEUMOTHORAX, "missed")
     (review,) = json.loads(cli_ok(lib, "drill", "log", PNEUMOTHORAX, "--json"))
-    assert cli_ok(lib, "drill", "undo", review["uid"]) == ""
+    assert cli_ok(lib, "drill", "undo", review["uid"]) == f"Took back review {review['uid']}.\n"
     assert json.loads(cli_ok(lib, "drill", "log", PNEUMOTHORAX, "--json")) == []
     assert "no review" in cli_fails(lib, "drill", "undo", review["uid"])

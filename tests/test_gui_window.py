@@ -225,7 +225,8 @@ def test_importing_a_folder_reports_the_broken_file(
     folder.mkdir()
     for name in ("eurorad_543.txt", "eurorad_546.txt"):
         shutil.copy(EURORAD_DATA / "cases" / name, folder / name)
-    (folder / "broken.txt").write_text("this is not a case", encoding="utf-8")
+    # A case whose CASE line was lost: damaged, so a failure (a text like no case is skipped).
+    (folder / "broken.txt").write_text("A title\nImaging Findings\nA mass.\n", encoding="utf-8")
     before = window.library.count_cases()
     worker = window.start_import([folder])
     assert worker is not None

@@ -590,14 +590,14 @@ def test_zip_bombs_are_refused_before_a_byte_is_inflated(
 
 def test_zip_of_many_small_high_ratio_entries_stays_bounded(sandbox: Sandbox) -> None:
     # Each entry under the 1 MB ratio floor, all together under 100 MB: allowed, read one
-    # at a time with a byte counter, each failing on its own.
+    # at a time with a byte counter, each failing on its own (each reads like a damaged
+    # case: a CASE line, so it is parsed, not skipped).
     path = sandbox.inputs / "many-small.zip"
-    zip_with(path, [(f"z{n:02d}.txt", b"A" * 999_999) for n in range(90)])
+    zip_with(path, [(f"z{n:02d}.txt", b"CASE 1\n" + b"A" * 999_992) for n in range(90)])
     result = import_in_child(sandbox, path)
     assert result.imported == 0 and len(result.failed) == 90
     assert {reason for _, reason in result.failed} == {
-        "not a case file: the first line should read 'CASE <number> Published on DD.MM.YYYY'"
-        " (line 1)"
+        "no 'Clinical History' or 'Imaging Findings' heading (field 'imaging_findings')"
     }
 
 
@@ -685,8 +685,12 @@ def test_a_hostile_folder_mixing_everything(sandbox: Sandbox) -> None:
         locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
     assert report.imported == (3 if readable else 2)  # script-case, utf16 (+ the seed)
     reasons = {Path(path).name: reason for path, reason in report.failed}
-    expected = {"binary.txt", "empty.txt", "fifo.txt", "invalid-utf8.txt", "nul.txt"}
+    expected = {"fifo.txt", "invalid-utf8.txt", "nul.txt"}
     assert set(reasons) == expected | (set() if readable else {"locked.txt"})
+    # Found in a folder, an empty file and a PNG named .txt are no case: skipped, not
+    # failed (named alone, each fails: test_unreadable_files_fail_with_a_clear_reason).
+    skipped = {Path(path).name for path in report.skipped}
+    assert {"binary.txt", "empty.txt"} <= skipped
     assert reasons["fifo.txt"] == "not a regular file"
     if not readable:
         assert reasons["locked.txt"] == "cannot read: Permission denied"

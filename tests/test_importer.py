@@ -37,16 +37,23 @@ def test_one_bad_file_is_reported_and_the_rest_goes_on(library: Library, tmp_pat
     nested = folder / "deeper" / "still"
     nested.mkdir(parents=True)
     shutil.copy(SEED_CASE, nested / "seed.txt")
-    (folder / "broken.txt").write_text("This is not a case\n", encoding="utf-8")
+    # A case with its CASE line lost, and one with a bad byte: damaged cases, each failing
+    # with its parser's reason. Text that is no case (a README, a PNG named .txt) is
+    # skipped, as a .md is.
+    (folder / "broken.txt").write_text("A title\nClinical History\nA boy.\n", encoding="utf-8")
+    (folder / "byte.txt").write_bytes(b"CASE 12 Published on 01.02.2003\n\x81\x00x\n")
     (folder / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "README.txt").write_text("This is not a case\n", encoding="utf-8")
     (folder / "readme.md").write_text("ignored")
     report = import_paths(library, [folder])
     assert report.imported == 1
     reasons = dict(report.failed)
-    assert set(reasons) == {str(folder / "broken.txt"), str(folder / "photo.txt")}
+    assert set(reasons) == {str(folder / "broken.txt"), str(folder / "byte.txt")}
     assert "first line should read" in reasons[str(folder / "broken.txt")]
-    assert "PNG" in reasons[str(folder / "photo.txt")]
-    assert report.skipped == [str(folder / "readme.md")]
+    assert "NUL bytes" in reasons[str(folder / "byte.txt")]
+    assert sorted(report.skipped) == sorted(
+        str(folder / name) for name in ("README.txt", "photo.txt", "readme.md")
+    )
     assert library.resolve("eurorad:8455")
 
 
@@ -99,11 +106,12 @@ def test_zip_import(library: Library, tmp_path: Path) -> None:
         for path in sorted(REAL.glob("*.txt"))[:5]:
             zf.write(path, f"chest/{path.name}")
         zf.writestr("chest/notes.md", "not a case")
-        zf.writestr("bad.txt", "nope")
+        zf.writestr("bad.txt", "CASE 1\nnope")
+        zf.writestr("notes.txt", "nope")
     report = import_paths(library, [archive])
     assert report.imported == 5
     assert report.failed == [(f"{archive}!/bad.txt", report.failed[0][1])]
-    assert report.skipped == [f"{archive}!/chest/notes.md"]
+    assert report.skipped == [f"{archive}!/chest/notes.md", f"{archive}!/notes.txt"]
 
 
 def make_zip(path: Path, entries: dict[str, bytes]) -> Path:

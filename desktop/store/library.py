@@ -339,6 +339,10 @@ class Library:
         """List rows (summary and marks) for these ids, in this order."""
         return _guard(self.path, lambda: listing.rows(self._conn, ids))
 
+    def highlight_counts(self, ids: list[CaseId]) -> dict[CaseId, int]:
+        """How many highlights each of these cases has (those with none left out)."""
+        return _guard(self.path, lambda: listing.highlight_counts(self._conn, ids))
+
     def counts(
         self,
         now: dt.datetime | None = None,

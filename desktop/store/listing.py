@@ -287,6 +287,23 @@ def rows(conn: sqlite3.Connection, ids: list[CaseId]) -> list[ListRow]:
     return [found[i] for i in ids if i in found]
 
 
+def highlight_counts(conn: sqlite3.Connection, ids: list[CaseId]) -> dict[CaseId, int]:
+    """How many live highlights each of these cases has (cases with none left out)."""
+    found: dict[CaseId, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(
+            conn.execute(
+                "SELECT c.id, count(*) FROM cases c JOIN highlights h ON h.case_source = c.source"
+                " AND h.case_source_id = c.source_id AND h.deleted_at IS NULL"
+                f" WHERE c.id IN ({marks}) GROUP BY c.id",
+                chunk,
+            )
+        )
+    return found
+
+
 def _select_ids(
     conn: sqlite3.Connection,
     columns: str,
@@ -689,7 +706,7 @@ def _hits(
     only)."""
     fields = ", ".join(f"c.{column}" for column in FTS_COLUMNS) if terms else "NULL"
     rows = _rows_in(conn, order, fields, "1", ())
-    shown = query_terms(" ".join(terms), prefix_last=False) if terms else []
+    shown = query_terms(" ".join(terms), prefix_last=False, starred=True) if terms else []
     return [
         Hit(
             case_id,

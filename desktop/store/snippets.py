@@ -54,15 +54,28 @@ def fold_keeping_positions(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
 
 
-def query_terms(query: str, *, prefix_last: bool = True) -> list[Term]:
-    """The words of a reader's query, folded, the last a prefix when typing goes on."""
-    words = [fold(w) for w in _WORD.findall(query)]
-    terms = [Term(w) for w in words if w]
-    # As in fts_query: only a bare last word still being typed is a prefix (not one in
-    # quotes, and not one followed by a space).
-    open_quote = query.count('"') % 2 == 1
-    typing = query[-1:].isalnum() or query[-1:] == "_"
-    if terms and prefix_last and typing and not open_quote:
+#: A phrase in quotes (the closing quote may be missing), or a bare word: as `fts_query`
+#: reads a query.
+_TOKEN = re.compile(r'"([^"]*)"?|(\w+)')
+
+
+def query_terms(query: str, *, prefix_last: bool = True, starred: bool = False) -> list[Term]:
+    """The words of a reader's query, folded, the last a prefix when typing goes on.
+
+    With `starred` (the search language's terms), a word written with a star after it
+    ("pneumo*") is a prefix wherever it stands.
+    """
+    terms: list[Term] = []
+    last_bare = False
+    for match in _TOKEN.finditer(query):
+        bare = match[2] is not None
+        star = starred and bare and query[match.end() : match.end() + 1] == "*"
+        words = [fold(w) for w in ([match[2]] if bare else _WORD.findall(match[1]))]
+        terms += [Term(w, prefix=star) for w in words if w]
+        last_bare = bare
+    # As in fts_query: only a bare last word is a prefix, unless a space follows it (not
+    # one in quotes; "pneumo*" is a prefix too, as FTS5 reads it).
+    if terms and prefix_last and last_bare and not query[-1:].isspace():
         terms[-1] = Term(terms[-1].text, prefix=True)
     return terms
 
