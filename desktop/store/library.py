@@ -464,6 +464,50 @@ class Library:
             changed = reader_data.mark_unread(self._conn, case_id, _now())
         return Changes(reading=frozenset({case_id})) if changed else Changes()
 
+    def read_ids(self, case_ids: Sequence[CaseId]) -> set[CaseId]:
+        """Of these cases, those marked read."""
+        return _guard(self.path, lambda: reader_data.read_ids(self._conn, case_ids))
+
+    def mark_read_many(self, case_ids: Sequence[CaseId], now: dt.datetime | None = None) -> Changes:
+        """Marks the unread ones of these cases read, in one transaction (a case already
+        read keeps its dates and count); the Changes name those that were unread.
+
+        Raises:
+            LookupError: there is no such case (nothing is written).
+        """
+        moment = now or _now()
+        with self.transaction(keeps_counts=True):
+            read = reader_data.read_ids(self._conn, case_ids)
+            changed = [
+                case_id
+                for case_id in dict.fromkeys(case_ids)
+                if case_id not in read and reader_data.mark_read(self._conn, case_id, moment)
+            ]
+        return Changes(reading=frozenset(changed))
+
+    def mark_unread_many(self, case_ids: Sequence[CaseId]) -> Changes:
+        """Marks these cases unread, in one transaction; the Changes name those that were read."""
+        moment = _now()
+        with self.transaction(keeps_counts=True):
+            changed = [
+                case_id
+                for case_id in dict.fromkeys(case_ids)
+                if reader_data.mark_unread(self._conn, case_id, moment)
+            ]
+        return Changes(reading=frozenset(changed))
+
+    def revive_reading(self, case_ids: Sequence[CaseId]) -> Changes:
+        """Undoes `mark_unread_many`: the cases are read again, as they were read before
+        (their first and last reading and their count kept), in one transaction."""
+        moment = _now()
+        with self.transaction(keeps_counts=True):
+            changed = [
+                case_id
+                for case_id in dict.fromkeys(case_ids)
+                if reader_data.revive_reading(self._conn, case_id, moment)
+            ]
+        return Changes(reading=frozenset(changed))
+
     def count_tombstones(
         self, older_than: dt.timedelta | None = None, now: dt.datetime | None = None
     ) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
@@ -343,6 +344,39 @@ def mark_unread(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> 
         (moment, moment, *key),
     )
     return cursor.rowcount > 0
+
+
+def read_ids(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> set[CaseId]:
+    """Of these cases, those read now (with a live reading record)."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: set[CaseId] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            "SELECT c.id FROM cases c CROSS JOIN reading x"
+            " ON x.case_source = c.source AND x.case_source_id = c.source_id"
+            f" WHERE x.deleted_at IS NULL AND c.id IN ({marks})",
+            chunk,
+        )
+        found.update(CaseId(row[0]) for row in rows)
+    return found
+
+
+def revive_reading(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> bool:
+    """Undoes `mark_unread`: the case's newest reading tombstone becomes live again, with
+    the dates and count it had; returns False if the case is read or was never read."""
+    key = identity(conn, case_id)
+    if key is None:
+        return False
+    found = _record(conn, "reading", key, "uid")
+    if found is None or found[1] is None:
+        return False
+    moment = stamp(now)
+    conn.execute(
+        "UPDATE reading SET deleted_at = NULL, updated_at = ? WHERE id = ?", (moment, found[0])
+    )
+    return True
 
 
 def trash_case(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> bool:
