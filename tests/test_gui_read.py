@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
@@ -181,6 +182,38 @@ def test_undoing_mark_as_unread_keeps_when_and_how_often_it_was_read(library: Li
     other = library.resolve("lightbox:chest-02")
     assert library.mark_read_many([case_id, other], NOW) == Changes(reading=frozenset({other}))
     assert library._conn.execute(query + " AND times_read = 2").fetchall() == before  # noqa: SLF001
+
+
+def test_marking_many_is_marking_each(library: Library) -> None:
+    """The many-case writes leave what the one-case writes would, and name what changed."""
+    from desktop.importer import import_paths
+    from tests.conftest import SAMPLE_CASES
+
+    import_paths(library, [SAMPLE_CASES])
+    read, tombstoned, never = (library.resolve(f"lightbox:chest-0{n}") for n in (1, 2, 3))
+    library.mark_read(read, NOW)
+    library.mark_read(tombstoned, NOW)
+    library.mark_unread(tombstoned)
+    later = NOW + dt.timedelta(days=1)
+    marked = library.mark_read_many([never, read, tombstoned, never], later)
+    assert marked == Changes(reading=frozenset({never, tombstoned}))
+    rows = library._conn.execute(  # noqa: SLF001
+        "SELECT c.id, x.first_read_at, x.times_read, count(*) FROM reading x JOIN cases c"
+        " ON c.source = x.case_source AND c.source_id = x.case_source_id GROUP BY c.id"
+    ).fetchall()
+    first = {case: (at[:10], times, records) for case, at, times, records in rows}
+    # One record a case; the one marked unread counts afresh from now, as `mark_read` does.
+    assert first == {
+        read: ("2026-11-25", 1, 1),
+        tombstoned: ("2026-11-26", 1, 1),
+        never: ("2026-11-26", 1, 1),
+    }
+    with pytest.raises(LookupError):
+        library.mark_read_many([library.resolve("lightbox:msk-01"), CaseId(999_999)])
+    assert library.read_ids([library.resolve("lightbox:msk-01")]) == set()  # nothing written
+    gone = CaseId(999_999)
+    assert library.mark_unread_many([read, gone]) == Changes(reading=frozenset({read}))
+    assert library.revive_reading([read, gone, never]) == Changes(reading=frozenset({read}))
 
 
 def test_mark_all_as_read_marks_the_list_in_one_undoable_step(samples_window: MainWindow) -> None:

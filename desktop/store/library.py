@@ -475,37 +475,21 @@ class Library:
         Raises:
             LookupError: there is no such case (nothing is written).
         """
-        moment = now or _now()
         with self.transaction(keeps_counts=True):
-            read = reader_data.read_ids(self._conn, case_ids)
-            changed = [
-                case_id
-                for case_id in dict.fromkeys(case_ids)
-                if case_id not in read and reader_data.mark_read(self._conn, case_id, moment)
-            ]
+            changed = reader_data.mark_read_many(self._conn, case_ids, now or _now())
         return Changes(reading=frozenset(changed))
 
     def mark_unread_many(self, case_ids: Sequence[CaseId]) -> Changes:
         """Marks these cases unread, in one transaction; the Changes name those that were read."""
-        moment = _now()
         with self.transaction(keeps_counts=True):
-            changed = [
-                case_id
-                for case_id in dict.fromkeys(case_ids)
-                if reader_data.mark_unread(self._conn, case_id, moment)
-            ]
+            changed = reader_data.mark_unread_many(self._conn, case_ids, _now())
         return Changes(reading=frozenset(changed))
 
     def revive_reading(self, case_ids: Sequence[CaseId]) -> Changes:
         """Undoes `mark_unread_many`: the cases are read again, as they were read before
         (their first and last reading and their count kept), in one transaction."""
-        moment = _now()
         with self.transaction(keeps_counts=True):
-            changed = [
-                case_id
-                for case_id in dict.fromkeys(case_ids)
-                if reader_data.revive_reading(self._conn, case_id, moment)
-            ]
+            changed = reader_data.revive_readings(self._conn, case_ids, _now())
         return Changes(reading=frozenset(changed))
 
     def count_tombstones(

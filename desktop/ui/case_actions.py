@@ -120,11 +120,6 @@ class CaseActions(QObject):
         shown = current if current is not None else cases[0]
         self.set_read(cases, shown not in self._library.read_ids([shown]))
 
-    def mark_current_unread(self) -> None:
-        case_id = self._view.current_case()
-        if case_id is not None:
-            self.set_read([case_id], False)
-
     def mark_all_read(self) -> None:
         """Marks every case the list shows (the sidebar's entry, searched) read."""
         if not self._view.isVisible():
