@@ -234,7 +234,7 @@ def test_mark_all_as_read_marks_the_list_in_one_undoable_step(samples_window: Ma
     assert unread_count(window) == str(total - 1)
     assert notice(window) == ""
     assert "2 cases read" not in window.statusBar().currentMessage()
-    assert window.statusBar().currentMessage() == "Undone: 2 cases unread again."
+    assert window.statusBar().currentMessage() == "Undone: the 2 cases are unread again."
     window.mark_all_read_action.trigger()
     window.mark_all_read_action.trigger()  # nothing left: said, and no step for nothing
     assert window.statusBar().currentMessage() == "Nothing to mark: every case here is read."
@@ -300,6 +300,7 @@ def test_bookmark_and_trash_say_what_they_did(samples_window: MainWindow) -> Non
     ctrl(window.list, Qt.Key.Key_Z)
     assert window.library.is_bookmarked(chest)
     assert window.statusBar().currentMessage().startswith("Undone: “Sudden")
+    assert window.statusBar().currentMessage().endswith("…” is bookmarked again.")
     window.detail.star.click()  # the detail pane's star: the same words, the same Undo
     assert notice(window).startswith("Took the bookmark off")
     window.trash_action.trigger()

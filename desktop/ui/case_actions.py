@@ -103,10 +103,8 @@ class CaseActions(QObject):
             return Undone.FAILED
         if not changed:
             return Undone.GONE  # set back another way already
-        what = self._name(changed)
-        self._operations.tell(
-            f"Undone: {what} {'not bookmarked' if on else 'bookmarked'} again.", 4000
-        )
+        state = "no longer bookmarked" if on else "bookmarked again"
+        self._operations.tell(f"Undone: {self._is(changed)} {state}.", 4000)
         return Undone.DONE
 
     # --- read and unread ----------------------------------------------------------------------
@@ -183,7 +181,7 @@ class CaseActions(QObject):
         if self._view.current_case() in changed:
             self._reading.stop()
         state = "unread" if read else "read"
-        self._operations.tell(f"Undone: {self._name(changed)} {state} again.", 4000)
+        self._operations.tell(f"Undone: {self._is(changed)} {state} again.", 4000)
         return Undone.DONE
 
     # --- the Trash ----------------------------------------------------------------------------
@@ -238,9 +236,12 @@ class CaseActions(QObject):
             self._operations.tell("Restored from the Trash.", 4000)
 
     def _already(self, cases: list[CaseId], state: str) -> str:
-        if len(cases) == 1:
-            return f"{self._name(cases)} is already {state}."
-        return f"The {self._name(cases)} are already {state}."
+        said = self._is(cases)
+        return f"{said[:1].upper()}{said[1:]} already {state}."
+
+    def _is(self, cases: list[CaseId]) -> str:
+        """The cases named, and their verb: "“Title” is", "the 3 cases are"."""
+        return f"{self._name(cases)} is" if len(cases) == 1 else f"the {self._name(cases)} are"
 
     def _name(self, cases: list[CaseId]) -> str:
         """How a message names the cases: the title in quotes (cut), or "12 cases"."""
