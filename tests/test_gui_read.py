@@ -108,6 +108,16 @@ def test_keys_in_the_list_choose_a_case(samples_window: MainWindow) -> None:
     assert read_ids(window) == {second}  # the first, shown at start, is still unread
 
 
+def test_a_reload_keeps_the_clock_of_the_case_chosen(samples_window: MainWindow) -> None:
+    window = samples_window
+    chest = key(window, "chest-01")
+    click_row(window, chest)
+    window.model.reload()  # another program changed the library, say
+    assert window.list.current_case() == chest and window.reading.timer.isActive()
+    fire(window)
+    assert read_ids(window) == {chest}
+
+
 def test_scrolling_the_case_on_screen_reads_it(samples_window: MainWindow) -> None:
     window = samples_window
     shown = window.detail.case_id
