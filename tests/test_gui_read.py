@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
@@ -218,10 +217,9 @@ def test_marking_many_is_marking_each(library: Library) -> None:
         tombstoned: ("2026-11-26", 1, 1),
         never: ("2026-11-26", 1, 1),
     }
-    with pytest.raises(LookupError):
-        library.mark_read_many([library.resolve("lightbox:msk-01"), CaseId(999_999)])
-    assert library.read_ids([library.resolve("lightbox:msk-01")]) == set()  # nothing written
-    gone = CaseId(999_999)
+    # A case deleted since it was listed (by another program) is passed over.
+    gone, msk = CaseId(999_999), library.resolve("lightbox:msk-01")
+    assert library.mark_read_many([gone, msk]) == Changes(reading=frozenset({msk}))
     assert library.mark_unread_many([read, gone]) == Changes(reading=frozenset({read}))
     assert library.revive_reading([read, gone, never]) == Changes(reading=frozenset({read}))
 

@@ -470,11 +470,8 @@ class Library:
 
     def mark_read_many(self, case_ids: Sequence[CaseId], now: dt.datetime | None = None) -> Changes:
         """Marks the unread ones of these cases read, in one transaction (a case already
-        read keeps its dates and count); the Changes name those that were unread.
-
-        Raises:
-            LookupError: there is no such case (nothing is written).
-        """
+        read keeps its dates and count, a case no longer in the library is passed over); the
+        Changes name those that were unread."""
         with self.transaction(keeps_counts=True):
             changed = reader_data.mark_read_many(self._conn, case_ids, now or _now())
         return Changes(reading=frozenset(changed))

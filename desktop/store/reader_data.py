@@ -360,14 +360,9 @@ class _Reading:
     live: bool
 
 
-def _readings(
-    conn: sqlite3.Connection, case_ids: list[CaseId], *, strict: bool = True
-) -> dict[CaseId, _Reading]:
-    """The reading record of each case (a statement for every few hundred cases).
-
-    Raises:
-        LookupError: one of them is not in the library (if `strict`; else it is left out).
-    """
+def _readings(conn: sqlite3.Connection, case_ids: list[CaseId]) -> dict[CaseId, _Reading]:
+    """The reading record of each case in the library (a statement for every few hundred
+    cases); a case not in it is left out."""
     found: dict[CaseId, _Reading] = {}
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
@@ -384,9 +379,6 @@ def _readings(
             if case_id not in found:
                 key = (str(source), str(source_id))
                 found[CaseId(case_id)] = _Reading(key, record, record is not None and bool(live))
-    missing = [case_id for case_id in case_ids if case_id not in found]
-    if missing and strict:
-        raise LookupError(f"no case {missing[0]} in this library")
     return found
 
 
@@ -411,16 +403,13 @@ def mark_read_many(
     conn: sqlite3.Connection, case_ids: Iterable[CaseId], now: dt.datetime
 ) -> list[CaseId]:
     """Marks the unread ones of these cases read, as `mark_read` does (a case read already
-    keeps its dates and count); returns those it marked, in the order given.
-
-    Raises:
-        LookupError: one of them is not in the library (nothing is written).
-    """
+    keeps its dates and count); returns those it marked, in the order given. A case not in
+    the library (another program deleted it since it was listed) is passed over."""
     wanted = list(dict.fromkeys(case_ids))
     readings = _readings(conn, wanted)
     moment = stamp(now)
     read_at = now.isoformat(timespec="seconds")
-    unread = [case_id for case_id in wanted if not readings[case_id].live]
+    unread = [c for c in wanted if c in readings and not readings[c].live]
     # A case marked unread before revives its record, counted afresh (as `mark_read`).
     conn.executemany(
         "UPDATE reading SET deleted_at = NULL, updated_at = ?, first_read_at = ?,"
@@ -471,12 +460,14 @@ def revive_readings(
     with the dates and count it had; returns those revived (a case read now, or never read,
     or not in the library, is passed over)."""
     wanted = list(dict.fromkeys(case_ids))
-    readings = _readings(conn, wanted, strict=False)
+    readings = _readings(conn, wanted)
     moment = stamp(now)
     revived = [
         case_id
         for case_id in wanted
-        if case_id in readings and readings[case_id].record and not readings[case_id].live
+        if case_id in readings
+        and readings[case_id].record is not None
+        and not readings[case_id].live
     ]
     conn.executemany(
         "UPDATE reading SET deleted_at = NULL, updated_at = ? WHERE id = ?",
