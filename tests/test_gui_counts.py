@@ -144,10 +144,10 @@ def test_every_sidebar_count_equals_its_list_after_each_kind_of_change(
     assert window.notes.flush()
     assert_counts_match(window, qtbot, "clearing a note")
 
-    cases.set_read(chest_1, True)
-    cases.set_read(neuro_1, True)
+    cases.set_read([chest_1], True)
+    cases.set_read([neuro_1], True)
     assert_counts_match(window, qtbot, "marking read")
-    cases.set_read(chest_1, False)
+    cases.set_read([chest_1], False)
     assert_counts_match(window, qtbot, "marking unread")
 
     def highlight(case_id):  # type: ignore[no-untyped-def]

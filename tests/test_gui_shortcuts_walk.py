@@ -234,7 +234,7 @@ def test_the_reading_keys_from_the_table(qtbot: QtBot, samples_window: MainWindo
     # Figures open on click or Enter (tests/test_gui_figures_pane.py walks that key).
     assert set(rows) == {
         "Enter / Shift+Enter (find)",
-        "1 – 8 (text selected in the case)",
+        "1 – 8 (text selected)",
         "Click or Enter on a figure",
     }
 

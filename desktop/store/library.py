@@ -471,6 +471,31 @@ class Library:
             changed = reader_data.mark_unread(self._conn, case_id, _now())
         return Changes(reading=frozenset({case_id})) if changed else Changes()
 
+    def read_ids(self, case_ids: Sequence[CaseId]) -> set[CaseId]:
+        """Of these cases, those marked read."""
+        return _guard(self.path, lambda: reader_data.read_ids(self._conn, case_ids))
+
+    def mark_read_many(self, case_ids: Sequence[CaseId], now: dt.datetime | None = None) -> Changes:
+        """Marks the unread ones of these cases read, in one transaction (a case already
+        read keeps its dates and count, a case no longer in the library is passed over); the
+        Changes name those that were unread."""
+        with self.transaction(keeps_counts=True):
+            changed = reader_data.mark_read_many(self._conn, case_ids, now or _now())
+        return Changes(reading=frozenset(changed))
+
+    def mark_unread_many(self, case_ids: Sequence[CaseId]) -> Changes:
+        """Marks these cases unread, in one transaction; the Changes name those that were read."""
+        with self.transaction(keeps_counts=True):
+            changed = reader_data.mark_unread_many(self._conn, case_ids, _now())
+        return Changes(reading=frozenset(changed))
+
+    def revive_reading(self, case_ids: Sequence[CaseId]) -> Changes:
+        """Undoes `mark_unread_many`: the cases are read again, as they were read before
+        (their first and last reading and their count kept), in one transaction."""
+        with self.transaction(keeps_counts=True):
+            changed = reader_data.revive_readings(self._conn, case_ids, _now())
+        return Changes(reading=frozenset(changed))
+
     def count_tombstones(
         self, older_than: dt.timedelta | None = None, now: dt.datetime | None = None
     ) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
@@ -343,6 +344,136 @@ def mark_unread(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> 
         (moment, moment, *key),
     )
     return cursor.rowcount > 0
+
+
+#: Ids a statement names at most (well under SQLite's limit on parameters).
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A case's reading record as a write over many cases finds it."""
+
+    key: CaseKey
+    #: Its live record, else its newest tombstone, else None.
+    record: int | None
+    live: bool
+
+
+def _readings(conn: sqlite3.Connection, case_ids: list[CaseId]) -> dict[CaseId, _Reading]:
+    """The reading record of each case in the library (a statement for every few hundred
+    cases); a case not in it is left out."""
+    found: dict[CaseId, _Reading] = {}
+    for start in range(0, len(case_ids), _CHUNK):
+        chunk = case_ids[start : start + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            "SELECT c.id, c.source, c.source_id, x.id, x.deleted_at IS NULL FROM cases c"
+            " LEFT JOIN reading x ON x.case_source = c.source AND x.case_source_id = c.source_id"
+            f" WHERE c.id IN ({marks})"
+            # As `_record` picks: the live record first, else the newest tombstone.
+            " ORDER BY c.id, x.deleted_at IS NOT NULL, x.updated_at DESC, x.id DESC",
+            chunk,
+        )
+        for case_id, source, source_id, record, live in rows:
+            if case_id not in found:
+                key = (str(source), str(source_id))
+                found[CaseId(case_id)] = _Reading(key, record, record is not None and bool(live))
+    return found
+
+
+def read_ids(conn: sqlite3.Connection, case_ids: Iterable[CaseId]) -> set[CaseId]:
+    """Of these cases, those read now (with a live reading record)."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: set[CaseId] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            "SELECT c.id FROM cases c CROSS JOIN reading x"
+            " ON x.case_source = c.source AND x.case_source_id = c.source_id"
+            f" WHERE x.deleted_at IS NULL AND c.id IN ({marks})",
+            chunk,
+        )
+        found.update(CaseId(row[0]) for row in rows)
+    return found
+
+
+def mark_read_many(
+    conn: sqlite3.Connection, case_ids: Iterable[CaseId], now: dt.datetime
+) -> list[CaseId]:
+    """Marks the unread ones of these cases read, as `mark_read` does (a case read already
+    keeps its dates and count); returns those it marked, in the order given. A case not in
+    the library (another program deleted it since it was listed) is passed over."""
+    wanted = list(dict.fromkeys(case_ids))
+    readings = _readings(conn, wanted)
+    moment = stamp(now)
+    read_at = now.isoformat(timespec="seconds")
+    unread = [c for c in wanted if c in readings and not readings[c].live]
+    # A case marked unread before revives its record, counted afresh (as `mark_read`).
+    conn.executemany(
+        "UPDATE reading SET deleted_at = NULL, updated_at = ?, first_read_at = ?,"
+        " last_read_at = ?, times_read = 1 WHERE id = ?",
+        [
+            (moment, read_at, read_at, readings[case_id].record)
+            for case_id in unread
+            if readings[case_id].record is not None
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO reading (uid, created_at, updated_at, case_source, case_source_id,"
+        " first_read_at, last_read_at, times_read) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        [
+            (new_uid(), moment, moment, *readings[case_id].key, read_at, read_at)
+            for case_id in unread
+            if readings[case_id].record is None
+        ],
+    )
+    return unread
+
+
+def mark_unread_many(
+    conn: sqlite3.Connection, case_ids: Iterable[CaseId], now: dt.datetime
+) -> list[CaseId]:
+    """Makes the reading records of these cases tombstones; returns those that were read,
+    in the order given. A case not in the library is passed over."""
+    wanted = list(dict.fromkeys(case_ids))
+    read = read_ids(conn, wanted)
+    moment = stamp(now)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        conn.execute(
+            "UPDATE reading SET deleted_at = ?, updated_at = ? WHERE deleted_at IS NULL AND id IN"
+            " (SELECT x.id FROM cases c CROSS JOIN reading x"
+            "  ON x.case_source = c.source AND x.case_source_id = c.source_id"
+            f"  WHERE x.deleted_at IS NULL AND c.id IN ({marks}))",
+            (moment, moment, *chunk),
+        )
+    return [case_id for case_id in wanted if case_id in read]
+
+
+def revive_readings(
+    conn: sqlite3.Connection, case_ids: Iterable[CaseId], now: dt.datetime
+) -> list[CaseId]:
+    """Undoes `mark_unread_many`: each unread case's newest reading tombstone is live again,
+    with the dates and count it had; returns those revived (a case read now, or never read,
+    or not in the library, is passed over)."""
+    wanted = list(dict.fromkeys(case_ids))
+    readings = _readings(conn, wanted)
+    moment = stamp(now)
+    revived = [
+        case_id
+        for case_id in wanted
+        if case_id in readings
+        and readings[case_id].record is not None
+        and not readings[case_id].live
+    ]
+    conn.executemany(
+        "UPDATE reading SET deleted_at = NULL, updated_at = ? WHERE id = ?",
+        [(moment, readings[case_id].record) for case_id in revived],
+    )
+    return revived
 
 
 def trash_case(conn: sqlite3.Connection, case_id: CaseId, now: dt.datetime) -> bool:

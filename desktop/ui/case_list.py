@@ -481,8 +481,9 @@ class CaseListView(QTableView):
 
     Signals:
         current_case_changed(object): the CaseId now current, or None.
-        bookmark_requested(object, bool): toggle a bookmark from the context menu.
-        read_requested(object, bool): mark a case read or unread.
+        bookmark_requested(list, bool): bookmark cases (ids) or take their bookmark off.
+        read_requested(list, bool): mark cases (ids) read or unread.
+        all_read_requested(): mark every case in the list read.
         restore_requested(object): restore a case from the Trash (the Trash's menu).
         export_requested(object): export a case's notes and highlights to Markdown.
         cases_reordered(list, object): cases (ids) dragged within a collection in its own
@@ -494,8 +495,9 @@ class CaseListView(QTableView):
     """
 
     current_case_changed = Signal(object)
-    bookmark_requested = Signal(object, bool)
-    read_requested = Signal(object, bool)
+    bookmark_requested = Signal(list, bool)
+    read_requested = Signal(list, bool)
+    all_read_requested = Signal()
     restore_requested = Signal(object)
     export_requested = Signal(object)
     cases_reordered = Signal(list, object)
@@ -700,7 +702,8 @@ class CaseListView(QTableView):
             menu.deleteLater()
 
     def context_menu(self, row_number: int) -> QMenu | None:
-        """The context menu of a row: Restore in the Trash, then bookmark and read state."""
+        """The context menu of a row: Restore in the Trash, then bookmark and read state
+        (for the selected cases when the row is one of them), and Mark All as Read."""
         row = self._model.index(row_number, 0).data(Roles.ObjectRole)
         if not isinstance(row, ListRow):
             return None
@@ -710,22 +713,28 @@ class CaseListView(QTableView):
             restore.triggered.connect(lambda: self.restore_requested.emit(row.summary.id))
             menu.addAction(restore)
             menu.addSeparator()
-        bookmark = QAction("Remove bookmark" if row.bookmarked else "Bookmark", menu)
-        bookmark.triggered.connect(
-            lambda: self.bookmark_requested.emit(row.summary.id, not row.bookmarked)
-        )
-        read = QAction("Mark as unread" if row.read else "Mark as read", menu)
-        read.triggered.connect(lambda: self.read_requested.emit(row.summary.id, not row.read))
-        menu.addAction(bookmark)
-        menu.addAction(read)
+        selected = self.selected_cases()
+        chosen = selected if row.summary.id in selected else [row.summary.id]
+        # The row clicked decides, as Ctrl+D and Ctrl+U go by the current case.
+        bookmark = QAction("Remove Bookmark" if row.bookmarked else "Bookmark", menu)
+        bookmark.triggered.connect(lambda: self.bookmark_requested.emit(chosen, not row.bookmarked))
+        read = QAction("Mark as Unread" if row.read else "Mark as Read", menu)
+        read.triggered.connect(lambda: self.read_requested.emit(chosen, not row.read))
+        if len(chosen) > 1:
+            for action in (bookmark, read):
+                action.setText(f"{action.text()} ({len(chosen):,} cases)")
+        menu.addActions([bookmark, read])
+        if self._model.case_filter.kind != "trash":
+            every = QAction("Mark All as Read", menu)
+            every.triggered.connect(self.all_read_requested)
+            menu.addAction(every)
         menu.addSeparator()
         export = QAction("Export Notes…", menu)
         export.triggered.connect(lambda: self.export_requested.emit(row.summary.id))
         menu.addAction(export)
         if self.menu_extender is not None and self._model.case_filter.kind != "trash":
             menu.addSeparator()
-            chosen = self.selected_cases()
-            self.menu_extender(menu, chosen if row.summary.id in chosen else [row.summary.id])
+            self.menu_extender(menu, chosen)
         return menu
 
     def _header_menu(self) -> QMenu:

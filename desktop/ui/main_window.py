@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QSplitter,
     QStackedWidget,
+    QTextEdit,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -60,7 +62,7 @@ from desktop.ui.reading import ReadingTracker
 from desktop.ui.search import SearchBar
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.startup import StagedStart
-from desktop.ui.undo import UndoStack
+from desktop.ui.undo import UndoKeys, UndoStack
 from desktop.ui.versions import show_case_versions
 from desktop.ui.window_state import restore_state, save_state
 from desktop.ui.workers import ImportWorker
@@ -80,15 +82,17 @@ _PANE_KEYS: dict[str, list[tuple[str, str]]] = {
     "Reading a Case": [
         ("Click or Enter on a figure", "Open it in the figure viewer"),
         ("Enter / Shift+Enter (find)", "Next / previous match"),
-        ("1 – 8 (text selected in the case)", "Highlight in that colour"),
+        ("1 – 8 (text selected)", "Highlight in that colour"),
     ],
     "Drill": [
-        ("Space (drilling)", "Reveal the next step"),
-        ("Enter (drilling, in the answer)", "Check the typed diagnosis"),
-        ("1 – 4 (drilling)", "Rate: Missed, Partly, Got it, Easy"),
+        ("Space", "Reveal the next step"),
+        ("Enter (in the answer)", "Check the typed diagnosis"),
+        ("1 – 4", "Rate: Missed, Partly, Got it, Easy"),
         ("Ctrl+Z (drilling)", "Take back the last rating"),
     ],
 }
+#: The name Help > Keyboard Shortcuts gives an action whose menu text changes.
+_SHORTCUT_NAME = "shortcut_name"
 #: The figure viewer's own keys, a group of their own in the table.
 _VIEWER_GROUP = "Figure Viewer"
 
@@ -160,6 +164,9 @@ class MainWindow(QMainWindow):
         self.search_bar = SearchBar(library, self.list, self.sidebar, self.detail, self)
         self.search = self.search_bar.field
         self.reading = ReadingTracker(library, self.operations, self.list)
+        # Scrolling the case, or writing about it, reads it as much as choosing it does.
+        self.reading.engage_on(self.detail.view)
+        self.reading.engage_on(self.notes.editor)
         #: Edit > Undo: the reader's last undoable change, wherever it was made.
         self.undo_stack = UndoStack(self)
         self.case_actions = CaseActions(
@@ -217,12 +224,21 @@ class MainWindow(QMainWindow):
         self._due_timer.timeout.connect(self._due_tick)
         self._due_timer.start()
         self._build_toolbar()
+        #: Ctrl+Z from the window's text fields too, when they have nothing to undo.
+        self.undo_keys = UndoKeys(self.undo_action, self)
+        panes = self.splitter.findChildren
+        self.undo_keys.watch(
+            [self.search, *panes(QLineEdit), *panes(QTextEdit), *panes(QPlainTextEdit)]
+        )
         self.list.current_case_changed.connect(self._show_case)
-        self.list.bookmark_requested.connect(self.case_actions.set_bookmark)
+        self.list.bookmark_requested.connect(self.case_actions.set_bookmarks)
         self.list.read_requested.connect(self.case_actions.set_read)
+        self.list.all_read_requested.connect(self.case_actions.mark_all_read)
         self.list.restore_requested.connect(self.case_actions.untrash)
+        self.list.current_case_changed.connect(self._sync_read_action)
+        self.bus.changed.connect(self._reading_changed)
         self.undo_stack.changed.connect(self._undo_changed)
-        self.case_actions.trashed.connect(self._show_trashed)
+        self.case_actions.done.connect(self._show_done)
         self.sidebar.filter_selected.connect(self._filter_selected)
         self.sidebar.filter_selected.connect(self._show_case_list)
         self.sidebar.highlights_selected.connect(self._show_highlight_browser)
@@ -400,7 +416,8 @@ class MainWindow(QMainWindow):
             keys = ", ".join(
                 s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
             )
-            what = action.text().replace("&", "").rstrip("…")
+            # An action whose text follows the case (Mark as Read / Unread) names both.
+            what = action.property(_SHORTCUT_NAME) or action.text().replace("&", "").rstrip("…")
             groups.setdefault(title, []).append((keys, what))
         for title, rows in _PANE_KEYS.items():
             groups.setdefault(title, []).extend(rows)
@@ -507,21 +524,24 @@ class MainWindow(QMainWindow):
         )
         self.search_action = self._action("&Search Library", "Ctrl+L", self.focus_search)
         self.bookmark_action = self._action("Toggle &Bookmark", "Ctrl+D", cases.toggle_bookmark)
-        self.unread_action = self._action("Mark as &Unread", "Ctrl+U", cases.mark_current_unread)
+        #: Ctrl+U: "Mark as Unread" on a read case, "Mark as Read" on an unread one.
+        self.read_action = self._action("Mark as &Unread", "Ctrl+U", cases.toggle_read)
+        self.read_action.setProperty(_SHORTCUT_NAME, "Mark as Read / Unread")
+        self.mark_all_read_action = self._action("Mark &All as Read", None, cases.mark_all_read)
+        self.mark_all_read_action.setStatusTip("Marks every case in the list read")
         self.trash_action = self._action("Move to &Trash", "Delete", cases.trash_current)
         self.untrash_action = self._action(
             "Restore from T&rash", "Ctrl+Shift+R", cases.untrash_current
         )
-        self.undo_action = self._action(
-            "&Undo", QKeySequence.StandardKey.Undo, self.undo_stack.undo
-        )
+        self.undo_action = self._action("&Undo", QKeySequence.StandardKey.Undo, self.undo)
         self.undo_action.setEnabled(False)
-        #: After Delete: "Moved to the Trash." with an Undo link, in the status bar.
+        #: What the reader's last command did ("Marked 12 cases as read") with an Undo link,
+        #: in the status bar.
         self.undo_notice = QLabel(self)
         self.undo_notice.setObjectName("undoNotice")
         self.undo_notice.setTextFormat(Qt.TextFormat.RichText)
         self.undo_notice.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.undo_notice.linkActivated.connect(lambda _link: self.undo_stack.undo())
+        self.undo_notice.linkActivated.connect(lambda _link: self.undo())
         self.undo_notice.hide()
         self.statusBar().addPermanentWidget(self.undo_notice)
         empty_trash = self._action("&Empty Trash…", None, cases.empty_trash)
@@ -596,7 +616,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.find_action, self.find_next_action])
         edit_menu.addActions([self.find_previous_action, self.search_action])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.bookmark_action, self.unread_action])
+        edit_menu.addActions([self.bookmark_action, self.read_action, self.mark_all_read_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.trash_action, self.untrash_action])
         edit_menu.addAction(self.versions_action)
@@ -702,27 +722,42 @@ class MainWindow(QMainWindow):
     def _show_case_anywhere(self, case_id: CaseId) -> None:
         """Shows a case from the highlight browser: selected in the list when the list holds
         it (so the case's actions act on it), else shown on its own."""
+        self.reading.choose()  # the reader opened it
         if self.list.current_case() == case_id:
             if self.detail.case_id != case_id:
                 self._show_case(case_id)
+            self.reading.engage()
         elif not self.list.select_case(case_id):
             self._show_case(case_id)
 
     def _undo_changed(self, text: str) -> None:
         self.undo_action.setText(text or "&Undo")
         self.undo_action.setEnabled(bool(text))
-        if not text:
-            self.undo_notice.hide()
+        # A new step or one undone: the notice no longer tells what Ctrl+Z takes back
+        # (a command shows its own after pushing its step).
+        self.undo_notice.hide()
 
-    def _show_trashed(self, what: str) -> None:
-        """`what`: a title in quotes (cut to fit, keeping its closing quote) or "5 cases"."""
-        shown = what if len(what) <= 50 else what[:48] + "…”"
-        self.undo_notice.setText(
-            f"Moved {html.escape(shown)} to the Trash, with your notes and marks."
-            ' <a href="undo">Undo</a> (Ctrl+Z)'
-        )
+    def undo(self) -> bool:
+        """Edit > Undo (Ctrl+Z, or the status bar's link): the last step, from any pane."""
+        self.undo_notice.hide()  # it told of the step undone, or of an older one
+        return self.undo_stack.undo()
+
+    def _show_done(self, message: str) -> None:
+        """What a command did, and how to take it back, in the status bar."""
+        self.undo_notice.setText(f'{html.escape(message)} — Ctrl+Z to <a href="undo">undo</a>')
         self.undo_notice.show()
         self._undo_notice_timer.start()
+
+    def _sync_read_action(self, case_id: CaseId | None = None) -> None:
+        """Ctrl+U's entry says what it will do to the current case."""
+        if case_id is None:
+            case_id = self.list.current_case()
+        read = case_id is not None and case_id in self.library.read_ids([case_id])
+        self.read_action.setText("Mark as &Unread" if read else "Mark as R&ead")
+
+    def _reading_changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.whole_library or self.list.current_case() in changes.reading:
+            self._sync_read_action()
 
     def _due_tick(self) -> None:
         if self._closed or not self.startup.is_ready or self.drilling:
@@ -761,6 +796,7 @@ class MainWindow(QMainWindow):
     def _open_from_stats(self, case_id: CaseId) -> None:
         if self.drilling:
             return  # the statistics never open a case over a drill
+        self.reading.choose()  # the reader opened it
         if not self.list.select_case(case_id):
             self.sidebar.select_filter(CaseFilter())
             self.list.select_case(case_id)

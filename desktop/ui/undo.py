@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 
 class Undone(Enum):
@@ -81,3 +83,38 @@ class UndoStack(QObject):
             if outcome is not Undone.GONE:
                 return outcome is Undone.DONE
         return False
+
+
+class UndoKeys(QObject):
+    """Lets Ctrl+Z reach the window's Undo from a text field that has nothing of its own to
+    undo: a text field takes the key before any shortcut, even when it would do nothing
+    with it (the search box, the find bar, the case's text, a note not yet typed in)."""
+
+    def __init__(self, undo: QAction, parent: QObject | None = None):
+        super().__init__(parent)
+        self._undo = undo
+
+    def watch(self, fields: list[QWidget]) -> None:
+        for field in fields:
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Undo)
+            and self._undo.isEnabled()
+            and not _can_undo(watched)
+        ):
+            self._undo.trigger()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _can_undo(field: QObject) -> bool:
+    """Whether a text field would undo typing of its own."""
+    if isinstance(field, QLineEdit):
+        return field.isUndoAvailable() and not field.isReadOnly()
+    if isinstance(field, QTextEdit | QPlainTextEdit):
+        return field.document().isUndoAvailable() and not field.isReadOnly()
+    return False
