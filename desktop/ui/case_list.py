@@ -27,13 +27,22 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFont,
+    QFontMetrics,
     QKeyEvent,
     QPainter,
     QPaintEvent,
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from desktop.model import CaseFilter, CaseId, ListRow
 from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
@@ -508,9 +517,14 @@ class CaseListView(QTableView):
         # default would cost a query over the whole library.
         self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setHighlightSections(False)
+        #: True until the reader sizes a column (or a saved layout does): the columns then
+        #: follow the list's width (see `_fit_columns`).
+        self._auto_columns = True
+        self._fitted_width: int | None = None
+        self._sizing = False
+        self._set_column_modes()
+        self.horizontalHeader().sectionResized.connect(self._column_resized)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -518,6 +532,7 @@ class CaseListView(QTableView):
             lambda point: self._header_menu().exec(header.mapToGlobal(point))
         )
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.set_two_line_rows(False)  # as after a search: rows as tall as the text needs
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         #: Says why the list is empty (no cases, none here, no match), over the viewport.
@@ -594,12 +609,80 @@ class CaseListView(QTableView):
         if 0 <= row < self._model.rowCount():
             self._select_row(row)
 
+    def reset_columns(self) -> None:
+        """The columns' first layout: those of short values as wide as they need, the
+        others sharing the list's width (the title most, see `column_widths`)."""
+        self._set_column_modes()
+        self._sizing = True
+        for column in (AGE, PUBLISHED, DUE, MARKS):
+            self.setColumnWidth(column, self._content_width(column))
+        self._sizing = False
+        self._auto_columns = True
+        self._fitted_width = None
+        self._fit_columns()
+
+    def keep_columns(self) -> None:
+        """The reader's column widths (restored): kept, but cut down where they would
+        leave the title too little room."""
+        self._set_column_modes()  # a layout saved before the title filled the width
+        self._auto_columns = False
+        self._fitted_width = None
+        self._fit_columns()
+
     def set_two_line_rows(self, two_lines: bool) -> None:
         """Search hits show a snippet under the title: rows twice as tall."""
         line = self.fontMetrics().height()
         self.verticalHeader().setDefaultSectionSize(line * 2 + 12 if two_lines else line + 10)
 
     # --- internals -------------------------------------------------------------------------
+
+    def _set_column_modes(self) -> None:
+        """The title takes whatever width the other columns leave: no column is wasted
+        at the right, and the list never scrolls sideways while the title has room."""
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+
+    def _content_width(self, column: int) -> int:
+        """Room for the header (with its sort arrow) and for a long value of the column."""
+        header = self.horizontalHeader()
+        label = header.fontMetrics().horizontalAdvance(COLUMNS[column][0]) + 30
+        if column == MARKS:
+            delegate = self.itemDelegateForColumn(MARKS)
+            return max(label, delegate.sizeHint(QStyleOptionViewItem(), QModelIndex()).width())
+        bold = QFont(self.font())
+        bold.setBold(True)  # unread rows
+        sample = {AGE: "11 mo · M", PUBLISHED: "2026-12-31", DUE: "in 11 mo"}[column]
+        return max(label, QFontMetrics(bold).horizontalAdvance(sample) + 16)
+
+    def _fit_columns(self) -> None:
+        width = self.viewport().width()
+        if width <= 0 or width == self._fitted_width:
+            return
+        self._fitted_width = width
+        header = self.horizontalHeader()
+        fixed = sum(
+            header.sectionSize(column)
+            for column in (AGE, PUBLISHED, DUE, MARKS)
+            if not header.isSectionHidden(column)
+        )
+        room = width - fixed
+        if self._auto_columns:
+            section, diagnosis = column_widths(room)
+        else:
+            section, diagnosis = fit_within(
+                header.sectionSize(SECTION), header.sectionSize(DIAGNOSIS), room - TITLE_ROOM
+            )
+        self._sizing = True
+        self.setColumnWidth(SECTION, section)
+        self.setColumnWidth(DIAGNOSIS, diagnosis)
+        self._sizing = False
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._sizing and column != TITLE:
+            self._auto_columns = False  # the reader's widths from now on
 
     def _select_row(self, row: int) -> None:
         index = self._model.index(row, 0)
@@ -640,6 +723,7 @@ class CaseListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.empty.resize(self.viewport().size())
+        self._fit_columns()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -779,6 +863,29 @@ class CaseListView(QTableView):
         if row != self._drop_row:
             self._drop_row = row
             self.viewport().update()
+
+
+#: The least room the title keeps when the reader's widths of the other columns would
+#: leave it less (they are cut down to fit).
+TITLE_ROOM = 180
+
+
+def column_widths(room: int) -> tuple[int, int]:
+    """The section's and the diagnosis's widths when the title and they share `room`
+    pixels: the title about half (it takes what they leave), the diagnosis a third, the
+    section the rest, each within bounds."""
+    section = max(90, min(round(room * 0.2), 200))
+    diagnosis = max(120, min(round(room * 0.32), 380))
+    return fit_within(section, diagnosis, room - TITLE_ROOM)
+
+
+def fit_within(section: int, diagnosis: int, room: int) -> tuple[int, int]:
+    """Both widths scaled down alike to fit `room` (not below 60 each); as they are if
+    they fit."""
+    if section + diagnosis <= room:
+        return section, diagnosis
+    scale = max(room, 0) / (section + diagnosis)
+    return max(60, round(section * scale)), max(60, round(diagnosis * scale))
 
 
 def may_move_rows(case_filter: CaseFilter, changes: Changes) -> bool:
