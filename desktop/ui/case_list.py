@@ -49,6 +49,7 @@ from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
 from desktop.study import interval_text
 from desktop.ui.case_drag import cases_mime, dragged_cases
 from desktop.ui.change_bus import ChangeBus
+from desktop.ui.delegates import CutTextDelegate
 from desktop.ui.paging import paged_row
 from desktop.ui.roles import Roles
 
@@ -512,15 +513,17 @@ class CaseListView(QTableView):
         self._drop_row: int | None = None
         self.setShowGrid(False)
         self.setWordWrap(False)
+        # A cut title, section or diagnosis shows whole in a tooltip.
+        self.setItemDelegate(CutTextDelegate(self))
         self.setAlternatingRowColors(True)
         # The indicator first: enabling sorting sorts by it at once, and a different
         # default would cost a query over the whole library.
         self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self.horizontalHeader().setHighlightSections(False)
-        #: True until the reader sizes a column (or a saved layout does): the columns then
-        #: follow the list's width (see `_fit_columns`).
-        self._auto_columns = True
+        #: The section's and diagnosis's widths the reader chose (or a saved layout
+        #: restored); None until then: the columns follow the list's width (`_fit_columns`).
+        self._reader_widths: tuple[int, int] | None = None
         self._fitted_width: int | None = None
         self._sizing = False
         self._set_column_modes()
@@ -617,15 +620,20 @@ class CaseListView(QTableView):
         for column in (AGE, PUBLISHED, DUE, MARKS):
             self.setColumnWidth(column, self._content_width(column))
         self._sizing = False
-        self._auto_columns = True
+        self._reader_widths = None
         self._fitted_width = None
         self._fit_columns()
 
     def keep_columns(self) -> None:
         """The reader's column widths (restored): kept, but cut down where they would
         leave the title too little room."""
-        self._set_column_modes()  # a layout saved before the title filled the width
-        self._auto_columns = False
+        if self.horizontalHeader().stretchLastSection():
+            # Saved before the title took the spare width (Marks did): most likely the
+            # old defaults, which cut the title on a laptop's screen.
+            self.reset_columns()
+            return
+        self._set_column_modes()
+        self._reader_widths = self._flexible_widths()
         self._fitted_width = None
         self._fit_columns()
 
@@ -669,12 +677,10 @@ class CaseListView(QTableView):
             if not header.isSectionHidden(column)
         )
         room = width - fixed
-        if self._auto_columns:
+        if self._reader_widths is None:
             section, diagnosis = column_widths(room)
-        else:
-            section, diagnosis = fit_within(
-                header.sectionSize(SECTION), header.sectionSize(DIAGNOSIS), room - TITLE_ROOM
-            )
+        else:  # cut down from what the reader chose, so a wider list gives it back
+            section, diagnosis = fit_within(*self._reader_widths, room - TITLE_ROOM)
         self._sizing = True
         self.setColumnWidth(SECTION, section)
         self.setColumnWidth(DIAGNOSIS, diagnosis)
@@ -682,7 +688,10 @@ class CaseListView(QTableView):
 
     def _column_resized(self, column: int, _old: int, _new: int) -> None:
         if not self._sizing and column != TITLE:
-            self._auto_columns = False  # the reader's widths from now on
+            self._reader_widths = self._flexible_widths()  # the reader's from now on
+
+    def _flexible_widths(self) -> tuple[int, int]:
+        return self.columnWidth(SECTION), self.columnWidth(DIAGNOSIS)
 
     def _select_row(self, row: int) -> None:
         index = self._model.index(row, 0)
