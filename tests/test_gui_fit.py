@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +29,15 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionViewItem,
     QToolTip,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QTreeWidgetItemIterator,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from desktop.model import CaseFilter
+from desktop.store import Library
 from desktop.ui import theme
 from desktop.ui.case_list import (
     AGE,
@@ -153,11 +157,14 @@ def test_a_layout_saved_on_a_larger_screen_opens_within_a_smaller_one(
     assert image.width() <= 1024 and image.height() <= 768
 
 
+#: Shows a window at a size (and with a settings file).
+Show = Callable[..., MainWindow]
+
 # --- the window, laid out at a laptop's size ---------------------------------------------------
 
 
 @pytest.fixture
-def window_at(qtbot: QtBot, tmp_path: Path) -> Iterator[object]:
+def window_at(qtbot: QtBot, tmp_path: Path) -> Iterator[Show]:
     """Shows a window on the sample cases at a given size, as a first start lays it out."""
     opened: list[MainWindow] = []
 
@@ -183,7 +190,7 @@ def _visible_rows(view: CaseListView) -> int:
 
 @pytest.mark.parametrize("size", [(1280, 720), (1020, 764), (1436, 896)])
 def test_the_list_shows_enough_rows_and_its_columns_fill_its_width(
-    window_at, size: tuple[int, int]
+    window_at: Show, size: tuple[int, int]
 ) -> None:
     window = window_at(*size)
     view = window.list
@@ -201,7 +208,7 @@ def test_the_list_shows_enough_rows_and_its_columns_fill_its_width(
 
 
 def test_the_reader_s_column_widths_are_kept_but_never_crowd_out_the_title(
-    window_at, tmp_path: Path
+    window_at: Show, tmp_path: Path
 ) -> None:
     window = window_at(1436, 896)
     view = window.list
@@ -223,7 +230,7 @@ def test_the_reader_s_column_widths_are_kept_but_never_crowd_out_the_title(
 
 
 def test_a_layout_saved_with_the_last_column_stretched_is_laid_out_afresh(
-    window_at, tmp_path: Path
+    window_at: Show, tmp_path: Path
 ) -> None:
     # The header as a layout of before this change saved it: Marks took what was left.
     window = window_at(1436, 896)
@@ -259,7 +266,7 @@ def _tooltip_at(widget: QWidget, point: QPoint) -> str:
     return QToolTip.text() if QToolTip.isVisible() else ""
 
 
-def test_a_cut_cell_shows_its_whole_text_in_a_tooltip_and_a_whole_one_none(window_at) -> None:
+def test_a_cut_cell_shows_its_whole_text_in_a_tooltip_and_a_whole_one_none(window_at: Show) -> None:
     window = window_at(1280, 720)
     view = window.list
     view.setColumnWidth(SECTION, 70)
@@ -279,7 +286,7 @@ def test_a_cut_cell_shows_its_whole_text_in_a_tooltip_and_a_whole_one_none(windo
     assert _tooltip_at(view.viewport(), view.visualRect(age).center()) == ""
 
 
-def test_a_cut_sidebar_name_shows_whole_in_a_tooltip(window_at) -> None:
+def test_a_cut_sidebar_name_shows_whole_in_a_tooltip(window_at: Show) -> None:
     window = window_at(1280, 720)
     sidebar = window.sidebar
     window.splitter.setSizes([190, 1086])  # the sidebar's width at 1024×768
@@ -294,9 +301,7 @@ def test_a_cut_sidebar_name_shows_whole_in_a_tooltip(window_at) -> None:
     assert "Drill Due" in _tooltip_at(sidebar.viewport(), sidebar.visualItemRect(due).center())
 
 
-def _items(tree):  # type: ignore[no-untyped-def]
-    from PySide6.QtWidgets import QTreeWidgetItemIterator
-
+def _items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
     found = []
     iterator = QTreeWidgetItemIterator(tree)
     while iterator.value():
@@ -310,7 +315,7 @@ def _items(tree):  # type: ignore[no-untyped-def]
 
 @pytest.mark.usefixtures("qapp")
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_the_note_mark_stands_out_on_the_selection(library, dark: bool) -> None:
+def test_the_note_mark_stands_out_on_the_selection(library: Library, dark: bool) -> None:
     from desktop.importer import import_paths
 
     import_paths(library, [SAMPLE_CASES])

@@ -658,8 +658,11 @@ class CaseListView(QTableView):
         header = self.horizontalHeader()
         label = header.fontMetrics().horizontalAdvance(COLUMNS[column][0]) + 30
         if column == MARKS:
-            delegate = self.itemDelegateForColumn(MARKS)
-            return max(label, delegate.sizeHint(QStyleOptionViewItem(), QModelIndex()).width())
+            delegate = self.itemDelegateForColumn(MARKS)  # the window's: three icons
+            icons = (
+                delegate.sizeHint(QStyleOptionViewItem(), QModelIndex()).width() if delegate else 0
+            )
+            return max(label, icons)
         bold = QFont(self.font())
         bold.setBold(True)  # unread rows
         sample = {AGE: "11 mo · M", PUBLISHED: "2026-12-31", DUE: "in 11 mo"}[column]

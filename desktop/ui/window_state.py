@@ -109,13 +109,18 @@ def first_geometry(available: QRect) -> tuple[QRect, bool]:
     centred, or the whole area (maximised) where the default does not fit."""
     rect = QRect(QPoint(0, 0), DEFAULT_SIZE)
     rect.moveCenter(available.center())
-    placed = fitted(rect, available)
     # A frame's worth of room to spare, else the default would hang off the screen's edge.
     too_small = (
-        available.width() < DEFAULT_SIZE.width() + 16
-        or available.height() < DEFAULT_SIZE.height() + 48
+        available.width() < DEFAULT_SIZE.width() + _FRAME.left() + _FRAME.right()
+        or available.height() < DEFAULT_SIZE.height() + _FRAME.top() + _FRAME.bottom()
     )
-    return placed, too_small
+    # Maximised, the size it takes when the reader restores it leaves room for a frame
+    # (the window manager gives the frame's size only once the window is shown).
+    return fitted(rect, available, _FRAME if too_small else None), too_small
+
+
+#: Room for a window manager's frame, title bar included, before its size is known.
+_FRAME = QMargins(8, 40, 8, 8)
 
 
 def place_first_window(window: QWidget, available: QRect) -> None:
