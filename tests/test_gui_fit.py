@@ -99,7 +99,7 @@ def test_the_panes_leave_the_list_room_for_rows_and_the_case_room_to_read(
     assert sidebar + right + 4 == width and listed + reading + 4 == height
     assert case + notes + 4 == right
     assert 190 <= sidebar <= 240
-    assert listed >= 0.4 * height  # 8 rows of 27 px and the header at 1280×720
+    assert listed >= 0.4 * height  # some 10 rows and the header at 1280×720
     assert reading >= 0.5 * height
     assert case >= 2 * notes
 

@@ -89,7 +89,12 @@ DEFAULT_SIZE = QSize(1440, 900)
 
 def available_area(widget: QWidget) -> QRect:
     """The screen area a window may take (less panels and docks) on the widget's screen."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
+    # The screen under it: a saved geometry may place a hidden window on another screen.
+    screen = (
+        QGuiApplication.screenAt(widget.geometry().center())
+        or widget.screen()
+        or QGuiApplication.primaryScreen()
+    )
     return screen.availableGeometry() if screen is not None else QRect(QPoint(0, 0), DEFAULT_SIZE)
 
 
@@ -151,7 +156,7 @@ def fit_to_screen(window: QWidget) -> None:
 def default_splits(area: QSize, handle: int = 0) -> tuple[list[int], list[int], list[int]]:
     """Pane sizes for panes that fill `area` (splitter handles `handle` wide): the sidebar
     and the notes a share of the width within bounds, the list about 44% of the height
-    (9 rows at 1280×720, 11 at 1440×900), the case the rest.
+    (some 10 rows maximised at 1280×720, 13 at 1440×900), the case the rest.
 
     Returns:
         The sizes of the sidebar and list, of the list and the reading panes, and of the
