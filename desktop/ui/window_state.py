@@ -166,7 +166,7 @@ def default_splits(area: QSize, handle: int = 0) -> tuple[list[int], list[int], 
     sidebar = _clamp(round(width * 0.17), 190, 240)
     right = max(width - sidebar - handle, 1)
     listed = _clamp(round(height * 0.44), 160, 420)
-    notes = _clamp(round(right * 0.28), 260, 380)
+    notes = _clamp(round(right * 0.28), min(260, round(right * 0.34)), 380)
     return (
         [sidebar, right],
         [listed, max(height - listed - handle, 1)],
