@@ -184,6 +184,16 @@ def window_at(qtbot: QtBot, tmp_path: Path) -> Iterator[Show]:
             close_window(window)
 
 
+def test_a_window_whose_frame_would_hang_off_the_screen_is_fitted_when_shown(
+    window_at: Show,
+) -> None:
+    available = QApplication.primaryScreen().availableGeometry()
+    window = window_at(available.width(), available.height())  # no room for its frame
+    assert not window.isMaximized()
+    assert available.contains(window.frameGeometry())
+    assert window.width() >= available.width() - 8
+
+
 def _visible_rows(view: CaseListView) -> int:
     return view.viewport().height() // view.rowHeight(0)
 

@@ -19,10 +19,10 @@ def restore_state(window: MainWindow) -> None:
     """Restores what `save_state` saved (defaults the first time), and opens the last case."""
     settings = window.settings
     geometry = settings.value("window/geometry")
+    # Qt shrinks and moves a saved geometry to fit the screen, by its guess of the frame;
+    # the window fits it again by its real frame once shown (MainWindow.showEvent).
     if not (isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)):
         place_first_window(window, available_area(window))
-    else:
-        fit_to_screen(window)  # saved on a larger screen (or with a larger one attached)
     # Panes not saved get sizes for the window's real size once it is laid out (see
     # `apply_default_splits`): set now, they would be scaled from a hidden window's size.
     window.unsized_splitters = []
