@@ -884,10 +884,10 @@ TITLE_ROOM = 180
 
 def column_widths(room: int) -> tuple[int, int]:
     """The section's and the diagnosis's widths when the title and they share `room`
-    pixels: the title about half (it takes what they leave), the diagnosis a third, the
-    section the rest, each within bounds."""
-    section = max(90, min(round(room * 0.2), 200))
-    diagnosis = max(120, min(round(room * 0.32), 380))
+    pixels: the title nearly half (it takes what they leave), then the diagnosis (the
+    longer text), then the section, each within bounds."""
+    section = max(90, min(round(room * 0.24), 240))
+    diagnosis = max(120, min(round(room * 0.3), 380))
     return fit_within(section, diagnosis, room - TITLE_ROOM)
 
 
