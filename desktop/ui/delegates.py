@@ -104,7 +104,7 @@ class CutTextDelegate(QStyledItemDelegate):
             return True
         # Rich text wraps a long diagnosis; escaped, a title shows as written.
         tip = own if own else f"<p>{html.escape(whole)}</p>"
-        QToolTip.showText(event.globalPos(), tip, view, view.visualRect(index))
+        QToolTip.showText(event.globalPos(), tip, view.viewport(), view.visualRect(index))
         return True
 
 
