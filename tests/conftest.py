@@ -10,8 +10,12 @@ from hypothesis import settings
 
 from tests.tools import EURORAD_DATA, ROOT, SEED_CASE, SHARED
 
-# Before any QApplication exists: GUI tests run headless everywhere.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any QApplication exists: GUI tests run headless everywhere, on a desktop-sized
+# screen (offscreen's own is 800×800, where the window would open maximised); the apps
+# the tests start inherit it.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    screen = ROOT / "tests" / "data" / "screen-1920x1080.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
 # Hypothesis fails an example that takes over 200 ms by default: a timing assertion that a
 # loaded machine trips. No deadline anywhere, unless a test sets one itself.
 settings.register_profile("lightbox", deadline=None)

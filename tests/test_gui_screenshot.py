@@ -15,7 +15,7 @@ from tests.tools import needs_shared
 
 def test_screenshot_command(tmp_path: Path) -> None:
     target = tmp_path / "shot.png"
-    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home")}  # conftest's screen
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "--screenshot", str(target), "--case",
          "lightbox:neuro-01"],
@@ -33,7 +33,7 @@ def test_screenshot_command(tmp_path: Path) -> None:
 
 
 def test_screenshot_of_an_unknown_case_fails_cleanly(tmp_path: Path) -> None:
-    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home")}  # conftest's screen
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "--screenshot", str(tmp_path / "x.png"), "--case",
          "eurorad:1"],
@@ -49,7 +49,7 @@ def test_files_named_on_the_command_line_are_imported(tmp_path: Path) -> None:
     """`lightbox FILE...` (a desktop entry's %F) opens the window and imports the files."""
     from desktop.store.library import Library
 
-    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "LIGHTBOX_HOME": str(tmp_path / "home")}  # conftest's screen
     library = tmp_path / "lib.db"
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "--library", str(library), "--screenshot",

@@ -207,7 +207,7 @@ def test_one_folder_app_starts_and_seeds_its_library(tmp_path: Path) -> None:
     assert app.is_file()
 
     home, shot = tmp_path / "home", tmp_path / "shot.png"
-    env = {**os.environ, "LIGHTBOX_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "LIGHTBOX_HOME": str(home)}  # conftest's screen: 1440×900 fits
     started = subprocess.run(
         [str(app), "--screenshot", str(shot)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,

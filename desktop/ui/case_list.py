@@ -28,19 +28,29 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFont,
+    QFontMetrics,
     QKeyEvent,
     QPainter,
     QPaintEvent,
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from desktop.model import CaseFilter, CaseId, ListRow
 from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
 from desktop.study import interval_text
 from desktop.ui.case_drag import cases_mime, dragged_cases
 from desktop.ui.change_bus import ChangeBus
+from desktop.ui.delegates import CutTextDelegate
 from desktop.ui.paging import paged_row
 from desktop.ui.roles import Roles
 
@@ -521,14 +531,21 @@ class CaseListView(QTableView):
         self._drop_row: int | None = None
         self.setShowGrid(False)
         self.setWordWrap(False)
+        # A cut title, section or diagnosis shows whole in a tooltip.
+        self.setItemDelegate(CutTextDelegate(self))
         self.setAlternatingRowColors(True)
         # The indicator first: enabling sorting sorts by it at once, and a different
         # default would cost a query over the whole library.
         self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setHighlightSections(False)
+        #: The section's and diagnosis's widths the reader chose (or a saved layout
+        #: restored); None until then: the columns follow the list's width (`_fit_columns`).
+        self._reader_widths: tuple[int, int] | None = None
+        self._fitted_width: int | None = None
+        self._sizing = False
+        self._set_column_modes()
+        self.horizontalHeader().sectionResized.connect(self._column_resized)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -546,9 +563,11 @@ class CaseListView(QTableView):
         self.empty.setWordWrap(True)
         #: The search whose hits are listed (for the word shown when there are none).
         self.query = ""
-        #: Whether rows are two lines tall (search hits), and how tall one-line rows are.
+        #: Whether rows are two lines tall (search hits), and how tall one-line rows are:
+        #: as tall as the text needs, so a small screen shows more of the list.
         self._two_line_rows = False
-        self._one_line_height = self.verticalHeader().defaultSectionSize()
+        self._one_line_height = self.fontMetrics().height() + 10
+        self.verticalHeader().setDefaultSectionSize(self._one_line_height)
         model.modelAboutToBeReset.connect(self._remember_current)
         model.modelReset.connect(self._restore_current)
         model.modelReset.connect(self.update_empty_label)
@@ -614,6 +633,31 @@ class CaseListView(QTableView):
         if 0 <= row < self._model.rowCount():
             self._select_row(row)
 
+    def reset_columns(self) -> None:
+        """The columns' first layout: those of short values as wide as they need, the
+        others sharing the list's width (the title most, see `column_widths`)."""
+        self._set_column_modes()
+        self._sizing = True
+        for column in (AGE, PUBLISHED, DUE, MARKS):
+            self.setColumnWidth(column, self._content_width(column))
+        self._sizing = False
+        self._reader_widths = None
+        self._fitted_width = None
+        self._fit_columns()
+
+    def keep_columns(self) -> None:
+        """The reader's column widths (restored): kept, but cut down where they would
+        leave the title too little room."""
+        if self.horizontalHeader().stretchLastSection():
+            # Saved before the title took the spare width (Marks did): most likely the
+            # old defaults, which cut the title on a laptop's screen.
+            self.reset_columns()
+            return
+        self._set_column_modes()
+        self._reader_widths = self._flexible_widths()
+        self._fitted_width = None
+        self._fit_columns()
+
     def set_two_line_rows(self, two_lines: bool) -> None:
         """Search hits show a snippet under the title: rows twice as tall; after the
         search, rows as tall as they were before it."""
@@ -628,6 +672,58 @@ class CaseListView(QTableView):
             header.setDefaultSectionSize(self._one_line_height)
 
     # --- internals -------------------------------------------------------------------------
+
+    def _set_column_modes(self) -> None:
+        """The title takes whatever width the other columns leave: no column is wasted
+        at the right, and the list never scrolls sideways while the title has room."""
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+
+    def _content_width(self, column: int) -> int:
+        """Room for the header (with its sort arrow) and for a long value of the column."""
+        header = self.horizontalHeader()
+        label = header.fontMetrics().horizontalAdvance(COLUMNS[column][0]) + 30
+        if column == MARKS:
+            delegate = self.itemDelegateForColumn(MARKS)  # the window's: three icons
+            icons = (
+                delegate.sizeHint(QStyleOptionViewItem(), QModelIndex()).width() if delegate else 0
+            )
+            return max(label, icons)
+        bold = QFont(self.font())
+        bold.setBold(True)  # unread rows
+        sample = {AGE: "11 mo · M", PUBLISHED: "2026-12-31", DUE: "in 11 mo"}[column]
+        return max(label, QFontMetrics(bold).horizontalAdvance(sample) + 16)
+
+    def _fit_columns(self) -> None:
+        width = self.viewport().width()
+        if width <= 0 or width == self._fitted_width:
+            return
+        self._fitted_width = width
+        header = self.horizontalHeader()
+        fixed = sum(
+            header.sectionSize(column)
+            for column in (AGE, PUBLISHED, DUE, MARKS)
+            if not header.isSectionHidden(column)
+        )
+        room = width - fixed
+        if self._reader_widths is None:
+            section, diagnosis = column_widths(room)
+        else:  # cut down from what the reader chose, so a wider list gives it back
+            section, diagnosis = fit_within(*self._reader_widths, room - TITLE_ROOM)
+        self._sizing = True
+        self.setColumnWidth(SECTION, section)
+        self.setColumnWidth(DIAGNOSIS, diagnosis)
+        self._sizing = False
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._sizing and column != TITLE:
+            self._reader_widths = self._flexible_widths()  # the reader's from now on
+
+    def _flexible_widths(self) -> tuple[int, int]:
+        return self.columnWidth(SECTION), self.columnWidth(DIAGNOSIS)
 
     def _select_row(self, row: int) -> None:
         index = self._model.index(row, 0)
@@ -671,6 +767,7 @@ class CaseListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.empty.resize(self.viewport().size())
+        self._fit_columns()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -830,6 +927,29 @@ def short_query(query: str, limit: int = 60) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + "…"
+
+
+#: The least room the title keeps when the reader's widths of the other columns would
+#: leave it less (they are cut down to fit).
+TITLE_ROOM = 180
+
+
+def column_widths(room: int) -> tuple[int, int]:
+    """The section's and the diagnosis's widths when the title and they share `room`
+    pixels: the title nearly half (it takes what they leave), then the diagnosis (the
+    longer text), then the section, each within bounds."""
+    section = max(90, min(round(room * 0.24), 240))
+    diagnosis = max(120, min(round(room * 0.3), 380))
+    return fit_within(section, diagnosis, room - TITLE_ROOM)
+
+
+def fit_within(section: int, diagnosis: int, room: int) -> tuple[int, int]:
+    """Both widths scaled down alike to fit `room` (not below 60 each); as they are if
+    they fit."""
+    if section + diagnosis <= room:
+        return section, diagnosis
+    scale = max(room, 0) / (section + diagnosis)
+    return max(60, round(section * scale)), max(60, round(diagnosis * scale))
 
 
 def may_move_rows(case_filter: CaseFilter, changes: Changes) -> bool:

@@ -1,15 +1,26 @@
 """Painting only: the title cell (with a search snippet under it), the marks cell, and a
-highlight's colour swatch."""
+highlight's colour swatch; and tooltips that show a cell's text whole where it is cut."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -46,8 +57,67 @@ def snippet_runs(snippet: str) -> list[tuple[str, bool]]:
     return [(re.sub(r"\s+", " ", text), hit) for text, hit in runs if text]
 
 
-class TitleDelegate(QStyledItemDelegate):
+class CutTextDelegate(QStyledItemDelegate):
+    """A cell whose text is cut to fit shows it whole in a tooltip when hovered, and a
+    cell shown whole shows none (it would only repeat it).
+
+    Attributes:
+        own_tips: True: a cell's own tooltip (its model's), where it has one, shows
+            whether or not its text is cut; False: only when it is, in place of the text.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, own_tips: bool = False):
+        super().__init__(parent)
+        self.own_tips = own_tips
+
+    def cut_text(self, option: QStyleOptionViewItem, index: Index) -> str | None:
+        """The cell's whole text if it is shown cut, else None."""
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        room = self.text_room(opt, index)
+        return text if text and QFontMetrics(opt.font).horizontalAdvance(text) > room else None
+
+    def text_room(self, opt: QStyleOptionViewItem, index: Index) -> int:
+        """The width the cell's text is drawn in (as the style draws it: within the text
+        rect, less a margin each side)."""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, opt.widget) + 1
+        return rect.width() - 2 * margin
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        own = index.data(Qt.ItemDataRole.ToolTipRole)
+        if self.own_tips and own:
+            return super().helpEvent(event, view, option, index)
+        whole = self.cut_text(option, index)
+        if whole is None:
+            QToolTip.hideText()
+            return True
+        # Rich text wraps a long diagnosis; escaped, a title shows as written.
+        tip = own if own else f"<p>{html.escape(whole)}</p>"
+        QToolTip.showText(event.globalPos(), tip, view.viewport(), view.visualRect(index))
+        return True
+
+
+class TitleDelegate(CutTextDelegate):
     """The title, and under it the search snippet with its matches highlighted."""
+
+    #: Room kept each side of a title drawn over its snippet.
+    PADDING = 6
+
+    def text_room(self, opt: QStyleOptionViewItem, index: Index) -> int:
+        if index.data(Roles.SnippetRole):
+            return opt.rect.width() - 2 * self.PADDING  # as `paint` draws it
+        return super().text_room(opt, index)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         snippet = index.data(Roles.SnippetRole)
@@ -60,7 +130,7 @@ class TitleDelegate(QStyledItemDelegate):
         option.text = ""
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        rect = option.rect.adjusted(6, 3, -6, -3)
+        rect = option.rect.adjusted(self.PADDING, 3, -self.PADDING, -3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
@@ -95,6 +165,9 @@ class MarksDelegate(QStyledItemDelegate):
         ("highlight", "Has highlights", lambda row: row.has_highlights),
     )
 
+    #: The marks drawn in one ink (recoloured on the selection).
+    INKED = frozenset({"note", "highlight"})
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
 
@@ -110,10 +183,19 @@ class MarksDelegate(QStyledItemDelegate):
         size = self.ICON_SIZE
         x = option.rect.left() + 6
         y = option.rect.top() + (option.rect.height() - size) // 2
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # On the selection, grey ink would all but vanish: drawn in the selection's text
+        # colour instead (the star keeps its gold, which shows on it).
+        ink = option.palette.color(_colour_group(option), QPalette.ColorRole.HighlightedText)
         # Each mark keeps its place, so a column of rows reads as columns of marks.
         for name, _words, has in self.MARKS:
             if has(row):
-                theme.icon(name).paint(painter, QRect(x, y, size, size))
+                box = QRect(x, y, size, size)
+                if selected and name in self.INKED:
+                    scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+                    painter.drawPixmap(box, tinted(theme.icon(name), size, ink, scale))
+                else:
+                    theme.icon(name).paint(painter, box)
             x += size + 4
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
@@ -136,6 +218,25 @@ class MarksDelegate(QStyledItemDelegate):
             return True
         QToolTip.showText(event.globalPos(), words, view)
         return True
+
+
+def tinted(icon: QIcon, size: int, colour: QColor, scale: float = 1.0) -> QPixmap:
+    """The icon at `size`, every drawn pixel in `colour` (its shape kept, with its edges'
+    softness)."""
+    pixmap = icon.pixmap(QSize(size, size), scale)
+    painter = QPainter(pixmap)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(pixmap.rect(), colour)
+    painter.end()
+    return pixmap
+
+
+def _colour_group(option: QStyleOptionViewItem) -> QPalette.ColorGroup:
+    if not option.state & QStyle.StateFlag.State_Enabled:
+        return QPalette.ColorGroup.Disabled
+    if option.state & QStyle.StateFlag.State_Active:
+        return QPalette.ColorGroup.Active
+    return QPalette.ColorGroup.Inactive
 
 
 def marks_text(row: ListRow) -> str:
@@ -214,11 +315,22 @@ def _paint_snippet(
             break
 
 
-class CountDelegate(QStyledItemDelegate):
-    """A sidebar entry with its count at the right, muted (the name is cut to make room)."""
+class CountDelegate(CutTextDelegate):
+    """A sidebar entry with its count at the right, muted (the name is cut to make room,
+    and then shown whole in a tooltip)."""
 
     #: Room between the name and the count, and after the count.
     GAP = 8
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, own_tips=True)
+
+    def text_room(self, opt: QStyleOptionViewItem, index: Index) -> int:
+        count = index.data(Roles.CountRole)
+        if not isinstance(count, str) or not count:
+            return super().text_room(opt, index)
+        width = QFontMetrics(opt.font).horizontalAdvance(count)
+        return max(self._text_width(opt) - width - self.GAP, 0)  # as `paint` cuts it
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         count = index.data(Roles.CountRole)

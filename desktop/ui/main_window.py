@@ -64,7 +64,12 @@ from desktop.ui.sidebar import Sidebar
 from desktop.ui.startup import StagedStart
 from desktop.ui.undo import UndoKeys, UndoStack
 from desktop.ui.versions import show_case_versions
-from desktop.ui.window_state import restore_state, save_state
+from desktop.ui.window_state import (
+    apply_default_splits,
+    fit_to_screen,
+    restore_state,
+    save_state,
+)
 from desktop.ui.workers import ImportWorker
 
 if TYPE_CHECKING:
@@ -469,6 +474,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         for splitter in (self.splitter, self.list_splitter, self.reading_splitter):
             splitter.setChildrenCollapsible(False)
+        #: Splitters no saved state sized: sized for the window once it is shown.
+        self.unsized_splitters: list[QSplitter] = []
         #: The library's panes, or a drill in their place (nothing of them shows meanwhile).
         self.modes = QStackedWidget(self)
         self.modes.addWidget(self.splitter)
@@ -811,6 +818,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not event.spontaneous():
+            fit_to_screen(self)  # its frame is known now
+            apply_default_splits(self)
         self.startup.window_shown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
