@@ -279,3 +279,22 @@ def test_bootstrap_fails_when_pip_fails(tmp_path: Path) -> None:
     result = _bootstrap_in(tmp_path, pip_fails=True)
     assert result.returncode != 0
     assert "Lightbox is ready" not in result.stdout
+
+
+@pytest.mark.slow
+def test_one_command_retakes_every_screenshot(tmp_path: Path) -> None:
+    """packaging/take_screenshots.py makes the whole set: four scenes, two screen sizes,
+    light and dark, each window no larger than its screen."""
+    from PySide6.QtGui import QImage
+
+    result = subprocess.run(
+        [sys.executable, str(PACKAGING / "take_screenshots.py"), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    for width, height in ((1440, 900), (1280, 720)):
+        for scheme in ("light", "dark"):
+            for scene in ("main", "search", "notes", "shortcuts"):
+                image = QImage(str(tmp_path / f"{scene}-{width}x{height}-{scheme}.png"))
+                assert not image.isNull(), (scene, width, scheme)
+                assert image.width() <= width and image.height() <= height, (scene, width)
