@@ -356,6 +356,33 @@ def test_a_text_field_keeps_its_own_undo(samples_window: MainWindow) -> None:
     assert not window.library.is_bookmarked(case_id)
 
 
+def test_a_command_used_while_typing_is_undone_before_the_typing(
+    samples_window: MainWindow,
+) -> None:
+    """Ctrl+D in the note, then Ctrl+Z: the bookmark is taken back (as the status bar
+    says), not the note emptied; the next Ctrl+Z undoes the typing."""
+    window = samples_window
+    case_id = window.list.current_case()
+    assert case_id is not None
+    editor = window.notes.editor
+    press(editor, Qt.Key.Key_X)
+    assert editor.toPlainText() == "x"
+    ctrl(editor, Qt.Key.Key_D)
+    assert window.library.is_bookmarked(case_id)
+    assert "Ctrl+Z" in window.undo_notice.text()
+    ctrl(editor, Qt.Key.Key_Z)
+    assert not window.library.is_bookmarked(case_id)
+    assert editor.toPlainText() == "x"
+    ctrl(editor, Qt.Key.Key_Z)
+    assert editor.toPlainText() == ""
+    press(editor, Qt.Key.Key_Y)  # typing after a command: the typing is the newer
+    ctrl(editor, Qt.Key.Key_D)
+    press(editor, Qt.Key.Key_Z)
+    ctrl(editor, Qt.Key.Key_Z)
+    assert window.library.is_bookmarked(case_id)
+    assert "z" not in editor.toPlainText()  # (Qt undoes a run of typing as one step)
+
+
 def test_nothing_to_undo_leaves_the_key_to_the_field(samples_window: MainWindow) -> None:
     window = samples_window
     assert not window.undo_action.isEnabled()

@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         self._due_timer.start()
         self._build_toolbar()
         #: Ctrl+Z from the window's text fields too, when they have nothing to undo.
-        self.undo_keys = UndoKeys(self.undo_action, self)
+        self.undo_keys = UndoKeys(self.undo_action, self.undo_stack, self)
         panes = self.splitter.findChildren
         self.undo_keys.watch(
             [self.search, *panes(QLineEdit), *panes(QTextEdit), *panes(QPlainTextEdit)]

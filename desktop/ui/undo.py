@@ -63,6 +63,10 @@ class UndoStack(QObject):
             self._steps = kept
             self.changed.emit(self.text())
 
+    def depth(self) -> int:
+        """How many steps there are to undo."""
+        return len(self._steps)
+
     def keys(self) -> list[object]:
         """The keys of the steps, oldest first."""
         return [step.key for step in self._steps]
@@ -86,17 +90,30 @@ class UndoStack(QObject):
 
 
 class UndoKeys(QObject):
-    """Lets Ctrl+Z reach the window's Undo from a text field that has nothing of its own to
-    undo: a text field takes the key before any shortcut, even when it would do nothing
-    with it (the search box, the find bar, the case's text, a note not yet typed in)."""
+    """Makes Ctrl+Z in a text field undo whatever came last: the field's own typing, or the
+    window's newest step. A text field takes the key before any shortcut, even when it
+    has nothing to undo (the search box, the find bar, the case's text, a note not yet
+    typed in); and a window command used while typing (Ctrl+D in the note) is newer than
+    the typing before it, so its Ctrl+Z must undo the command, not empty the note."""
 
-    def __init__(self, undo: QAction, parent: QObject | None = None):
+    def __init__(self, undo: QAction, stack: UndoStack, parent: QObject | None = None):
         super().__init__(parent)
         self._undo = undo
+        self._stack = stack
+        #: The window's step count when each field was last typed in: steps beyond it are
+        #: newer than the field's typing.
+        self._depth_at_edit: dict[QObject, int] = {}
 
     def watch(self, fields: list[QWidget]) -> None:
         for field in fields:
             field.installEventFilter(self)
+            if isinstance(field, QLineEdit):
+                field.textEdited.connect(lambda _text, field=field: self._edited(field))
+            elif isinstance(field, QTextEdit | QPlainTextEdit):
+                # Any change: typing merges into the document's last undo command, so
+                # `undoCommandAdded` would miss a letter typed after a command.
+                document = field.document()
+                document.contentsChange.connect(lambda *_, field=field: self._edited(field))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -104,11 +121,18 @@ class UndoKeys(QObject):
             and isinstance(event, QKeyEvent)
             and event.matches(QKeySequence.StandardKey.Undo)
             and self._undo.isEnabled()
-            and not _can_undo(watched)
+            and not self._typing_is_newest(watched)
         ):
             self._undo.trigger()
             return True
         return super().eventFilter(watched, event)
+
+    def _edited(self, field: QObject) -> None:
+        self._depth_at_edit[field] = self._stack.depth()
+
+    def _typing_is_newest(self, field: QObject) -> bool:
+        depth = self._stack.depth()
+        return _can_undo(field) and self._depth_at_edit.get(field, depth) >= depth
 
 
 def _can_undo(field: QObject) -> bool:
