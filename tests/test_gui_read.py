@@ -409,3 +409,18 @@ def test_f1_names_ctrl_u_by_both_its_meanings(samples_window: MainWindow) -> Non
     rows = dict((what, keys) for keys, what in samples_window.shortcut_table())
     assert rows["Mark as Read / Unread"] == "Ctrl+U"
     assert "Mark as Unread" not in rows and "Mark as Read" not in rows
+
+
+def test_a_case_opened_from_the_statistics_out_of_an_empty_entry_counts_as_chosen(
+    qtbot: QtBot, samples_window: MainWindow
+) -> None:
+    """From an entry listing nothing (the empty Trash), the list goes to All cases first:
+    the case the reader opened still starts its clock."""
+    window = samples_window
+    target = key(window, "chest-01")
+    window.sidebar.select_filter(CaseFilter("trash"))
+    qtbot.wait(20)
+    assert window.list.current_case() is None
+    window._open_from_stats(target)
+    assert window.detail.case_id == target
+    assert window.reading.timer.isActive()

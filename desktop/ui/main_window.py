@@ -807,6 +807,9 @@ class MainWindow(QMainWindow):
         if not self.list.select_case(case_id):
             self.sidebar.select_filter(CaseFilter())
             self.list.select_case(case_id)
+        if self.detail.case_id == case_id:
+            # The choice may have gone to the case the new entry showed first.
+            self.reading.engage()
         self.activateWindow()
 
     def _show_title(self, case: Case | None) -> None:
