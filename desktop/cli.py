@@ -817,7 +817,8 @@ def _untrash(library: Library, args: argparse.Namespace) -> int:
 
 
 def _empty_trash(library: Library, args: argparse.Namespace) -> int:
-    count = len(library.trashed_ids())
+    confirmed = library.trashed_ids()
+    count = len(confirmed)
     if count and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("empty-trash deletes cases for good: confirm with --yes")
@@ -825,9 +826,12 @@ def _empty_trash(library: Library, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             _say(args, "Nothing was deleted.")
             return 0
-    library.empty_trash()
-    if count:
-        _say(args, f"Deleted {_count(count, 'trashed case')} and your notes on them for good.")
+    # Only the cases confirmed: one trashed meanwhile (by the window) stays in the Trash.
+    deleted = len(library.empty_trash(only=confirmed).cases)
+    if deleted:
+        _say(args, f"Deleted {_count(deleted, 'trashed case')} and your notes on them for good.")
+    elif count:
+        _say(args, "Nothing was deleted: the cases left the Trash meanwhile.")
     else:
         _say(args, "The Trash was empty: nothing was deleted.")
     return 0

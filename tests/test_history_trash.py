@@ -123,3 +123,20 @@ def test_restoring_a_version_of_a_cleared_note_revives_the_same_record(seeded: L
     assert revived is not None
     assert (revived.body, revived.uid) == ("worth keeping", note.uid)
     assert len({v.uid for v in seeded.note_versions(case_id)}) == len(seeded.note_versions(case_id))
+
+
+def test_emptying_the_trash_deletes_only_the_cases_confirmed(library: Library) -> None:
+    """The reader confirms the cases in the Trash; one trashed meanwhile (by another
+    window or the command line) stays in it, with its notes."""
+    from tests.conftest import SAMPLE_CASES
+
+    import_paths(library, [SAMPLE_CASES])
+    first, second = library.case_ids()[:2]
+    library.trash(first)
+    confirmed = library.trashed_ids()
+    library.save_note(second, "kept")
+    library.trash(second)  # meanwhile
+    assert library.empty_trash(only=confirmed).cases == {first}
+    assert library.trashed_ids() == [second]
+    note = library.note(second)
+    assert note is not None and note.body == "kept"

@@ -459,11 +459,12 @@ class Library:
     def trashed_ids(self) -> list[CaseId]:
         return _guard(self.path, lambda: reader_data.trashed_ids(self._conn))
 
-    def empty_trash(self) -> Changes:
-        """Deletes the trashed cases for good; the reader's data on them becomes tombstones
-        (kept until `purge_tombstones`)."""
+    def empty_trash(self, only: Sequence[CaseId] | None = None) -> Changes:
+        """Deletes the trashed cases for good (of `only`, those still in the Trash: the ones
+        the reader confirmed); the reader's data on them becomes tombstones (kept until
+        `purge_tombstones`)."""
         with self.transaction():
-            ids = reader_data.empty_trash(self._conn, _now())
+            ids = reader_data.empty_trash(self._conn, _now(), only)
         return Changes(cases=frozenset(ids))
 
     def mark_unread(self, case_id: CaseId) -> Changes:

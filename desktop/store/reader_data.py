@@ -9,8 +9,9 @@ see live records only, of cases present in the library.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from desktop.model import CaseId, Note, NoteVersion
@@ -497,28 +498,37 @@ def trashed_ids(conn: sqlite3.Connection) -> list[CaseId]:
     return [CaseId(row[0]) for row in rows]
 
 
-def empty_trash(conn: sqlite3.Connection, now: dt.datetime) -> list[CaseId]:
-    """Deletes the trashed cases for good; the reader's data on them becomes tombstones.
+def empty_trash(
+    conn: sqlite3.Connection, now: dt.datetime, only: Collection[CaseId] | None = None
+) -> list[CaseId]:
+    """Deletes the trashed cases for good (of `only`, those still trashed: what the reader
+    confirmed, never a case trashed since); the reader's data on them becomes tombstones.
 
     The records stay (until `purge_tombstones`), so a merge with another copy of the
     library sees them deleted rather than never made.
     """
-    ids = trashed_ids(conn)
+    chosen = None if only is None else json.dumps(sorted(int(case_id) for case_id in only))
+    doomed = (
+        "SELECT id FROM cases WHERE trashed_at IS NOT NULL"
+        " AND (:only IS NULL OR id IN (SELECT value FROM json_each(:only)))"
+    )
+    ids = [CaseId(row[0]) for row in conn.execute(doomed, {"only": chosen})]
     moment = stamp(now)
     for table in READER_TABLES:
         conn.execute(
-            f"UPDATE {table} SET deleted_at = ?, updated_at = ?"
+            f"UPDATE {table} SET deleted_at = :moment, updated_at = :moment"
             " WHERE deleted_at IS NULL AND (case_source, case_source_id) IN"
-            " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)",
-            (moment, moment),
+            f" (SELECT source, source_id FROM cases WHERE id IN ({doomed}))",
+            {"moment": moment, "only": chosen},
         )
     # Their schedules go with their (now tombstoned) reviews: a case imported again later
     # starts afresh rather than due by a log it no longer has.
     conn.execute(
         "DELETE FROM study_schedule WHERE (case_source, case_source_id) IN"
-        " (SELECT source, source_id FROM cases WHERE trashed_at IS NOT NULL)"
+        f" (SELECT source, source_id FROM cases WHERE id IN ({doomed}))",
+        {"only": chosen},
     )
-    conn.execute("DELETE FROM cases WHERE trashed_at IS NOT NULL")
+    conn.execute(f"DELETE FROM cases WHERE id IN ({doomed})", {"only": chosen})
     return ids
 
 

@@ -254,7 +254,8 @@ class CaseActions(QObject):
         return f"“{title}”"
 
     def empty_trash(self) -> None:
-        count = len(self._library.trashed_ids())
+        confirmed = self._library.trashed_ids()
+        count = len(confirmed)
         if not count:
             self._operations.tell("The Trash is empty.", 4000)
             return
@@ -268,7 +269,8 @@ class CaseActions(QObject):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self._operations.save_edits()
-            self._operations.run(self._library.empty_trash)
+            # Only the cases the reader was asked about: not one trashed meanwhile elsewhere.
+            self._operations.run(lambda: self._library.empty_trash(only=confirmed))
 
     def _remove_from_view(self, case_id: CaseId, change: Callable[[], Changes]) -> bool:
         """Runs a change that takes the case out of this list, then selects its neighbour."""
