@@ -250,8 +250,8 @@ def test_f1_shows_every_shortcut_without_scrolling(
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.width() <= screen.width() and dialog.height() <= screen.height() - 40
-    assert dialog.scroll.verticalScrollBar().maximum() == 0  # nothing to scroll to
-    viewport = dialog.scroll.viewport()
+    assert dialog.scroll_area.verticalScrollBar().maximum() == 0  # nothing to scroll to
+    viewport = dialog.scroll_area.viewport()
 
     def whole_in_view(label: QLabel) -> bool:
         # The text's own extent: a label in a stretched column is wider than its text.
@@ -260,7 +260,7 @@ def test_f1_shows_every_shortcut_without_scrolling(
 
     shown = {
         label.text()
-        for label in dialog.scroll.widget().findChildren(QLabel)
+        for label in dialog.scroll_area.widget().findChildren(QLabel)
         if label.isVisible() and whole_in_view(label)
     }
     assert dialog.rows() == [row for _, rows in window.shortcut_groups() for row in rows]
@@ -278,7 +278,7 @@ def test_on_a_small_screen_f1_stays_on_it_and_scrolls(
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
-    assert dialog.scroll.verticalScrollBar().maximum() > 0
+    assert dialog.scroll_area.verticalScrollBar().maximum() > 0
 
 
 def test_the_table_is_read_from_the_menus(samples_window: MainWindow) -> None:

@@ -69,7 +69,7 @@ class ShortcutsDialog(QDialog):
 
     Attributes:
         columns: How many columns the groups were laid out in.
-        scroll: Holds the groups; it scrolls only on a screen too small for them all.
+        scroll_area: Holds the groups; it scrolls only on a screen too small for them all.
     """
 
     #: The most columns tried before the groups are left to scroll.
@@ -87,15 +87,15 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
         self.groups = [(title, rows) for title, rows in groups if rows]
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("shortcutsScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setObjectName("shortcutsScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(buttons)
         screen = available or self._available()
         margins = layout.contentsMargins()
@@ -115,12 +115,12 @@ class ShortcutsDialog(QDialog):
             wider = self._laid_out(self.columns + 1).sizeHint()
             if wider.width() > room.width():
                 break  # no room for another column: these scroll
-        self.scroll.setWidget(content)
+        self.scroll_area.setWidget(content)
         wanted = content.sizeHint() + extra
         if wanted.height() > most.height():  # a small screen: the groups scroll
-            wanted += QSize(self.scroll.verticalScrollBar().sizeHint().width(), 0)
+            wanted += QSize(self.scroll_area.verticalScrollBar().sizeHint().width(), 0)
         else:  # no scroll bar, nor the room one takes
-            self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.resize(min(wanted.width(), most.width()), min(wanted.height(), most.height()))
 
     def rows(self) -> list[tuple[str, str]]:
@@ -128,7 +128,8 @@ class ShortcutsDialog(QDialog):
         return [row for _, rows in self.groups for row in rows]
 
     def _available(self) -> QRect:
-        screen = self.screen() if self.parent() is None else self.parentWidget().screen()
+        owner = self.parentWidget()
+        screen = owner.screen() if owner is not None else self.screen()
         return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 720)
 
     def _laid_out(self, columns: int) -> QWidget:

@@ -401,15 +401,17 @@ class MainWindow(QMainWindow):
 
         def walk(title: str, menu: QMenu) -> None:
             for action in menu.actions():
-                if action.menu() is not None:
-                    walk(title, action.menu())
+                submenu = action.menu()
+                if isinstance(submenu, QMenu):
+                    walk(title, submenu)
                 elif action.shortcuts() and id(action) not in seen:
                     seen.add(id(action))
                     found.append((title, action))
 
         for top in self.menuBar().actions():
-            if top.menu() is not None:
-                walk(top.text().replace("&", ""), top.menu())
+            menu = top.menu()
+            if isinstance(menu, QMenu):
+                walk(top.text().replace("&", ""), menu)
         found += [("Window", a) for a in self.actions() if a.shortcuts() and id(a) not in seen]
         return found
 
