@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # This folder is on sys.path when the file runs as a script, so its siblings import directly.
+import offscreen
 from bench_import import floor_rows, format_table, machine, run_floor, run_lightbox
 from generate import VOCABULARY, generate_cases, write_case_files
 
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="after the table, a pyinstrument profile of each figure that missed its target",
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_QPA_PLATFORM", offscreen.DESKTOP)
     print(f"machine: {machine()}")
     rows: list[Row] = []
     for size in (int(s) for s in args.sizes.split(",")):
@@ -446,7 +447,7 @@ _PEAK = "import atexit, sys\natexit.register(lambda: print(open('/proc/self/stat
 
 def _child_env() -> dict[str, str]:
     """The environment of a timed app process: offscreen, quitting at its first frame."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LIGHTBOX_STARTUP_PROBE": "1"}
+    env = {**os.environ, "QT_QPA_PLATFORM": offscreen.DESKTOP, "LIGHTBOX_STARTUP_PROBE": "1"}
     # Bytecode caches, as an installed app has them (pip compiles a wheel's modules): with
     # PYTHONDONTWRITEBYTECODE set, a source checkout would compile every module at each start.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
