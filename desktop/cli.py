@@ -694,10 +694,9 @@ def _search(library: Library, query: str, limit: int, *, as_json: bool) -> int:
         return 0
     if not hits:
         # A pasted paragraph is not echoed whole: its beginning says which search it was.
-        shown = " ".join(shown.split())
-        if len(shown) > SHOWN_QUERY_CHARS:
-            shown = shown[: SHOWN_QUERY_CHARS - 1].rstrip() + "…"
-        print(f"No case matches {shown!r}.")
+        from desktop.query import short_query
+
+        print(f"No case matches {short_query(shown, SHOWN_QUERY_CHARS)!r}.")
     for hit in hits:
         print(_summary_line(hit.summary))
         if hit.snippet:  # a query of filters alone has no words to show

@@ -105,6 +105,7 @@ __all__ = [
     "describe",
     "parse",
     "ranked_words",
+    "short_query",
 ]
 
 #: The longest query read, in characters.
@@ -1118,3 +1119,16 @@ def tag_equals(column: str, tag: str) -> tuple[str, tuple[str]]:
     if tag.isascii():
         return f"{column} = ? COLLATE NOCASE", (tag,)
     return f"casefold({column}) = ?", (tag.casefold(),)
+
+
+def short_query(query: str, limit: int = 60) -> str:
+    """A query as a message quotes it: its spaces collapsed and, when longer than `limit`,
+    cut after a whole word (mid-word only for a very long one) with an ellipsis."""
+    text = " ".join(query.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import CaseFilter, CaseId, ListRow
+from desktop.query import short_query
 from desktop.store import COLLECTION_ORDER, Changes, Hit, Library
 from desktop.study import interval_text
 from desktop.ui.case_drag import cases_mime, dragged_cases
@@ -914,19 +915,6 @@ class CaseListView(QTableView):
         if row != self._drop_row:
             self._drop_row = row
             self.viewport().update()
-
-
-def short_query(query: str, limit: int = 60) -> str:
-    """A query as a message quotes it: its spaces collapsed and, when longer than `limit`,
-    cut after a whole word (mid-word only for a very long one) with an ellipsis."""
-    text = " ".join(query.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 #: The least room the title keeps when the reader's widths of the other columns would

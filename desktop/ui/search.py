@@ -14,9 +14,10 @@ from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.model import CaseFilter
+from desktop.query import short_query
 from desktop.store import Hit, Library, LibraryError, QueryInvalid, query_cut_notice
 from desktop.ui import theme
-from desktop.ui.case_list import CaseListView, short_query
+from desktop.ui.case_list import CaseListView
 from desktop.ui.case_view import DetailPane
 from desktop.ui.operations import describe
 from desktop.ui.sidebar import Sidebar
