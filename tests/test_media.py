@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import os
 import struct
@@ -17,6 +18,7 @@ import pytest
 from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, Figure
 from desktop.store import backup
+from desktop.store.errors import StorageUnavailable
 from desktop.store.library import Library
 from desktop.store.media import (
     SWEEP_GRACE,
@@ -106,7 +108,40 @@ def test_put_keeps_each_image_once_under_its_hash(tmp_path: Path) -> None:
     assert [p.name for p in store.files()] == [digest]
     assert store.path(digest).read_bytes() == data
     assert store.problem(digest) is None
-    assert not list((store.folder / "tmp").iterdir())  # no temporary left behind
+    # One folder, the image in it under its hash: nothing else, no temporary left behind.
+    assert [p.name for p in store.folder.iterdir()] == [digest]
+
+
+def test_put_replaces_a_damaged_file_whole(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path / "media")
+    data = png(4, 4, 9)
+    digest = store.put(data)
+    store.path(digest).write_bytes(data[:20])  # cut short, by a crash or a bad disk
+    old = store.path(digest).stat().st_ino
+    assert store.put(data) == digest
+    assert store.problem(digest) is None
+    # A new file renamed over the damaged one (a window showing it meanwhile reads one or
+    # the other, never a file being written); its temporary is gone.
+    assert store.path(digest).stat().st_ino != old
+    assert list((store.folder / "tmp").iterdir()) == []
+
+
+def test_a_write_that_fails_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MediaStore(tmp_path / "media")
+    store.folder.mkdir()
+    real_write = os.write
+
+    def half_then_full(fd: int, data: object) -> int:
+        monkeypatch.setattr(os, "write", real_write)
+        real_write(fd, bytes(memoryview(data))[:10])  # type: ignore[arg-type]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(StorageUnavailable, match="disk full"):
+        store.put(png(4, 4, 3))
+    assert list(store.folder.iterdir()) == []
 
 
 def test_problem_names_a_missing_or_damaged_file(tmp_path: Path) -> None:
@@ -156,6 +191,7 @@ def test_sweep_deletes_only_old_files_nothing_names(tmp_path: Path) -> None:
             age(library.media.path(digest), 3)
         # A temporary a crash left, old enough to go.
         stale = library.media.folder / "tmp" / "x.1.tmp"
+        stale.parent.mkdir()
         stale.write_bytes(b"half")
         age(stale, 3)
         removed = sweep_library(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
@@ -26,6 +27,7 @@ from desktop.store import library as library_module
 from desktop.store.db import APPLICATION_ID
 from desktop.store.errors import LibraryTooNew, MigrationFailed
 from desktop.store.library import Library
+from desktop.store.media import media_folder
 from desktop.store.records import READER_TABLES
 from tests.conftest import SAMPLE_CASES
 from tests.fixtures.make_fixture import Records, reader_view, user_records
@@ -651,3 +653,70 @@ def test_the_v10_fixture_reads_its_figures_and_check_reports_its_missing_image(
         assert note is not None and note.body.startswith("written after check")
         assert library.check() == []
         assert len(library.media_problems()) == 1
+
+
+# --- the flat media folder: schema 11 -------------------------------------------------------
+
+
+def legacy_media(path: Path) -> tuple[Path, dict[str, Path]]:
+    """The v10 fixture's image, and an image nothing names, where schema 10 kept them
+    (``media/<first two hex digits>/<hash>``), with a file of someone else's in one
+    sub-folder."""
+    folder = media_folder(path)
+    kept: dict[str, Path] = {}
+    for data in (b"fixture image 1", b"an image nothing names"):
+        digest = hashlib.sha256(data).hexdigest()
+        kept[digest] = folder / digest[:2] / digest
+        kept[digest].parent.mkdir(parents=True, exist_ok=True)
+        kept[digest].write_bytes(data)
+    stray = folder / "ab" / "notes.txt"
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_text("not an image")
+    return stray, kept
+
+
+def test_migration_11_moves_the_images_into_one_folder(tmp_path: Path) -> None:
+    from tests.fixtures.make_fixture import FIGURES
+
+    path = copy_fixture(10, tmp_path / "lib")
+    stray, kept = legacy_media(path)
+    with Library.open(path) as library:
+        assert schema.user_version(library._conn) == 11
+        named = str(FIGURES[0]["image"])
+        assert library.image_path(named) == media_folder(path) / named
+        assert library.media_problems() == []  # the figure shows its image again
+        assert sorted(p.name for p in library.media.files()) == sorted(kept)
+    for old in kept.values():
+        assert not old.exists()
+        assert old.parent.exists() == (old.parent == stray.parent)  # emptied, removed
+    assert stray.read_text() == "not an image"  # someone else's: left where it was
+    # A backup from before restored: its migration finds nothing left to move.
+    with Library.open(path) as library:
+        pinned = [b for b in backup.list_backups(path) if b.pinned]
+        library.restore_from(pinned[0].path)
+        assert library.media_problems() == []
+
+
+def test_migration_11_failing_midway_moves_the_images_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = copy_fixture(10, tmp_path / "lib")
+    _stray, kept = legacy_media(path)
+    real_replace = os.replace
+    moves = []
+
+    def second_move_fails(source: Path, target: Path) -> None:
+        if Path(source).parent.parent == media_folder(path):
+            moves.append(source)
+            if len(moves) == 2:
+                raise PermissionError(13, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_move_fails)
+    with pytest.raises(MigrationFailed, match="Permission denied"):
+        Library.open(path)
+    monkeypatch.undo()
+    assert pragma(path, "user_version") == 10
+    assert all(old.read_bytes() for old in kept.values())  # each where schema 10 has it
+    with Library.open(path) as library:  # and the next start moves them
+        assert sorted(p.name for p in library.media.files()) == sorted(kept)

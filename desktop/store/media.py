@@ -3,12 +3,16 @@
 Where images live, and why:
 
 * ``media/`` beside the library (as ``backups/`` is), one file per distinct image, at
-  ``media/<first two hex digits>/<SHA-256 of its bytes>``. The same image imported twice,
-  or by two cases, is one file. A case's ``figures`` JSON names its images by hash.
-* Files are immutable, written whole (a temporary file renamed into place) and flushed
-  to disk before the transaction that names them commits: a kill or a power cut at any
-  moment leaves no case naming a missing or partial image, at worst a file nothing names
-  yet.
+  ``media/<SHA-256 of its bytes>``. The same image imported twice, or by two cases, is one
+  file. A case's ``figures`` JSON names its images by hash. One flat folder, as Anki keeps
+  its media: today's file systems index large folders, and a new library's first import
+  spent as long making and filling up to 256 sub-folders as writing its images (schema 10
+  kept ``media/<first two hex digits>/<hash>``; migration 11 moves those files up).
+* Files are immutable. A new image is written straight under its name, created
+  exclusively; one found under its name with other bytes (damaged) is replaced whole (a
+  temporary file renamed into place). Every image is flushed to disk before the
+  transaction that names it commits: a kill or a power cut at any moment leaves no case
+  naming a missing or partial image, at worst a file nothing names yet.
 * Backups hold the database only, so a daily backup stays a few megabytes whatever the
   images weigh. A file is deleted only by `sweep`, and only when neither the library, nor
   an earlier text of one of its cases, nor any backup beside it, nor another library in
@@ -28,7 +32,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from desktop.store.errors import StorageUnavailable
@@ -39,6 +43,7 @@ __all__ = [
     "ImageBatch",
     "MediaStore",
     "image_name",
+    "flatten_folders",
     "is_digest",
     "media_folder",
     "names_around",
@@ -84,7 +89,7 @@ class MediaStore:
         """Where the image with this hash is (or would be) kept."""
         if not is_digest(digest):
             raise ValueError(f"not an image hash: {digest!r}")
-        return self.folder / digest[:2] / digest
+        return self.folder / digest
 
     def has(self, digest: str) -> bool:
         return is_digest(digest) and self.path(digest).is_file()
@@ -108,41 +113,63 @@ class MediaStore:
         return ImageBatch(self)
 
     def _write(self, data: bytes, digest: str) -> Path:
-        """Keeps `data` under `digest`, not flushed; the file's path.
+        """Keeps `data` under `digest`, not flushed; the file's path. The caller flushes it
+        (`ImageBatch.flush`) before anything naming it commits.
 
-        A temporary file renamed into place, so the file under an image's name is always
-        whole while the system runs; the caller flushes it (`ImageBatch.flush`) before
-        anything naming it commits, so it is whole after a crash too.
+        A new image is written straight under its name, in a file this call creates: no
+        case names it until it is flushed, so a kill meanwhile leaves only a partial file
+        nothing names (swept in time, or replaced by the next import of the image). A file
+        found under the name is compared with `data`, and replaced whole if it differs.
         """
         target = self.path(digest)
         try:
-            if _kept_already(target, data):
-                return target
-            # Named for this thread: two threads may keep the same image at once.
-            writer = f"{os.getpid()}-{threading.get_ident()}"
-            temporary = self.folder / _TEMPORARY / f"{digest}.{writer}.tmp"
-            try:
-                handle = temporary.open("wb", buffering=0)
-            except FileNotFoundError:  # the first image (or the folder was deleted)
-                temporary.parent.mkdir(parents=True, exist_ok=True)
-                handle = temporary.open("wb", buffering=0)
-            try:
-                with handle:
-                    view = memoryview(data)
-                    while view:
-                        written = handle.write(view)
-                        view = view[written or 0 :]
-                try:
-                    os.replace(temporary, target)
-                except FileNotFoundError:  # the first image of its folder
-                    target.parent.mkdir(exist_ok=True)
-                    os.replace(temporary, target)
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
+            if not self._create(target, data) and not _kept_already(target, data):
+                self._replace(target, data, digest)
         except OSError as error:
             raise self._unavailable(error) from error
         return target
+
+    def _create(self, target: Path, data: bytes) -> bool:
+        """Writes `data` to a new file at `target`; False if a file has that name already."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
+            return False
+        except FileNotFoundError:  # the first image (or the folder was deleted)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(target, flags, 0o644)
+            except FileExistsError:
+                return False
+        try:
+            try:
+                _write_all(fd, data)
+            except BaseException:
+                _remove_if_same(target, os.fstat(fd))
+                raise
+        finally:
+            os.close(fd)
+        return True
+
+    def _replace(self, target: Path, data: bytes, digest: str) -> None:
+        """Replaces the file at `target` with `data`, whole: a temporary file renamed into
+        place, so a program showing the image meanwhile reads the old file or the new."""
+        # Named for this thread: two threads may keep the same image at once.
+        writer = f"{os.getpid()}-{threading.get_ident()}"
+        temporary = self.folder / _TEMPORARY / f"{digest}.{writer}.tmp"
+        try:
+            handle = temporary.open("wb", buffering=0)
+        except FileNotFoundError:
+            temporary.parent.mkdir(parents=True, exist_ok=True)
+            handle = temporary.open("wb", buffering=0)
+        try:
+            with handle:
+                _write_all(handle.fileno(), data)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
     def _unavailable(self, error: OSError) -> StorageUnavailable:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -174,14 +201,13 @@ class MediaStore:
 
     def files(self) -> Iterator[Path]:
         """Every kept image file (not temporaries)."""
-        if not self.folder.is_dir():
+        try:
+            entries = sorted(os.scandir(self.folder), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
             return
-        for sub in sorted(self.folder.iterdir()):
-            if len(sub.name) != 2 or not sub.is_dir():
-                continue
-            for path in sorted(sub.iterdir()):
-                if is_digest(path.name) and path.name.startswith(sub.name):
-                    yield path
+        for entry in entries:
+            if is_digest(entry.name) and entry.is_file(follow_symlinks=False):
+                yield Path(entry.path)
 
     def sweep(self, named: Iterable[str], now: float | None = None) -> list[Path]:
         """Deletes image files nothing names that are older than `SWEEP_GRACE`, and
@@ -209,21 +235,24 @@ class MediaStore:
 
 
 class ImageBatch:
-    """Images kept for one transaction: each is written when `put`, and all are flushed to
-    disk together by `flush`, which the caller runs before it commits anything naming them.
+    """Images kept for one transaction: each is written when `put` and starts flushing to
+    disk at once, on threads of the batch's own; `flush`, which the caller runs before it
+    commits anything naming them, waits for them all.
 
-    Flushing many files at once, on several threads, lets the file system write them in
-    one journal commit; flushing each as it is written costs a disk round trip an image.
-    Every image the batch names is flushed, those found kept already too: another import
-    may have written one and not yet flushed it.
+    Flushing many files at once lets the file system write them in a few journal commits,
+    where flushing each in turn costs a disk round trip an image; starting as each is
+    written lets the flushes go on while the caller parses and stores. Every image the
+    batch names is flushed, those found kept already too: another import may have written
+    one and not yet flushed it.
 
     Safe to use from several threads at once.
     """
 
     def __init__(self, store: MediaStore):
         self._store = store
-        self._unflushed: set[Path] = set()
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._flushing: list[Future[None]] = []
 
     def put(self, data: bytes, digest: str | None = None) -> str:
         """Keeps `data`, not yet flushed; its hash (`digest`, when the caller has it).
@@ -234,27 +263,30 @@ class ImageBatch:
         digest = digest or image_name(data)
         path = self._store._write(data, digest)
         with self._lock:
-            self._unflushed.add(path)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(FLUSH_THREADS, "lightbox-image-flush")
+            self._flushing.append(self._pool.submit(_fsync_file, path))
         return digest
 
     def flush(self) -> None:
-        """Flushes the images put since the last flush, and their folders' entries.
+        """Waits until the images put since the last flush are on disk, with their entries
+        in the media folder (and the media folder's in its parent, when it is new).
 
         Raises:
             StorageUnavailable: one could not be flushed: nothing may name them yet.
         """
         with self._lock:
-            paths, self._unflushed = sorted(self._unflushed), set()
-        if not paths:
+            pool, self._pool = self._pool, None
+            flushing, self._flushing = self._flushing, []
+        if pool is None:
             return
+        pool.shutdown(wait=True)
         media = self._store.folder
-        # The images' folders hold their entries; the media folder and the one above it,
-        # those of new folders.
-        folders = sorted({path.parent for path in paths} | {media, media.parent})
         try:
-            with ThreadPoolExecutor(FLUSH_THREADS, "lightbox-image-flush") as pool:
-                list(pool.map(_fsync_file, paths))
-                list(pool.map(_fsync_folder, folders))
+            for job in flushing:
+                job.result()
+            _fsync_folder(media)
+            _fsync_folder(media.parent)
         except OSError as error:
             raise self._store._unavailable(error) from error
 
@@ -358,6 +390,49 @@ def sweep_library(library_path: Path, now: float | None = None) -> list[Path]:
     return store.sweep(named, now)
 
 
+def flatten_folders(folder: Path) -> int:
+    """Moves images from schema 10's layout (``media/<first two hex digits>/<hash>``) to
+    ``media/<hash>``, flushed; returns how many it moved. Sub-folders left empty are
+    removed; one holding anything else is left as it is.
+
+    Raises:
+        OSError: one could not be moved; those moved already are moved back first.
+    """
+    try:
+        subfolders = [
+            entry
+            for entry in os.scandir(folder)
+            if len(entry.name) == 2 and set(entry.name) <= _HEX and entry.is_dir()
+        ]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for sub in subfolders:
+            for path in sorted(Path(sub.path).iterdir()):
+                if is_digest(path.name) and path.name.startswith(sub.name):
+                    os.replace(path, folder / path.name)
+                    moved.append((path, folder / path.name))
+    except OSError:
+        for old, new in reversed(moved):
+            try:
+                os.replace(new, old)
+            except OSError:
+                pass  # where it is now, schema 11 finds it
+        raise
+    # Flushed before the caller's migration commits: after a power cut, a library at
+    # schema 11 finds its images where schema 11 looks.
+    for sub in subfolders:
+        _fsync_folder(Path(sub.path))
+    _fsync_folder(folder)
+    for sub in subfolders:
+        try:
+            os.rmdir(sub.path)
+        except OSError:
+            pass  # not empty: nothing of ours is left in it
+    return len(moved)
+
+
 def _kept_already(target: Path, data: bytes) -> bool:
     """Whether the image is kept already, byte for byte (a damaged copy is written again:
     importing its case again repairs it); if so, it is made young again, so a sweep before
@@ -380,6 +455,23 @@ def _kept_already(target: Path, data: bytes) -> bool:
     except OSError:
         return True  # cannot be touched (read-only): nor swept
     return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _remove_if_same(path: Path, written: os.stat_result) -> None:
+    """Removes the file at `path` if it is still the one `written` describes (the partial
+    file of a failed write), not one another import renamed over it meanwhile."""
+    try:
+        found = path.stat()
+        if (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino):
+            path.unlink()
+    except OSError:
+        pass  # gone already; or left for the next import of the image, or the sweep
 
 
 def _fsync_file(path: Path) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop.store import media
 from desktop.store.db import transaction
 from desktop.store.errors import LibraryTooNew
 from desktop.store.records import (
@@ -491,6 +493,17 @@ def m010_figures(db: sqlite_utils.Database) -> None:
     conn.execute("DELETE FROM search_pending")
 
 
+def m011_flat_media(db: sqlite_utils.Database) -> None:
+    """The media folder made flat: images move from ``media/<first two hex digits>/<hash>``
+    to ``media/<hash>`` (see `desktop.store.media`). Nothing in the database changes; the
+    new version number keeps an older Lightbox, which looks in the sub-folders, from
+    opening a library whose images it would not find.
+    """
+    main = next(row for row in db.conn.execute("PRAGMA database_list") if row[1] == "main")
+    if main[2]:  # a library in memory has no media folder
+        media.flatten_folders(media.media_folder(Path(main[2])))
+
+
 #: The chain: index n upgrades version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial,
@@ -503,6 +516,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m008_organise,
     m009_study,
     m010_figures,
+    m011_flat_media,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

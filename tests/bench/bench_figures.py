@@ -4,13 +4,13 @@ on a library of 10,000 figures. Each figure comes with a floor measured in the s
 
 * import: `import_paths` of the shared MedPix folder (40 cases, 120 PNGs) into a new
   library, against loading its two JSON files and copying its image files into a new
-  folder, flushed to disk: the floor is the faster of two copies, each file flushed as it
-  is written, and all written then flushed together on several threads (what the import
-  does). The issue asks the import to run at ≥ 0.5× the floor's speed (its time ≤ 2× the
-  floor's). This machine's disk flushes at two speeds, changing every few seconds, which
-  moves the floor by up to 2×; so the speed is also given as the median of each run's
-  import against the floor measured just before it. The copy without flushing is printed
-  for reference.
+  folder, flushed to disk: the floor is the fastest of three copies, each file flushed in
+  turn as it is written, all written then flushed together on several threads, and each
+  flushed on several threads as soon as it is written (what the import does). The issue
+  asks the import to run at ≥ 0.5× the floor's speed (its time ≤ 2× the floor's). This
+  machine's disk flushes at two speeds, changing every few seconds, which moves the floor
+  by up to 2×; so the speed is also given as the median of each run's import against the
+  floor measured just before it. The copy without flushing is printed for reference.
 * open: the time from `CaseView.show_case` of a case with 10 figures to the first paint of
   the page (thumbnails drawn once decoded, not waited for), and with its thumbnails cached
   (the case opened before), against opening the same case with its figures taken out
@@ -55,6 +55,8 @@ from desktop.store.library import Library  # noqa: E402
 from desktop.store.media import FLUSH_THREADS  # noqa: E402
 
 MEDPIX = ROOT.parent / "shared" / "data" / "medpix2"
+#: The durable copies the import floor is the fastest of (see `copy_floor`).
+FLUSHED = ("each", "together", "ahead")
 
 
 def median_ms(values: list[float]) -> float:
@@ -70,24 +72,27 @@ def line(name: str, values: list[float], floor: list[float], bound: str) -> str:
 
 
 def copy_floor(source: Path, target: Path, *, flush: str | None) -> None:
-    """What any import must at least do: read the index, write every image to disk
-    (flushed "each" as written, or all "together" at the end, or not at all)."""
+    """What any import must at least do: read the index, write every image to disk, flushed
+    "each" in turn as written, or "together" once all are written, or "ahead": each as
+    written on threads of its own, while the next ones are written (or not at all: None)."""
     for name in ("Case_topic.json", "Descriptions.json"):
         json.loads((source / name).read_bytes())
     target.mkdir()
     written = []
-    for image in sorted((source / "images").iterdir()):
-        data = image.read_bytes()
-        with (target / image.name).open("wb") as handle:
-            handle.write(data)
-            if flush == "each":
-                handle.flush()
-                os.fsync(handle.fileno())
-        written.append(target / image.name)
-    if flush == "together":
-        with ThreadPoolExecutor(FLUSH_THREADS) as pool:
-            list(pool.map(fsync_path, [*written, target]))
-    elif flush == "each":
+    with ThreadPoolExecutor(FLUSH_THREADS) as pool:
+        for image in sorted((source / "images").iterdir()):
+            data = image.read_bytes()
+            with (target / image.name).open("wb") as handle:
+                handle.write(data)
+                if flush == "each":
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            written.append(target / image.name)
+            if flush == "ahead":
+                pool.submit(fsync_path, written[-1])
+        if flush == "together":
+            list(pool.map(fsync_path, written))
+    if flush is not None:
         fsync_path(target)
 
 
@@ -101,7 +106,7 @@ def fsync_path(path: Path) -> None:
 
 def bench_import(runs: int) -> None:
     imports: list[float] = []
-    copies: dict[str | None, list[float]] = {"each": [], "together": [], None: []}
+    copies: dict[str | None, list[float]] = {"each": [], "together": [], "ahead": [], None: []}
     floors: list[float] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
@@ -109,7 +114,7 @@ def bench_import(runs: int) -> None:
                 began = time.perf_counter()
                 copy_floor(MEDPIX, Path(folder) / f"copy-{flush}", flush=flush)
                 times.append(time.perf_counter() - began)
-            floors.append(min(copies["each"][-1], copies["together"][-1]))
+            floors.append(min(copies[flush][-1] for flush in FLUSHED))
             (Path(folder) / "lib").mkdir()
             with Library.open(Path(folder) / "lib" / "library.db") as library:
                 began = time.perf_counter()
@@ -117,7 +122,12 @@ def bench_import(runs: int) -> None:
                 imports.append(time.perf_counter() - began)
                 assert (report.imported, report.failed) == (40, []), report.summary()
     print(line("import 40 MedPix cases, 120 images", imports, floors, "≤ 2× floor asked"))
-    labels = {"each": "each flushed", "together": "flushed together", None: "not flushed"}
+    labels = {
+        "each": "each flushed",
+        "together": "flushed together",
+        "ahead": "flushed as written",
+        None: "not flushed",
+    }
     for flush, label in labels.items():
         print(f"{'  (copy, ' + label + ')':<34} median {median_ms(copies[flush]):8.2f} ms")
     speed = median_ms(floors) / median_ms(imports)
