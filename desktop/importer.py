@@ -342,6 +342,7 @@ class _Reader(threading.Thread):
                 pass
         self.join()
         self._images.close()
+        self.images.close()
 
     def _put(self, item: object) -> None:
         while not self._stopping.is_set():

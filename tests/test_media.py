@@ -17,7 +17,7 @@ import pytest
 
 from desktop.image_info import ImageInfo, NotAnImage, image_info
 from desktop.model import Case, Figure
-from desktop.store import backup
+from desktop.store import backup, media
 from desktop.store.errors import StorageUnavailable
 from desktop.store.library import Library
 from desktop.store.media import (
@@ -124,6 +124,37 @@ def test_put_replaces_a_damaged_file_whole(tmp_path: Path) -> None:
     # the other, never a file being written); its temporary is gone.
     assert store.path(digest).stat().st_ino != old
     assert list((store.folder / "tmp").iterdir()) == []
+
+
+def test_on_windows_an_image_held_open_by_another_writer_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows replaces no file another writer holds open: the same image being written by
+    another thread or process. The write waits for it rather than stopping the import."""
+    store = MediaStore(tmp_path / "media")
+    data = png(4, 4, 5)
+    digest = store.put(data)
+    store.path(digest).write_bytes(data[:30])  # what the other writer has written so far
+    real_replace = os.replace
+    tries = []
+
+    def held_open_twice(source: Path, target: Path) -> None:
+        tries.append(source)
+        if len(tries) <= 2:
+            raise PermissionError(13, "Access is denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(media, "_WINDOWS", True)
+    monkeypatch.setattr(media, "_REPLACE_WAIT", 0.001)
+    monkeypatch.setattr(os, "replace", held_open_twice)
+    assert store.put(data) == digest
+    assert len(tries) == 3 and store.problem(digest) is None
+    monkeypatch.setattr(media, "_WINDOWS", False)  # elsewhere: a real permission problem
+    store.path(digest).write_bytes(data[:30])
+    tries.clear()
+    with pytest.raises(StorageUnavailable, match="Access is denied"):
+        store.put(data)
+    assert len(tries) == 1
 
 
 def test_a_write_that_fails_leaves_no_partial_file(

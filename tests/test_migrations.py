@@ -13,7 +13,9 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from desktop.store import library as library_module
 from desktop.store.db import APPLICATION_ID
 from desktop.store.errors import LibraryTooNew, MigrationFailed
 from desktop.store.library import Library
-from desktop.store.media import media_folder
+from desktop.store.media import flatten_folders, media_folder
 from desktop.store.records import READER_TABLES
 from tests.conftest import SAMPLE_CASES
 from tests.fixtures.make_fixture import Records, reader_view, user_records
@@ -697,7 +699,7 @@ def test_migration_11_moves_the_images_into_one_folder(tmp_path: Path) -> None:
         assert library.media_problems() == []
 
 
-def test_migration_11_failing_midway_moves_the_images_back(
+def test_migration_11_failing_midway_is_finished_by_the_next_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = copy_fixture(10, tmp_path / "lib")
@@ -717,6 +719,33 @@ def test_migration_11_failing_midway_moves_the_images_back(
         Library.open(path)
     monkeypatch.undo()
     assert pragma(path, "user_version") == 10
-    assert all(old.read_bytes() for old in kept.values())  # each where schema 10 has it
-    with Library.open(path) as library:  # and the next start moves them
+    # The first image moved stays moved (schema 11 looks there; schema 10 never opens the
+    # library again once a start of this version has begun it), the second is where it was.
+    first, second = (Path(p).name for p in moves)
+    assert (media_folder(path) / first).is_file() and kept[second].is_file()
+    with Library.open(path) as library:  # the next start moves the rest
         assert sorted(p.name for p in library.media.files()) == sorted(kept)
+        assert library.media_problems() == []
+
+
+def test_two_processes_flattening_one_media_folder_at_once_strand_nothing(
+    tmp_path: Path,
+) -> None:
+    """Two libraries in one folder share their media folder: both migrate it at once."""
+    folder = tmp_path / "media"
+    names = set()
+    for n in range(300):
+        digest = hashlib.sha256(str(n).encode()).hexdigest()
+        (folder / digest[:2]).mkdir(parents=True, exist_ok=True)
+        (folder / digest[:2] / digest).write_text(str(n))
+        names.add(digest)
+    start = threading.Barrier(2)
+
+    def flatten() -> int:
+        start.wait()
+        return flatten_folders(folder)
+
+    with ThreadPoolExecutor(2) as pool:
+        moved = sum(pool.map(lambda _: flatten(), range(2)))
+    assert moved == len(names)
+    assert {p.name for p in folder.iterdir()} == names  # every one flat, no folder left

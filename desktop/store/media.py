@@ -59,6 +59,11 @@ _TEMPORARY = "tmp"
 #: Files an `ImageBatch` flushes at once.
 FLUSH_THREADS = 8
 _HEX = frozenset("0123456789abcdef")
+_WINDOWS = os.name == "nt"
+#: How often, and how far apart in seconds, a file held open by another writer is tried
+#: again before the import says it cannot be written (Windows only).
+_REPLACE_TRIES = 50
+_REPLACE_WAIT = 0.1
 
 
 def media_folder(library_path: Path) -> Path:
@@ -123,8 +128,18 @@ class MediaStore:
         """
         target = self.path(digest)
         try:
-            if not self._create(target, data) and not _kept_already(target, data):
-                self._replace(target, data, digest)
+            for attempt in range(_REPLACE_TRIES):
+                if self._create(target, data) or _kept_already(target, data):
+                    break
+                try:
+                    self._replace(target, data, digest)
+                    break
+                except PermissionError:
+                    # Windows replaces no file another writer holds open: the same image
+                    # being written by another thread or process, whole in a moment.
+                    if not _WINDOWS or attempt == _REPLACE_TRIES - 1:
+                        raise
+                    time.sleep(_REPLACE_WAIT)
         except OSError as error:
             raise self._unavailable(error) from error
         return target
@@ -143,13 +158,13 @@ class MediaStore:
             except FileExistsError:
                 return False
         try:
-            try:
-                _write_all(fd, data)
-            except BaseException:
-                _remove_if_same(target, os.fstat(fd))
-                raise
-        finally:
-            os.close(fd)
+            _write_all(fd, data)
+        except BaseException:
+            written = os.fstat(fd)
+            os.close(fd)  # first: Windows removes no file that is open
+            _remove_if_same(target, written)
+            raise
+        os.close(fd)
         return True
 
     def _replace(self, target: Path, data: bytes, digest: str) -> None:
@@ -290,6 +305,14 @@ class ImageBatch:
         except OSError as error:
             raise self._store._unavailable(error) from error
 
+    def close(self) -> None:
+        """Waits for the flushes started, without asking how they went: for an import that
+        stops (cancelled, failed) and will commit nothing naming the images not flushed."""
+        with self._lock:
+            pool, self._pool, self._flushing = self._pool, None, []
+        if pool is not None:
+            pool.shutdown(wait=True)
+
 
 #: Figures JSON that may name an image (a cheap filter before it is parsed).
 _NAMES_AN_IMAGE = 'LIKE \'%"image": "%\' OR {column} LIKE \'%"image":"%\''
@@ -395,42 +418,46 @@ def flatten_folders(folder: Path) -> int:
     ``media/<hash>``, flushed; returns how many it moved. Sub-folders left empty are
     removed; one holding anything else is left as it is.
 
+    Safe to run again after a failure or a kill, and at the same time in two processes (two
+    libraries in one folder share their media folder): an image is valid at ``media/<hash>``
+    whatever the schema, so nothing is ever moved back, and one another process moved
+    first is moved already.
+
     Raises:
-        OSError: one could not be moved; those moved already are moved back first.
+        OSError: one could not be moved (those moved before stay moved).
     """
     try:
         subfolders = [
-            entry
+            Path(entry.path)
             for entry in os.scandir(folder)
             if len(entry.name) == 2 and set(entry.name) <= _HEX and entry.is_dir()
         ]
     except (FileNotFoundError, NotADirectoryError):
         return 0
-    moved: list[tuple[Path, Path]] = []
-    try:
-        for sub in subfolders:
-            for path in sorted(Path(sub.path).iterdir()):
-                if is_digest(path.name) and path.name.startswith(sub.name):
-                    os.replace(path, folder / path.name)
-                    moved.append((path, folder / path.name))
-    except OSError:
-        for old, new in reversed(moved):
-            try:
-                os.replace(new, old)
-            except OSError:
-                pass  # where it is now, schema 11 finds it
-        raise
+    moved = 0
+    for sub in subfolders:
+        try:
+            names = sorted(os.listdir(sub))
+        except FileNotFoundError:
+            continue  # emptied and removed by another process
+        for name in names:
+            if is_digest(name) and name.startswith(sub.name):
+                try:
+                    os.replace(sub / name, folder / name)
+                except FileNotFoundError:
+                    continue  # another process moved it
+                moved += 1
     # Flushed before the caller's migration commits: after a power cut, a library at
     # schema 11 finds its images where schema 11 looks.
     for sub in subfolders:
-        _fsync_folder(Path(sub.path))
+        _fsync_folder(sub)
     _fsync_folder(folder)
     for sub in subfolders:
         try:
-            os.rmdir(sub.path)
+            os.rmdir(sub)
         except OSError:
-            pass  # not empty: nothing of ours is left in it
-    return len(moved)
+            pass  # not empty (nothing of ours is left in it), or removed already
+    return moved
 
 
 def _kept_already(target: Path, data: bytes) -> bool:
