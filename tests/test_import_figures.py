@@ -332,10 +332,10 @@ def test_an_image_that_cannot_be_flushed_stops_the_import_with_nothing_committed
 
     folder = write_data_set(tmp_path / "medpix", images={"MPX9001_a": png(30, 10, 3)})
 
-    def failing_fsync(_path: Path) -> None:
+    def failing_fsync(_fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(media, "_fsync_file", failing_fsync)
+    monkeypatch.setattr(media.os, "fsync", failing_fsync)
     with pytest.raises(StorageUnavailable, match="disk full"):
         import_paths(library, [folder])
     assert library.count_cases() == 0

@@ -24,6 +24,7 @@ Where images live, and why:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -41,6 +42,7 @@ __all__ = [
     "MEDIA_FOLDER",
     "SWEEP_GRACE",
     "ImageBatch",
+    "ImageGroup",
     "MediaStore",
     "image_name",
     "flatten_folders",
@@ -117,9 +119,10 @@ class MediaStore:
         """A batch of images to write now and flush together (see `ImageBatch`)."""
         return ImageBatch(self)
 
-    def _write(self, data: bytes, digest: str) -> Path:
-        """Keeps `data` under `digest`, not flushed; the file's path. The caller flushes it
-        (`ImageBatch.flush`) before anything naming it commits.
+    def _write(self, data: bytes, digest: str) -> tuple[Path, int | None]:
+        """Keeps `data` under `digest`, not flushed; the file's path, and the descriptor of
+        a file this call created, left open for the caller to flush and close (see
+        `ImageBatch`), which it does before anything naming it commits.
 
         A new image is written straight under its name, in a file this call creates: no
         case names it until it is flushed, so a kill meanwhile leaves only a partial file
@@ -129,7 +132,10 @@ class MediaStore:
         target = self.path(digest)
         try:
             for attempt in range(_REPLACE_TRIES):
-                if self._create(target, data) or _kept_already(target, data):
+                created = self._create(target, data)
+                if created is not None:
+                    return target, created
+                if _kept_already(target, data):
                     break
                 try:
                     self._replace(target, data, digest)
@@ -142,21 +148,22 @@ class MediaStore:
                     time.sleep(_REPLACE_WAIT)
         except OSError as error:
             raise self._unavailable(error) from error
-        return target
+        return target, None
 
-    def _create(self, target: Path, data: bytes) -> bool:
-        """Writes `data` to a new file at `target`; False if a file has that name already."""
+    def _create(self, target: Path, data: bytes) -> int | None:
+        """Writes `data` to a new file at `target`; its descriptor, still open (None if a
+        file has that name already)."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(target, flags, 0o644)
         except FileExistsError:
-            return False
+            return None
         except FileNotFoundError:  # the first image (or the folder was deleted)
             self.folder.mkdir(parents=True, exist_ok=True)
             try:
                 fd = os.open(target, flags, 0o644)
             except FileExistsError:
-                return False
+                return None
         try:
             _write_all(fd, data)
         except BaseException:
@@ -164,8 +171,7 @@ class MediaStore:
             os.close(fd)  # first: Windows removes no file that is open
             _remove_if_same(target, written)
             raise
-        os.close(fd)
-        return True
+        return fd
 
     def _replace(self, target: Path, data: bytes, digest: str) -> None:
         """Replaces the file at `target` with `data`, whole: a temporary file renamed into
@@ -256,11 +262,12 @@ class ImageBatch:
 
     Flushing many files at once lets the file system write them in a few journal commits,
     where flushing each in turn costs a disk round trip an image; starting as each is
-    written lets the flushes go on while the caller parses and stores. Every image the
-    batch names is flushed, those found kept already too: another import may have written
-    one and not yet flushed it.
+    written lets the flushes go on while the caller parses and stores. A `group` of images
+    (a case's) is handed to the flushing threads at once: a hand-off between threads costs
+    more here than writing a small image. Every image the batch names is flushed, those
+    found kept already too: another import may have written one and not yet flushed it.
 
-    Safe to use from several threads at once.
+    Safe to use from several threads at once (a group, from the thread that made it).
     """
 
     def __init__(self, store: MediaStore):
@@ -275,13 +282,22 @@ class ImageBatch:
         Raises:
             StorageUnavailable: the file could not be written (disk full, read-only).
         """
-        digest = digest or image_name(data)
-        path = self._store._write(data, digest)
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(FLUSH_THREADS, "lightbox-image-flush")
-            self._flushing.append(self._pool.submit(_fsync_file, path))
-        return digest
+        with self.group() as group:
+            return group.put(data, digest)
+
+    @contextlib.contextmanager
+    def group(self) -> Iterator[ImageGroup]:
+        """Images put one after another, whose flushes start together when the group ends
+        (however it ends: a file written is always flushed and closed)."""
+        group = ImageGroup(self._store)
+        try:
+            yield group
+        finally:
+            if group.written:
+                with self._lock:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(FLUSH_THREADS, "lightbox-image-flush")
+                    self._flushing.append(self._pool.submit(_flush_written, group.written))
 
     def flush(self) -> None:
         """Waits until the images put since the last flush are on disk, with their entries
@@ -312,6 +328,43 @@ class ImageBatch:
             pool, self._pool, self._flushing = self._pool, None, []
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+class ImageGroup:
+    """Images put by one thread, flushed together (see `ImageBatch.group`).
+
+    Attributes:
+        written: Each image's file, with its descriptor when the group created it.
+    """
+
+    def __init__(self, store: MediaStore):
+        self._store = store
+        self.written: list[tuple[Path, int | None]] = []
+
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Keeps `data`, not yet flushed; its hash (see `ImageBatch.put`)."""
+        digest = digest or image_name(data)
+        self.written.append(self._store._write(data, digest))
+        return digest
+
+
+def _flush_written(written: list[tuple[Path, int | None]]) -> None:
+    """Flushes files just written, closing those given open; every one is closed, and the
+    first failure raised after."""
+    failure: OSError | None = None
+    for path, fd in written:
+        try:
+            if fd is None:
+                _fsync_file(path)
+            else:
+                os.fsync(fd)
+        except OSError as error:
+            failure = failure or error
+        finally:
+            if fd is not None:
+                os.close(fd)
+    if failure is not None:
+        raise failure
 
 
 #: Figures JSON that may name an image (a cheap filter before it is parsed).

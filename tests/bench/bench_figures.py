@@ -10,7 +10,9 @@ on a library of 10,000 figures. Each figure comes with a floor measured in the s
   asks the import to run at ≥ 0.5× the floor's speed (its time ≤ 2× the floor's). This
   machine's disk flushes at two speeds, changing every few seconds, which moves the floor
   by up to 2×; so the speed is also given as the median of each run's import against the
-  floor measured just before it. The copy without flushing is printed for reference.
+  floor measured just before it. The copy without flushing is printed for reference. Each
+  copy and the import start after `os.sync()`, so none pays for writing out what the one
+  before it left unflushed.
 * open: the time from `CaseView.show_case` of a case with 10 figures to the first paint of
   the page (thumbnails drawn once decoded, not waited for), and with its thumbnails cached
   (the case opened before), against opening the same case with its figures taken out
@@ -111,12 +113,14 @@ def bench_import(runs: int) -> None:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
             for flush, times in copies.items():
+                os.sync()
                 began = time.perf_counter()
                 copy_floor(MEDPIX, Path(folder) / f"copy-{flush}", flush=flush)
                 times.append(time.perf_counter() - began)
             floors.append(min(copies[flush][-1] for flush in FLUSHED))
             (Path(folder) / "lib").mkdir()
             with Library.open(Path(folder) / "lib" / "library.db") as library:
+                os.sync()
                 began = time.perf_counter()
                 report = import_paths(library, [MEDPIX])
                 imports.append(time.perf_counter() - began)
