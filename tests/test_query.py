@@ -690,7 +690,8 @@ def test_the_collection_query_runs_once_not_per_case(conn: sqlite3.Connection) -
 #: among the words of this one's SQL.
 EVERYTHING = (
     'a "b c" d* section:x section:y* section:* sex:f age:<1y age:1-2y published:2011..2012'
-    " added:3d dx:e ddx:f tag:g tag:h* tag:* in:i is:bookmarked is:read is:unread is:trashed"
+    " added:3d dx:e ddx:f tag:g tag:h* tag:* tag:ödem in:i is:bookmarked is:read is:unread"
+    " is:trashed"
     " has:notes has:highlights (j or -k)"
 )
 
