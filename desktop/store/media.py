@@ -119,10 +119,9 @@ class MediaStore:
         """A batch of images to write now and flush together (see `ImageBatch`)."""
         return ImageBatch(self)
 
-    def _write(self, data: bytes, digest: str) -> tuple[Path, int | None]:
-        """Keeps `data` under `digest`, not flushed; the file's path, and the descriptor of
-        a file this call created, left open for the caller to flush and close (see
-        `ImageBatch`), which it does before anything naming it commits.
+    def _write(self, data: bytes, digest: str) -> Path:
+        """Keeps `data` under `digest`, not flushed; the file's path. The caller flushes it
+        (`ImageBatch`) before anything naming it commits.
 
         A new image is written straight under its name, in a file this call creates: no
         case names it until it is flushed, so a kill meanwhile leaves only a partial file
@@ -132,10 +131,7 @@ class MediaStore:
         target = self.path(digest)
         try:
             for attempt in range(_REPLACE_TRIES):
-                created = self._create(target, data)
-                if created is not None:
-                    return target, created
-                if _kept_already(target, data):
+                if self._create(target, data) or _kept_already(target, data):
                     break
                 try:
                     self._replace(target, data, digest)
@@ -148,22 +144,25 @@ class MediaStore:
                     time.sleep(_REPLACE_WAIT)
         except OSError as error:
             raise self._unavailable(error) from error
-        return target, None
+        return target
 
-    def _create(self, target: Path, data: bytes) -> int | None:
-        """Writes `data` to a new file at `target`; its descriptor, still open (None if a
-        file has that name already)."""
+    def _create(self, target: Path, data: bytes) -> bool:
+        """Writes `data` to a new file at `target`; False if a file has that name already.
+
+        The file is closed once written, not when flushed: a flush falling behind on a slow
+        disk must not hold a descriptor an image (a process may open only so many).
+        """
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(target, flags, 0o644)
         except FileExistsError:
-            return None
+            return False
         except FileNotFoundError:  # the first image (or the folder was deleted)
             self.folder.mkdir(parents=True, exist_ok=True)
             try:
                 fd = os.open(target, flags, 0o644)
             except FileExistsError:
-                return None
+                return False
         try:
             _write_all(fd, data)
         except BaseException:
@@ -171,7 +170,8 @@ class MediaStore:
             os.close(fd)  # first: Windows removes no file that is open
             _remove_if_same(target, written)
             raise
-        return fd
+        os.close(fd)
+        return True
 
     def _replace(self, target: Path, data: bytes, digest: str) -> None:
         """Replaces the file at `target` with `data`, whole: a temporary file renamed into
@@ -334,12 +334,12 @@ class ImageGroup:
     """Images put by one thread, flushed together (see `ImageBatch.group`).
 
     Attributes:
-        written: Each image's file, with its descriptor when the group created it.
+        written: Each image's file.
     """
 
     def __init__(self, store: MediaStore):
         self._store = store
-        self.written: list[tuple[Path, int | None]] = []
+        self.written: list[Path] = []
 
     def put(self, data: bytes, digest: str | None = None) -> str:
         """Keeps `data`, not yet flushed; its hash (see `ImageBatch.put`)."""
@@ -348,23 +348,10 @@ class ImageGroup:
         return digest
 
 
-def _flush_written(written: list[tuple[Path, int | None]]) -> None:
-    """Flushes files just written, closing those given open; every one is closed, and the
-    first failure raised after."""
-    failure: OSError | None = None
-    for path, fd in written:
-        try:
-            if fd is None:
-                _fsync_file(path)
-            else:
-                os.fsync(fd)
-        except OSError as error:
-            failure = failure or error
-        finally:
-            if fd is not None:
-                os.close(fd)
-    if failure is not None:
-        raise failure
+def _flush_written(written: list[Path]) -> None:
+    """Flushes files just written."""
+    for path in written:
+        _fsync_file(path)
 
 
 #: Figures JSON that may name an image (a cheap filter before it is parsed).
