@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -22,6 +24,7 @@ def test_import_benchmark_runs() -> None:
     assert "import cases/s (60 cases)" in result.stdout
 
 
+@pytest.mark.slow  # 19 s; the import benchmark above keeps a smoke test in the default suite
 def test_whole_benchmark_runs_at_a_thousand_cases() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
