@@ -44,8 +44,8 @@ __all__ = [
     "ImageBatch",
     "ImageGroup",
     "MediaStore",
-    "image_name",
     "flatten_folders",
+    "image_name",
     "is_digest",
     "media_folder",
     "names_around",
@@ -288,7 +288,7 @@ class ImageBatch:
     @contextlib.contextmanager
     def group(self) -> Iterator[ImageGroup]:
         """Images put one after another, whose flushes start together when the group ends
-        (however it ends: a file written is always flushed and closed)."""
+        (however it ends: a file written is always flushed)."""
         group = ImageGroup(self._store)
         try:
             yield group
