@@ -18,6 +18,7 @@ from desktop.formats.medpix2 import (
     MAX_IMAGE_BYTES,
     MAX_JSON_BYTES,
     MEDPIX2,
+    _has_content,
     split_differential,
     split_keywords,
     split_references,
@@ -415,6 +416,12 @@ def test_split_differential(text: str, items: list[str]) -> None:
 def _letters(text: str) -> str:
     """The letters, without the words "and" and "or" (a comma list may drop one)."""
     return "".join(c for c in re.sub(r"(?i)\b(?:and|or)\b", "", text) if c.isalpha())
+
+
+@given(st.text())
+def test_content_is_any_letter_or_digit(text: str) -> None:
+    # One regular expression stands in for str.isalnum over every character (it is faster).
+    assert _has_content(text) == any(c.isalnum() for c in text)
 
 
 #: Pieces of differential lists: letters, markers, separators, brackets, conjunctions.

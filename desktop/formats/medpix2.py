@@ -114,6 +114,8 @@ _PLACEHOLDER_CHARS = 200
 _NO_PLANE = "nos - not specified"
 #: A case discussion that only points at the topic's ("factoid") discussion.
 _SEE_FACTOID = re.compile(r"(?:please\s+)?see\s+(?:the\s+)?factoid\.?", re.IGNORECASE)
+#: A letter or digit: what `str.isalnum` says of a character, found by one search.
+_CONTENT = re.compile(r"[^\W_]")
 #: MedPix's editorial note left among references ("; Accepted by jsmirnio").
 _ACCEPTED_NOTE = re.compile(r"[;,.\s]*accepted\s+by\s+\S+\.?", re.IGNORECASE)
 
@@ -270,6 +272,8 @@ def _comma_items(text: str) -> list[str]:
 
 
 def _split_outside_brackets(text: str, separator: str) -> list[str]:
+    if not any(bracket in text for bracket in "([{)]}"):
+        return [piece for piece in text.split(separator) if piece.strip()]
     pieces: list[str] = []
     current: list[str] = []
     depth = 0
@@ -318,7 +322,7 @@ def _one_line(text: str) -> str:
 
 
 def _has_content(text: str) -> bool:
-    return any(char.isalnum() for char in text)
+    return _CONTENT.search(text) is not None
 
 
 def _is_placeholder(text: str) -> bool:
