@@ -12,7 +12,9 @@ on a library of 10,000 figures. Each figure comes with a floor measured in the s
   by up to 2×; so the speed is also given as the median of each run's import against the
   floor measured just before it. The copy without flushing is printed for reference. Each
   copy and the import start after `os.sync()`, so none pays for writing out what the one
-  before it left unflushed.
+  before it left unflushed. For reference: the import of the same two JSON files with no
+  image file (parsing, storing and indexing alone), and the processor time (all threads,
+  user and system) of the import and of the copy flushed as written.
 * open: the time from `CaseView.show_case` of a case with 10 figures to the first paint of
   the page (thumbnails drawn once decoded, not waited for), and with its thumbnails cached
   (the case opened before), against opening the same case with its figures taken out
@@ -110,21 +112,40 @@ def bench_import(runs: int) -> None:
     imports: list[float] = []
     copies: dict[str | None, list[float]] = {"each": [], "together": [], "ahead": [], None: []}
     floors: list[float] = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            for flush, times in copies.items():
-                os.sync()
-                began = time.perf_counter()
-                copy_floor(MEDPIX, Path(folder) / f"copy-{flush}", flush=flush)
-                times.append(time.perf_counter() - began)
-            floors.append(min(copies[flush][-1] for flush in FLUSHED))
-            (Path(folder) / "lib").mkdir()
-            with Library.open(Path(folder) / "lib" / "library.db") as library:
-                os.sync()
-                began = time.perf_counter()
-                report = import_paths(library, [MEDPIX])
-                imports.append(time.perf_counter() - began)
-                assert (report.imported, report.failed) == (40, []), report.summary()
+    #: Processor time (all threads, user and system) of the import and of the "ahead" copy.
+    import_cpu: list[float] = []
+    copy_cpu: list[float] = []
+    without_images: list[float] = []
+    with tempfile.TemporaryDirectory() as index_only:
+        # The same cases with no image file to keep: what parsing, storing and indexing
+        # cost alone (each figure then names its image missing).
+        for name in ("Case_topic.json", "Descriptions.json"):
+            (Path(index_only) / name).write_bytes((MEDPIX / name).read_bytes())
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as folder:
+                for flush, times in copies.items():
+                    os.sync()
+                    began, cpu = time.perf_counter(), time.process_time()
+                    copy_floor(MEDPIX, Path(folder) / f"copy-{flush}", flush=flush)
+                    times.append(time.perf_counter() - began)
+                    if flush == "ahead":
+                        copy_cpu.append(time.process_time() - cpu)
+                floors.append(min(copies[flush][-1] for flush in FLUSHED))
+                (Path(folder) / "lib").mkdir()
+                with Library.open(Path(folder) / "lib" / "library.db") as library:
+                    os.sync()
+                    began, cpu = time.perf_counter(), time.process_time()
+                    report = import_paths(library, [MEDPIX])
+                    imports.append(time.perf_counter() - began)
+                    import_cpu.append(time.process_time() - cpu)
+                    assert (report.imported, report.failed) == (40, []), report.summary()
+                (Path(folder) / "bare").mkdir()
+                with Library.open(Path(folder) / "bare" / "library.db") as library:
+                    os.sync()
+                    began = time.perf_counter()
+                    report = import_paths(library, [Path(index_only)])
+                    without_images.append(time.perf_counter() - began)
+                    assert (report.imported, report.failed) == (40, []), report.summary()
     print(line("import 40 MedPix cases, 120 images", imports, floors, "≤ 2× floor asked"))
     labels = {
         "each": "each flushed",
@@ -134,6 +155,11 @@ def bench_import(runs: int) -> None:
     }
     for flush, label in labels.items():
         print(f"{'  (copy, ' + label + ')':<34} median {median_ms(copies[flush]):8.2f} ms")
+    print(f"{'  (import, no image files)':<34} median {median_ms(without_images):8.2f} ms")
+    print(
+        f"{'  processor time, import':<34} median {median_ms(import_cpu):8.2f} ms"
+        f"  (copy flushed as written: {median_ms(copy_cpu):.2f} ms)"
+    )
     speed = median_ms(floors) / median_ms(imports)
     paired = statistics.median(f / i for f, i in zip(floors, imports, strict=True))
     print(f"{'  import speed / floor speed':<34} {speed:.2f} (≥ 0.5 asked)")
