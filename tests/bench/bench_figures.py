@@ -131,21 +131,10 @@ def bench_import(runs: int) -> None:
                     if flush == "ahead":
                         copy_cpu.append(time.process_time() - cpu)
                 floors.append(min(copies[flush][-1] for flush in FLUSHED))
-                (Path(folder) / "lib").mkdir()
-                with Library.open(Path(folder) / "lib" / "library.db") as library:
-                    os.sync()
-                    began, cpu = time.perf_counter(), time.process_time()
-                    report = import_paths(library, [MEDPIX])
-                    imports.append(time.perf_counter() - began)
-                    import_cpu.append(time.process_time() - cpu)
-                    assert (report.imported, report.failed) == (40, []), report.summary()
-                (Path(folder) / "bare").mkdir()
-                with Library.open(Path(folder) / "bare" / "library.db") as library:
-                    os.sync()
-                    began = time.perf_counter()
-                    report = import_paths(library, [Path(index_only)])
-                    without_images.append(time.perf_counter() - began)
-                    assert (report.imported, report.failed) == (40, []), report.summary()
+                wall, cpu = timed_import(MEDPIX, Path(folder) / "lib")
+                imports.append(wall)
+                import_cpu.append(cpu)
+                without_images.append(timed_import(Path(index_only), Path(folder) / "bare")[0])
     print(line("import 40 MedPix cases, 120 images", imports, floors, "≤ 2× floor asked"))
     labels = {
         "each": "each flushed",
@@ -164,6 +153,19 @@ def bench_import(runs: int) -> None:
     paired = statistics.median(f / i for f, i in zip(floors, imports, strict=True))
     print(f"{'  import speed / floor speed':<34} {speed:.2f} (≥ 0.5 asked)")
     print(f"{'  the same, run by run (median)':<34} {paired:.2f}")
+
+
+def timed_import(source: Path, folder: Path) -> tuple[float, float]:
+    """The wall and processor time of importing the MedPix data set at `source` into a new
+    library in `folder`."""
+    folder.mkdir()
+    with Library.open(folder / "library.db") as library:
+        os.sync()
+        began, cpu = time.perf_counter(), time.process_time()
+        report = import_paths(library, [source])
+        times = time.perf_counter() - began, time.process_time() - cpu
+        assert (report.imported, report.failed) == (40, []), report.summary()
+    return times
 
 
 def timed(work: Callable[[], object], runs: int) -> list[float]:
