@@ -339,3 +339,34 @@ def test_an_image_that_cannot_be_flushed_stops_the_import_with_nothing_committed
     with pytest.raises(StorageUnavailable, match="disk full"):
         import_paths(library, [folder])
     assert library.count_cases() == 0
+
+
+def test_a_cancelled_data_set_import_keeps_no_image_past_the_next_wave(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Images are kept a wave of cases at a time: cancelled after the first case, the import
+    keeps the case stored and writes the images of two waves at most, never the rest."""
+    from desktop import importer
+
+    monkeypatch.setattr(importer, "IMAGE_WAVE", 3)
+    folder = write_data_set(tmp_path / "medpix", images={"MPX9001_a": png(6, 6, 0)})
+    one_case = json.loads((folder / "Case_topic.json").read_text(encoding="utf-8"))[0]
+    one_image = json.loads((folder / "Descriptions.json").read_text(encoding="utf-8"))[0]
+    cases, descriptions = [], []
+    for n in range(12):
+        image_id = f"MPX{9100 + n}_a"
+        cases.append({**one_case, "U_id": f"MPX{9100 + n}", "TAC": [image_id], "MRI": []})
+        descriptions.append({**one_image, "U_id": f"MPX{9100 + n}", "image": image_id})
+        (folder / "images" / f"{image_id}.png").write_bytes(png(6, 6, n + 1))
+    (folder / "Case_topic.json").write_text(json.dumps(cases), encoding="utf-8")
+    (folder / "Descriptions.json").write_text(json.dumps(descriptions), encoding="utf-8")
+    stored: list[str] = []
+    report = import_paths(
+        library,
+        [folder],
+        progress=lambda _done, name: stored.append(name),
+        cancelled=lambda: len(stored) >= 1,
+    )
+    assert report.cancelled
+    assert library.count_cases() == 1
+    assert 3 <= len(list(library.media.files())) <= 6
