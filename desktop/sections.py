@@ -122,6 +122,32 @@ def canonical_text(text: str) -> str:
     """Paragraphs, one a line, as the reader sees them (see the module docstring)."""
     if not text:
         return ""
+    if _is_canonical(text):
+        return text  # most text is (a stored case's, a parser's)
+    return _made_canonical(text)
+
+
+def _is_canonical(text: str) -> bool:
+    """Whether `text` is canonical already, found by a few scans in C (a sufficient test:
+    a no-break space or a format character sends text the long way, which keeps them).
+
+    `str.isprintable` refuses every unsafe character and every kind of white space but
+    the space (what `str.split` splits at); the rest is two spaces, a space at either end
+    of a line, a blank line, a line end at either end, and text not NFC.
+    """
+    if not text.isprintable():  # a line end, or worse
+        if not text.replace("\n", "").isprintable():
+            return False
+        if "\n\n" in text or " \n" in text or "\n " in text or "\n" in (text[0], text[-1]):
+            return False
+    return (
+        " " not in (text[0], text[-1])
+        and "  " not in text
+        and unicodedata.is_normalized("NFC", text)
+    )
+
+
+def _made_canonical(text: str) -> str:
     # Plain str methods where they do the job: the importer runs this over every case, and
     # a regular expression over every space costs more than parsing the case.
     text = _UNSAFE.sub("\ufffd", text)
@@ -148,6 +174,9 @@ def canonical_line(text: str) -> str:
 
 def _paragraph_field(text: str) -> str:
     # Model fields separate paragraphs by a blank line; a section by one LF.
+    lines = text.replace("\n\n", "\n")
+    if text.count("\n") == 2 * lines.count("\n") and canonical_text(lines) == lines:
+        return text  # every line end is in a blank line, between canonical paragraphs
     return canonical_text(text).replace("\n", "\n\n")
 
 

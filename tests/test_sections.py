@@ -75,6 +75,39 @@ def test_canonical_text_is_idempotent(text: str) -> None:
     assert "\n\n" not in once and not once.startswith(" ")
 
 
+#: What canonical text treats specially: spaces of every kind, line ends, unsafe
+#: characters, a combining accent.
+ODD = " \n\t\r\xa0\x00\x1c\x85\u2028\u3000\ud800\u0301"
+#: Canonical text with one odd thing in it, or text made of odd things and letters.
+NEARLY_CANONICAL = st.builds(
+    lambda before, odd, after: canonical_text(before) + odd + canonical_text(after),
+    st.text("ab \n\xa0é", max_size=8),
+    st.sampled_from([*ODD, "  ", "\n\n", " \n", "\n "]),
+    st.text("ab \n\xa0é", max_size=8),
+)
+TRICKY_TEXT = st.one_of(NEARLY_CANONICAL, st.text(ODD + "ae"), st.text())
+
+
+@settings(max_examples=500)
+@given(TRICKY_TEXT)
+def test_text_is_left_as_it_is_only_when_it_is_canonical(text: str) -> None:
+    """Text found canonical by one scan is returned as it is: the same as making it so."""
+    from desktop.sections import _made_canonical, _paragraph_field
+
+    assert canonical_text(text) == (_made_canonical(text) if text else "")
+    assert _paragraph_field(text) == canonical_text(text).replace("\n", "\n\n")
+    paragraphs = canonical_text(text).replace("\n", "\n\n")
+    assert _paragraph_field(paragraphs) == paragraphs
+
+
+def test_no_printable_character_is_white_space_or_unsafe_but_the_space() -> None:
+    """What the shortcut to canonical text rests on, for every code point."""
+    from desktop.sections import _UNSAFE
+
+    printable = [chr(c) for c in range(0x110000) if chr(c).isprintable()]
+    assert [c for c in printable if c.isspace() or _UNSAFE.match(c)] == [" "]
+
+
 @settings(max_examples=150, deadline=None)
 @given(CASES)
 def test_canonical_case_is_idempotent_and_keeps_sections(case: Case) -> None:
