@@ -937,3 +937,21 @@ def test_through_a_zip(tmp_path: Path) -> None:
         assert source.read() == PNG + b"zip"
         assert first.case.figures[0].legend == "Caption of MPX1_a"
         assert second.case.figures == ()
+
+
+@pytest.mark.parametrize("folder", [".", "/", "data/medpix", "/srv/data/medpix"])
+@given(
+    st.lists(
+        st.sampled_from(["images", "a.png", "", ".", "..", "x:y", "b\\c", "Case_topic.json"]),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_folder_names_its_files_as_pathlib_would(folder: str, parts: list[str]) -> None:
+    """`FolderTree.display` joins plain names itself (pathlib took longer than parsing a
+    case): every name is the one pathlib gives."""
+    from pathlib import PurePosixPath
+
+    relative = "/".join(parts)
+    tree = FolderTree(Path(folder))
+    assert tree.display(relative) == str(Path(folder).joinpath(*PurePosixPath(relative).parts))

@@ -116,6 +116,8 @@ _NO_PLANE = "nos - not specified"
 _SEE_FACTOID = re.compile(r"(?:please\s+)?see\s+(?:the\s+)?factoid\.?", re.IGNORECASE)
 #: A letter or digit: what `str.isalnum` says of a character, found by one search.
 _CONTENT = re.compile(r"[^\W_]")
+#: A control character: no file name holds one.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 #: MedPix's editorial note left among references ("; Accepted by jsmirnio").
 _ACCEPTED_NOTE = re.compile(r"[;,.\s]*accepted\s+by\s+\S+\.?", re.IGNORECASE)
 
@@ -326,11 +328,23 @@ def _has_content(text: str) -> bool:
 
 
 def _is_placeholder(text: str) -> bool:
+    if len(text) > _PLACEHOLDER_CHARS:  # most fields: not worth folding
+        return not _has_content(text)
+    return _is_short_placeholder(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_short_placeholder(text: str) -> bool:
+    # Image fields repeat ("Axial", "CT", "female"): each is folded once.
     if not _has_content(text):
         return True
-    if len(text) > _PLACEHOLDER_CHARS:  # most fields: not worth folding
-        return False
     return _one_line(text).casefold().rstrip(".").strip() in _PLACEHOLDERS
+
+
+def _folded(text: str) -> str:
+    """One line of text, or paragraphs (`_paragraphs`: their breaks are their only line
+    ends), folded for comparing."""
+    return text.replace("\n\n", " ").casefold().rstrip(".")
 
 
 def _paragraphs(text: str) -> str:
@@ -605,7 +619,7 @@ def _discussion(
     disease = _paragraphs(reader.text(topic, "Disease Discussion", "Topic") or "")
     # Some topics' discussion only repeats a title, or the case's own discussion.
     repeats = {
-        _one_line(text).casefold().rstrip(".")
+        _folded(text)
         for text in (
             reader.line(topic, "Title", "Topic"),
             reader.line(case_part, "Title", "Case"),
@@ -613,7 +627,7 @@ def _discussion(
         )
         if text
     }
-    if disease and _one_line(disease).casefold().rstrip(".") not in repeats:
+    if disease and _folded(disease) not in repeats:
         parts.append(DiscussionPart("Disease Discussion", disease))
     treatment = _paragraphs(reader.text(case_part, "Treatment & Follow Up", "Case") or "")
     if treatment:
@@ -721,7 +735,7 @@ def _image_file(image_id: str) -> str | None:
         "/" in image_id
         or "\\" in image_id
         or image_id.startswith(".")
-        or any(ord(char) < 0x20 or char == "\x7f" for char in image_id)
+        or _CONTROL.search(image_id) is not None
         or not _encodable(image_id)
     ):
         return None

@@ -327,6 +327,8 @@ class FolderTree:
     def __init__(self, folder: Path):
         self.folder = folder
         self.name = str(folder)
+        #: What a file's path is shown after (`display`): the folder and a separator.
+        self._shown_prefix = str(folder.joinpath("x"))[:-1]
         #: Whether each folder read from so far lies inside this one once links are
         #: followed (thousands of images share one folder: resolving it once will do).
         self._inside: dict[Path, bool] = {}
@@ -350,7 +352,11 @@ class FolderTree:
         return read_bounded(path, limit)
 
     def display(self, relative: str) -> str:
-        return str(self.folder.joinpath(*PurePosixPath(relative).parts))
+        parts = relative.split("/")
+        if "" in parts or "." in parts or ":" in relative or "\\" in relative:
+            return str(self.folder.joinpath(*PurePosixPath(relative).parts))  # pathlib tidies
+        # The usual name ("images/MPX1009_synpic123.png"), once an image: pathlib, slower.
+        return self._shown_prefix + os.sep.join(parts)
 
 
 class ZipTree:
