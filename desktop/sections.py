@@ -175,7 +175,7 @@ def canonical_line(text: str) -> str:
 def _paragraph_field(text: str) -> str:
     # Model fields separate paragraphs by a blank line; a section by one LF.
     lines = text.replace("\n\n", "\n")
-    if text.count("\n") == 2 * lines.count("\n") and canonical_text(lines) == lines:
+    if text.count("\n") == 2 * lines.count("\n") and (not lines or _is_canonical(lines)):
         return text  # every line end is in a blank line, between canonical paragraphs
     return canonical_text(text).replace("\n", "\n\n")
 
