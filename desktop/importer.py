@@ -249,12 +249,17 @@ def _store_all(
     done = 0
     finished = False
     batch = FIRST_BATCH_CASES
+
+    def stop_asked() -> bool:
+        if cancelled is not None and cancelled():
+            run.report.cancelled = True
+        return run.report.cancelled
+
     while not finished:
         started = time.monotonic()
         with run.library.transaction():
             for _ in range(batch):
-                if cancelled is not None and cancelled():
-                    run.report.cancelled = True
+                if stop_asked():
                     finished = True
                     break
                 item = reader.next()
@@ -272,8 +277,9 @@ def _store_all(
                 if time.monotonic() - started > batch_seconds:
                     break
             # SQLite indexes and commits without holding the interpreter lock: the reader
-            # parses ahead meanwhile (unless this is the last batch), and waits while this
-            # thread runs Python code.
+            # parses ahead meanwhile (unless this is the last batch, or a cancel came while
+            # the batch was stored), and waits while this thread runs Python code.
+            finished = finished or stop_asked()
             if not finished:
                 reader.resume()
             # The images this batch's cases name are written already; they are flushed to
@@ -290,7 +296,7 @@ class _Reader(threading.Thread):
     Items come out in order through a bounded queue; an unexpected error is passed along and
     raised in the storing thread. Two threads running Python code at once slow each other
     down (the interpreter lock), so the reader only parses while the storing thread waits on
-    SQLite (`resume`/`pause`) or for the next item.
+    SQLite (`resume`/`pause`) or for the next item (`next` lets it hand on exactly one).
     """
 
     def __init__(self, items: Iterator[_Item], media: MediaStore):
@@ -301,18 +307,21 @@ class _Reader(threading.Thread):
         self._images = _ImageKeeper(self.images)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=4 * BATCH_CASES)
         self._stopping = threading.Event()
-        self._running = threading.Event()
+        self._turn = threading.Condition()
+        #: How many more items the reader may hand on; None while it may read on freely.
+        self._allowed: int | None = 0
 
     def run(self) -> None:
         try:
             for item in self._items:
                 outputs = _expand(item, self._images)
                 while True:
-                    self._running.wait()
+                    self._wait_turn()
                     output = next(outputs, _Done)
                     if output is _Done:
                         break
                     self._put(output)
+                    self._handed_on()
                     if self._stopping.is_set():
                         return
         except BaseException as error:  # handed to the storing thread, which raises it
@@ -324,24 +333,25 @@ class _Reader(threading.Thread):
         try:
             item = self._queue.get_nowait()
         except queue.Empty:
-            self.resume()
+            # The reader stops by itself once it has handed the item on: however late this
+            # thread runs again, it has not read further (a cancel then keeps no more images).
+            self._allow(1)
             item = self._queue.get()
-            self.pause()
         if isinstance(item, BaseException):
             raise item
         return item
 
     def resume(self) -> None:
-        self._running.set()
+        self._allow(None)
 
     def pause(self) -> None:
-        self._running.clear()
+        self._allow(0)
 
     def stop(self) -> None:
         """Stops reading ahead (on cancel or error) and waits for the thread to end."""
         self._stopping.set()
         self._images.cancel()  # images not started are dropped: a wave waited on ends soon
-        self._running.set()
+        self._allow(None)
         while self.is_alive():
             try:
                 self._queue.get(timeout=0.05)
@@ -350,6 +360,20 @@ class _Reader(threading.Thread):
         self.join()
         self._images.close()
         self.images.close()
+
+    def _allow(self, items: int | None) -> None:
+        with self._turn:
+            self._allowed = items
+            self._turn.notify()
+
+    def _wait_turn(self) -> None:
+        with self._turn:
+            self._turn.wait_for(lambda: self._allowed != 0)
+
+    def _handed_on(self) -> None:
+        with self._turn:
+            if self._allowed:
+                self._allowed -= 1
 
     def _put(self, item: object) -> None:
         while not self._stopping.is_set():
